@@ -1,0 +1,60 @@
+"""Errors as RFC 9457 problem+json. The only place that maps Companion errors to HTTP."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from companion.errors import BadInputError, CompanionError
+
+log = logging.getLogger("companion.api")
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on `app`."""
+
+    @app.exception_handler(CompanionError)
+    async def _companion(request: Request, exc: CompanionError) -> JSONResponse:
+        extra: dict[str, Any] = {}
+        if isinstance(exc, BadInputError) and exc.field:
+            extra["errors"] = [{"field": exc.field, "message": str(exc)}]
+        if exc.http_status >= 500:
+            log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path,
+                      exc)
+        return problem(exc.http_status, exc.title, str(exc), **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body") or "body",
+                   "message": str(e["msg"]).removeprefix("Value error, ")}
+                  for e in exc.errors()]
+        first = errors[0] if errors else {"field": "body", "message": "invalid request"}
+        return problem(422, "Invalid request", f"{first['field']}: {first['message']}",
+                       errors=errors)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized",
+                  403: "Forbidden", 413: "Request too large"}
+        response = problem(exc.status_code, titles.get(exc.status_code, "HTTP error"),
+                           str(exc.detail))
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem(500, "Internal error",
+                       "Something went wrong on our side; it has been logged.")

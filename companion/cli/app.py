@@ -1,0 +1,88 @@
+"""The `companion` command: a thin face over `companion.services`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+
+import click
+import typer
+
+from companion import __version__
+from companion.config import Settings, get_settings
+from companion.errors import CompanionError
+from companion.store import Database, get_database
+
+from .output import err
+
+app = typer.Typer(
+    name="companion",
+    help="Companion — explained mentor matches and guideline-grounded drafts, "
+    "with a human approving every one.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+def database() -> Database:
+    return get_database(get_settings())
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"companion {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    logging.basicConfig(level=get_settings().log_level.upper(),
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: maps Companion's errors to exit codes (2 bad input, 1 other) without
+    tracebacks; COMPANION_DEBUG=1 shows the traceback of an unexpected error."""
+    from . import commands  # noqa: F401  (registers the commands on `app`)
+
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except CompanionError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence: no raw traceback for users
+        if _is_usage_error(exc):
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        if type(exc).__name__ == "Abort":
+            err.print("aborted")
+            sys.exit(1)
+        if os.environ.get("COMPANION_DEBUG"):
+            traceback.print_exc()
+        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+                  "Run again with COMPANION_DEBUG=1 for the traceback and report it.",
+                  highlight=False)
+        sys.exit(1)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    # Typer may vendor its own click, so its usage errors are not click's classes: recognise
+    # them by behaviour (both have `show()` and an `exit_code`).
+    return isinstance(exc, click.exceptions.ClickException) or (
+        callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int)
+    )

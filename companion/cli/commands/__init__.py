@@ -1,0 +1,5 @@
+"""Each module registers one group of commands on the root app."""
+
+from companion.cli.commands import audit, demo, participants, programs, sample, serve
+
+__all__ = ["audit", "demo", "participants", "programs", "sample", "serve"]

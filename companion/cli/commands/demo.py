@@ -1,0 +1,109 @@
+"""`companion demo`: the main job end to end on the embedded defaults, safe to run twice."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import typer
+
+from companion.cli.app import app, database, settings
+from companion.cli.commands.participants import show_import
+from companion.cli.output import BarProgress, out, table
+from companion.domain import Program, ProgramType, Role
+from companion.domain.program import add_months
+from companion.services.participants import import_participants_file, list_participants
+from companion.services.programs import build_program, create_program, get_program
+from companion.store import ProgramRepository
+
+DEMO_PROGRAM = "Leadership Accelerator"
+
+
+def demo_program(today: date) -> Program:
+    """A 12-month one-to-one program that started three months ago (so it is running)."""
+    start = add_months(today.replace(day=1), -3)
+    return build_program(
+        DEMO_PROGRAM, type=ProgramType.one_to_one, start=start, months=12, cadence_weeks=3,
+        session_minutes=60, host_organization="Harbourline Group",
+        partner_organizations=["Corvid Analytics", "Tessellate Health"],
+    )
+
+
+@app.command("demo")
+def demo(
+    seed: int = typer.Option(2027, "--seed", help="Seed of the sample participants."),
+) -> None:
+    """Create the sample program, import its participants and summarise it."""
+    cfg = settings()
+    db = database()
+    out.rule("[bold]Companion demo")
+    out.print(f"State lives in [cyan]{cfg.home}[/] (database: {db.dialect}).")
+    with db.session() as session:
+        exists = ProgramRepository(session).exists(DEMO_PROGRAM)
+    if exists:
+        program = get_program(db, DEMO_PROGRAM)
+        out.print(f"Program [bold]{DEMO_PROGRAM}[/] already exists — reusing it.")
+    else:
+        program = create_program(db, demo_program(date.today()))
+        out.print(f"Created program [bold]{DEMO_PROGRAM}[/].")
+
+    from companion.sample import generate_program, write_records
+
+    sample = generate_program(seed=seed)
+    path = cfg.ensure_home() / "sample" / "participants.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_records(sample.records, path)
+    report = import_participants_file(db, DEMO_PROGRAM, path, skip_invalid=False,
+                                      progress=BarProgress())
+    show_import(report)
+    if not report.imported:
+        raise typer.Exit(1)
+
+    _summary(program, list_participants(db, DEMO_PROGRAM))
+    out.print("\n[bold]Next steps[/]")
+    for line in (
+        f'companion participants list --program "{DEMO_PROGRAM}"',
+        f'companion program show "{DEMO_PROGRAM}"',
+        "companion audit list",
+        "companion serve          # HTTP API on http://127.0.0.1:8000 (docs at /docs)",
+    ):
+        out.print(f"  [cyan]{line}[/]")
+
+
+def _summary(program: Program, people: list) -> None:  # type: ignore[type-arg]
+    today = date.today()
+    phase = program.phase_on(today)
+    table(f"{program.name}", ["", ""], [
+        ["type", program.type],
+        ["runs", f"{program.start_date} → {program.end_date}"],
+        ["phase today", f"{phase} ({today})" if phase else "not running today"],
+        ["sessions", f"{program.session_minutes} min every {program.cadence_weeks} weeks"],
+        ["organisations", ", ".join(filter(None, [program.host_organization,
+                                                  *program.partner_organizations]))],
+    ])
+    mentors = [p for p in people if p.role.mentors]
+    mentees = [p for p in people if p.role.is_mentored]
+    seats = sum(p.capacity or program.default_capacity for p in mentors)
+    table("Participants", ["", "count"], [
+        ["mentors", sum(p.role is Role.mentor for p in people)],
+        ["mentees", sum(p.role is Role.mentee for p in people)],
+        ["both (mentor and mentee)", sum(p.role is Role.both for p in people)],
+        ["mentor seats (capacity)", seats],
+        ["mentees with their manager in the program",
+         sum(1 for p in mentees if p.manager_id)],
+    ])
+    by_org = Counter(p.organization or "—" for p in people)
+    by_dept = Counter(p.department or "—" for p in people)
+    table("By organisation", ["organisation", "people"], by_org.most_common())
+    table("By department", ["department", "people"], by_dept.most_common())
+    levels = Counter((p.level, "mentor" if p.role.mentors else "mentee") for p in people)
+    table("By level", ["level", "mentors", "mentees"],
+          [[lvl, levels[(lvl, "mentor")], levels[(lvl, "mentee")]] for lvl in range(1, 9)])
+    zones = Counter(p.timezone or "—" for p in people)
+    out.print("Time zones: " + ", ".join(f"{z} ({n})" for z, n in zones.most_common()))
+    example = next((p for p in mentees if p.goals), None)
+    if example is not None:
+        out.print(f"\nFor example, [bold]{example.name}[/] ({example.title}, "
+                  f"{example.department}) wants to:")
+        for goal in example.goals:
+            out.print(f"  • {goal}")

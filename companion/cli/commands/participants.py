@@ -1,0 +1,93 @@
+"""`companion import participants` and `companion participants list`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import typer
+
+from companion.cli.app import app, database
+from companion.cli.output import BarProgress, OutputFormat, err, out, print_json, table
+from companion.domain import Role
+from companion.services.participants import (
+    ImportReport,
+    import_participants_file,
+    list_participants,
+)
+
+import_app = typer.Typer(help="Import data into a program.", no_args_is_help=True)
+participants_app = typer.Typer(help="Inspect a program's participants.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(participants_app, name="participants")
+
+FORMAT = typer.Option(OutputFormat.table, "--format", help="table for people, json for scripts.")
+PROGRAM = typer.Option(..., "--program", help="Program name.")
+
+
+@import_app.command("participants")
+def import_participants(
+    path: Path = typer.Argument(..., help="A .csv (UTF-8, BOM ok), .json or .jsonl file."),
+    program: str = PROGRAM,
+    skip_invalid: bool = typer.Option(
+        False, "--skip-invalid", help="Import the valid rows and list the invalid ones."),
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """Import participants. All rows are validated first: with any invalid row nothing is
+    imported (exit 2) unless --skip-invalid. Re-importing updates people by id."""
+    report = import_participants_file(database(), program, path, skip_invalid=skip_invalid,
+                                      progress=BarProgress())
+    if fmt is OutputFormat.json:
+        print_json(report.model_dump(mode="json"))
+    else:
+        show_import(report)
+    if report.errors and not report.imported:
+        raise typer.Exit(2)
+
+
+def show_import(report: ImportReport) -> None:
+    """Import results in plain language, errors in a table on stderr."""
+    if report.errors:
+        rows = [[e["row"] or "—", e["field"], e["message"]] for e in report.errors[:200]]
+        more = len(report.errors) - len(rows)
+        err.print(f"[bold red]{len(report.errors)} problem(s)[/] in {report.source}:")
+        from rich.table import Table
+
+        shown = Table("row", "field", "problem", header_style="bold")
+        for row in rows:
+            shown.add_row(*(str(v) for v in row))
+        err.print(shown)
+        if more:
+            err.print(f"… and {more} more (use --format json for all).")
+    if not report.imported:
+        err.print("Nothing was imported. Fix the rows above and import again, "
+                  "or use --skip-invalid to import only the valid rows.")
+        return
+    out.print(f"Imported {report.source} into [bold]{report.program}[/]: "
+              f"{report.created} created, {report.updated} updated, "
+              f"{report.unchanged} unchanged"
+              + (f", {report.skipped} invalid row(s) skipped." if report.skipped else "."))
+
+
+@participants_app.command("list")
+def list_(
+    program: str = PROGRAM,
+    role: Role = typer.Option(None, "--role", help="Only mentors, mentees or both."),
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """Everyone in a program."""
+    people = list_participants(database(), program, role=role)
+    if fmt is OutputFormat.json:
+        print_json({"program": program,
+                    "participants": [p.to_record() for p in people]})
+        return
+    if not people:
+        out.print(f"No participants in {program} yet. Import some with "
+                  f"`companion import participants FILE --program \"{program}\"`.")
+        return
+    table(f"{program}: {len(people)} participants", [
+        "id", "name", "role", "organisation", "department", "level", "capacity", "goals"],
+        [[p.id, p.name, p.role, p.organization, p.department, p.level,
+          p.capacity if p.role.mentors else "", len(p.goals) or ""] for p in people])
+    roles = Counter(p.role.value for p in people)
+    out.print(", ".join(f"{n} {r}" for r, n in sorted(roles.items())))

@@ -1,0 +1,62 @@
+"""How the CLI shows things: rich tables and progress bars for people, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.progress import Progress as RichBar
+from rich.table import Table
+
+from companion.services.progress import Tick
+
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    """--format: a table for people, JSON for scripts."""
+
+    table = "table"
+    json = "json"
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout, nothing else (rich would wrap long lines)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+          *, caption: str | None = None) -> None:
+    """A rich table on stdout."""
+    shown = Table(title=title, caption=caption, title_justify="left", header_style="bold")
+    for column in columns:
+        shown.add_column(column, overflow="fold")
+    for row in rows:
+        shown.add_row(*("" if v is None else str(v) for v in row))
+    out.print(shown)
+
+
+class BarProgress:
+    """A rich progress bar per stage on stderr (nothing when stderr is not a terminal)."""
+
+    @contextmanager
+    def stage(self, description: str, total: int | None) -> Iterator[Tick]:
+        with RichBar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                     TimeElapsedColumn(), TimeRemainingColumn(), console=err,
+                     transient=False, disable=not err.is_terminal) as bar:
+            task = bar.add_task(description, total=total)
+            yield lambda n: bar.advance(task, n)

@@ -1,0 +1,72 @@
+"""Settings: one pydantic-settings class read from `COMPANION_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything Companion can be configured with. All local state lives under `home`."""
+
+    model_config = SettingsConfigDict(env_prefix="COMPANION_", extra="ignore")
+
+    home: Path = Field(
+        default=Path("./.companion"),
+        description="Folder for all local state: SQLite database, Chroma, checkpoints, caches.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="Any SQLAlchemy URL; unset means SQLite at $COMPANION_HOME/companion.db.",
+    )
+    chroma_url: str | None = Field(
+        default=None,
+        description="http://host:port of a `chroma run` server; unset means embedded Chroma.",
+    )
+    embedding_model: str | None = Field(
+        default=None,
+        description="A sentence-transformers model name or local path; unset means the bundled "
+        "all-MiniLM-L6-v2.",
+    )
+    model: str = Field(default="offline", description="Any litellm model string, or `offline`.")
+    llm_api_base: str | None = Field(default=None, description="Passed to litellm as api_base.")
+    llm_api_key: str | None = Field(default=None, description="Passed to litellm as api_key.")
+    log_level: str = Field(default="WARNING", description="Python logging level.")
+    max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024, description="Largest request body / import file accepted."
+    )
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _absolute_home(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("database_url", "chroma_url", "embedding_model", "llm_api_base",
+                     "llm_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in force: the configured one, or SQLite under `home`."""
+        return self.database_url or f"sqlite:///{self.home / 'companion.db'}"
+
+    @property
+    def database_kind(self) -> str:
+        """`sqlite`, `postgresql`, ... — the SQLAlchemy dialect name of the database URL."""
+        return self.resolved_database_url.split(":", 1)[0].split("+", 1)[0]
+
+    def ensure_home(self) -> Path:
+        """Create the home folder if needed and return it."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        return self.home
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment (tests clear the cache)."""
+    return Settings()

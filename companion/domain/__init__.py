@@ -1,0 +1,21 @@
+"""Pydantic models and pure rules: no I/O, no frameworks."""
+
+from companion.domain.enums import (
+    AccessRole,
+    DraftKind,
+    DraftStatus,
+    MentoringFormat,
+    PairingStatus,
+    Phase,
+    ProgramType,
+    Role,
+)
+from companion.domain.participant import Participant
+from companion.domain.program import MatchingWeights, PhaseWindow, Program
+from companion.domain.records import AuditEvent, CheckResult, Citation, Draft, Pairing
+
+__all__ = [
+    "AccessRole", "AuditEvent", "CheckResult", "Citation", "Draft", "DraftKind", "DraftStatus",
+    "MatchingWeights", "MentoringFormat", "Pairing", "PairingStatus", "Participant", "Phase",
+    "PhaseWindow", "Program", "ProgramType", "Role",
+]

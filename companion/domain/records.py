@@ -1,0 +1,94 @@
+"""Pairings, drafts and audit events as the services hand them around."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from companion.domain.enums import DraftKind, DraftStatus, PairingStatus
+
+
+class Pairing(BaseModel):
+    """A proposed or decided mentor–mentee pairing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    program: str
+    mentee_id: str
+    mentor_id: str
+    status: PairingStatus = PairingStatus.pending
+    score: float = 0.0
+    components: dict[str, float] = Field(default_factory=dict)
+    reasons: list[str] = Field(default_factory=list)
+    cohort: str | None = Field(None, description="Group id in group and peer programs.")
+    locked: bool = False
+    version: int = 1
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    note: str | None = None
+    created_at: datetime | None = None
+
+
+class Citation(BaseModel):
+    """A guideline passage a draft relied on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(description="knowledge/<file>.md")
+    heading: str
+    excerpt: str
+    passage_id: str | None = None
+
+
+class CheckResult(BaseModel):
+    """One check run on a draft."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    passed: bool
+    detail: str = ""
+
+
+class Draft(BaseModel):
+    """A drafted artifact and its review state (the draft JSON shape of ARCHITECTURE.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    program: str
+    kind: DraftKind
+    participant_id: str
+    status: DraftStatus = DraftStatus.pending_review
+    generator: str = Field(description="Model or drafter that wrote the current version.")
+    content: dict[str, Any] = Field(default_factory=dict)
+    citations: list[Citation] = Field(default_factory=list)
+    checks: list[CheckResult] = Field(default_factory=list)
+    version: int = 1
+    topic: str | None = None
+    prompt_name: str | None = None
+    prompt_version: str | None = None
+    model: str | None = None
+    retrieved_ids: list[str] = Field(default_factory=list)
+    reviewer_id: str | None = None
+    failure_reason: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class AuditEvent(BaseModel):
+    """One line of the append-only audit log."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int | None = None
+    at: datetime
+    actor: str = Field(description="Participant id, token subject or 'cli'.")
+    action: str = Field(description="e.g. program.create, participants.import, pairing.approve")
+    entity_type: str
+    entity_id: str
+    program: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Reading and validating participant files."""

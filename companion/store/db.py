@@ -1,0 +1,146 @@
+"""The database: engine, sessions and migrations for any SQLAlchemy URL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from companion.config import Settings
+from companion.errors import ConfigurationError, StoreError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration shipped with this version of Companion."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL lets the API read while an import writes; busy_timeout waits instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class Database:
+    """One database: an engine, a session factory and its migrations."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            if url.startswith("sqlite:///"):
+                path = Path(url.removeprefix("sqlite:///"))
+                if str(path) not in ("", ":memory:"):
+                    path.parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        except (ArgumentError, ImportError, ValueError) as exc:
+            raise ConfigurationError(
+                f"cannot use database URL {_redact(url)!r}: {exc}. "
+                "Set COMPANION_DATABASE_URL to a SQLAlchemy URL such as "
+                "postgresql+psycopg://user@host/db, or unset it for SQLite."
+            ) from exc
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._upgraded = False
+        self._lock = threading.Lock()
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite`, `postgresql`, ..."""
+        return self.engine.dialect.name
+
+    def current_revision(self) -> str | None:
+        """The migration the database is at (None for an empty database)."""
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration (cheap when it already is)."""
+        with self._lock:
+            if self._upgraded:
+                return
+            try:
+                if self.current_revision() != head_revision():
+                    with self.engine.begin() as conn:
+                        config = _alembic_config()
+                        config.attributes["connection"] = conn
+                        command.upgrade(config, "head")
+            except OperationalError as exc:
+                raise StoreError(
+                    f"cannot reach the database at {_redact(self.url)}: {exc.orig}. "
+                    "Check COMPANION_DATABASE_URL and that the server is running."
+                ) from exc
+            self._upgraded = True
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        self.upgrade()
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
+    return url
+
+
+_databases: dict[str, Database] = {}
+_databases_lock = threading.Lock()
+
+
+def get_database(settings: Settings) -> Database:
+    """The shared `Database` for the settings' URL (one engine per URL per process)."""
+    url = settings.resolved_database_url
+    with _databases_lock:
+        if url not in _databases:
+            if url.startswith("sqlite"):
+                settings.ensure_home()
+            _databases[url] = Database(url)
+        return _databases[url]
+
+
+def reset_databases() -> None:
+    """Forget every cached engine (tests, and after forking)."""
+    with _databases_lock:
+        for db in _databases.values():
+            db.dispose()
+        _databases.clear()
