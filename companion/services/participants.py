@@ -85,16 +85,18 @@ def import_parsed(db: Database, program: str, parsed: ParsedFile, *, source: str
         created: list[Participant] = []
         updated: list[Participant] = []
         unchanged = 0
+        hashes: dict[str, str] = {}
         for item in validation.valid:
             participant = item.participant
+            hashes[participant.id] = digest = participant.content_hash()
             if participant.id not in stored:
                 created.append(participant)
-            elif stored[participant.id][0] != participant.content_hash():
+            elif stored[participant.id][0] != digest:
                 updated.append(participant)
             else:
                 unchanged += 1
         with progress.stage("Writing participants", len(created) + len(updated)) as tick:
-            repo.upsert(created, updated)
+            repo.upsert(created, updated, hashes=hashes)
             tick(len(created) + len(updated))
         skipped = len({e["row"] for e in errors})
         AuditLog(session).append(actor, "participants.import", "program", program,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from companion.domain import (
@@ -121,12 +121,18 @@ class ParticipantRepository:
             .where(ParticipantRow.program_id == self.program_id))
         return {pid: (digest, manager) for pid, digest, manager in rows}
 
-    def upsert(self, created: Sequence[Participant], updated: Sequence[Participant]) -> None:
-        """Insert `created` and overwrite `updated` in bulk (one statement each)."""
+    def upsert(self, created: Sequence[Participant], updated: Sequence[Participant], *,
+               hashes: Mapping[str, str] | None = None) -> None:
+        """Insert `created` and overwrite `updated` in bulk (one executemany each).
+
+        `hashes` (id → content hash) saves recomputing hashes the caller already has."""
         now = utcnow()
+        hashes = hashes or {}
+        table = ParticipantRow.__table__
         if created:
-            self.session.execute(insert(ParticipantRow), [
-                {**self._values(p), "program_id": self.program_id, "pid": p.id,
+            # Core executemany, not the ORM bulk path: ~5x faster for 10k rows with JSON columns.
+            self.session.execute(table.insert(), [
+                {**self._values(p, hashes), "program_id": self.program_id, "pid": p.id,
                  "created_at": now, "updated_at": now}
                 for p in created
             ])
@@ -136,13 +142,14 @@ class ParticipantRepository:
                     ParticipantRow.program_id == self.program_id,
                     ParticipantRow.pid.in_([p.id for p in updated]))).all())
             self.session.execute(update(ParticipantRow), [
-                {**self._values(p), "id": ids[p.id], "updated_at": now} for p in updated
+                {**self._values(p, hashes), "id": ids[p.id], "updated_at": now}
+                for p in updated
             ])
 
     @staticmethod
-    def _values(p: Participant) -> dict[str, Any]:
+    def _values(p: Participant, hashes: Mapping[str, str]) -> dict[str, Any]:
         data = p.model_dump(mode="json", include=set(_PARTICIPANT_FIELDS))
-        data["content_hash"] = p.content_hash()
+        data["content_hash"] = hashes.get(p.id) or p.content_hash()
         return data
 
 

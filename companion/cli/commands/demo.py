@@ -10,7 +10,7 @@ import typer
 from companion.cli.app import app, database, settings
 from companion.cli.commands.participants import show_import
 from companion.cli.output import BarProgress, out, table
-from companion.domain import Program, ProgramType, Role
+from companion.domain import Participant, Program, ProgramType, Role
 from companion.domain.program import add_months
 from companion.services.participants import import_participants_file, list_participants
 from companion.services.programs import build_program, create_program, get_program
@@ -19,13 +19,14 @@ from companion.store import ProgramRepository
 DEMO_PROGRAM = "Leadership Accelerator"
 
 
-def demo_program(today: date) -> Program:
-    """A 12-month one-to-one program that started three months ago (so it is running)."""
+def demo_program(today: date, organizations: list[str]) -> Program:
+    """A 12-month one-to-one program that started three months ago (so it is running), run by
+    the first organisation with the others as partners."""
     start = add_months(today.replace(day=1), -3)
     return build_program(
         DEMO_PROGRAM, type=ProgramType.one_to_one, start=start, months=12, cadence_weeks=3,
-        session_minutes=60, host_organization="Harbourline Group",
-        partner_organizations=["Corvid Analytics", "Tessellate Health"],
+        session_minutes=60, host_organization=organizations[0],
+        partner_organizations=organizations[1:],
     )
 
 
@@ -38,18 +39,17 @@ def demo(
     db = database()
     out.rule("[bold]Companion demo")
     out.print(f"State lives in [cyan]{cfg.home}[/] (database: {db.dialect}).")
+    from companion.sample import generate_program, write_records
+
+    sample = generate_program(seed=seed)
     with db.session() as session:
         exists = ProgramRepository(session).exists(DEMO_PROGRAM)
     if exists:
         program = get_program(db, DEMO_PROGRAM)
         out.print(f"Program [bold]{DEMO_PROGRAM}[/] already exists — reusing it.")
     else:
-        program = create_program(db, demo_program(date.today()))
+        program = create_program(db, demo_program(date.today(), sample.organizations))
         out.print(f"Created program [bold]{DEMO_PROGRAM}[/].")
-
-    from companion.sample import generate_program, write_records
-
-    sample = generate_program(seed=seed)
     path = cfg.ensure_home() / "sample" / "participants.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     write_records(sample.records, path)
@@ -70,7 +70,7 @@ def demo(
         out.print(f"  [cyan]{line}[/]")
 
 
-def _summary(program: Program, people: list) -> None:  # type: ignore[type-arg]
+def _summary(program: Program, people: list[Participant]) -> None:
     today = date.today()
     phase = program.phase_on(today)
     table(f"{program.name}", ["", ""], [
