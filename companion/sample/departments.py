@@ -1,0 +1,176 @@
+"""Departments: job titles per level, skill tags and the local colour goals borrow from."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Department(NamedTuple):
+    """One department. `titles[level - 1]` lists the job titles used at that level."""
+
+    weight: int
+    titles: tuple[tuple[str, ...], ...]
+    skills: tuple[str, ...]
+    area: str  # how a mentor names the field they grew up in ("I've spent ... in <area>")
+    meeting: str  # the recurring forum where this department's work is scrutinised
+    deliverables: str  # the team output a manager might be tempted to check personally
+    horizons: tuple[str, ...]  # department-flavoured time frames ("before month-end close")
+
+
+DEPARTMENTS: dict[str, Department] = {
+    "Engineering": Department(
+        18,
+        (("Graduate Software Engineer", "Junior Developer"),
+         ("Software Engineer", "QA Engineer"),
+         ("Senior Software Engineer", "Site Reliability Engineer"),
+         ("Staff Engineer", "Engineering Team Lead"),
+         ("Engineering Manager",),
+         ("Senior Engineering Manager", "Principal Engineer"),
+         ("Director of Engineering",),
+         ("VP Engineering", "SVP, Platform Engineering")),
+        ("python", "system design", "incident management", "code review",
+         "cloud infrastructure", "observability", "api design"),
+        "software engineering", "the weekly incident review",
+        "pull requests and design documents",
+        ("before the next incident review", "ahead of the platform migration in the autumn",
+         "before our next major release")),
+    "Finance": Department(
+        9,
+        (("Finance Graduate", "Accounts Assistant"),
+         ("Financial Analyst", "Accountant"),
+         ("Senior Financial Analyst", "Senior Accountant"),
+         ("FP&A Lead", "Finance Team Lead"),
+         ("Finance Manager", "Financial Controller"),
+         ("Senior Finance Manager", "Head of FP&A"),
+         ("Finance Director", "Group Financial Controller"),
+         ("VP Finance", "Group Finance Director")),
+        ("financial modelling", "budgeting", "month-end close", "ifrs reporting",
+         "variance analysis", "forecasting"),
+        "finance and accounting", "the month-end results meeting",
+        "reconciliations and management accounts",
+        ("before month-end close comes round again", "ahead of the year-end audit",
+         "before budget season starts")),
+    "Operations": Department(
+        14,
+        (("Operations Associate", "Operations Coordinator"),
+         ("Shift Supervisor", "Operations Analyst"),
+         ("Production Supervisor", "Senior Operations Analyst"),
+         ("Shift Manager", "Operations Team Lead"),
+         ("Operations Manager", "Site Manager"),
+         ("Senior Operations Manager", "Head of Site Operations"),
+         ("Director of Operations",),
+         ("VP Operations",)),
+        ("lean six sigma", "capacity planning", "health and safety", "process improvement",
+         "shift scheduling", "quality management"),
+        "operations", "the daily production meeting", "shift handovers and rotas",
+        ("before peak season", "ahead of the new site opening", "before the next safety audit")),
+    "Sales": Department(
+        13,
+        (("Sales Development Representative",),
+         ("Account Executive", "Inside Sales Representative"),
+         ("Senior Account Executive", "Key Account Manager"),
+         ("Strategic Account Manager", "Sales Team Lead"),
+         ("Sales Manager", "Regional Sales Manager"),
+         ("Senior Sales Manager", "Head of Enterprise Sales"),
+         ("Sales Director", "Regional Sales Director"),
+         ("VP Sales", "VP Commercial")),
+        ("pipeline management", "account planning", "crm", "sales forecasting",
+         "solution selling", "territory planning"),
+        "B2B sales", "the quarterly pipeline review", "proposals and forecasts",
+        ("before territory planning for the new fiscal year", "ahead of our sales kickoff",
+         "before the Q4 push")),
+    "Marketing": Department(
+        8,
+        (("Marketing Assistant",),
+         ("Marketing Executive", "Content Specialist"),
+         ("Senior Marketing Executive", "Digital Marketing Specialist"),
+         ("Brand Manager", "Marketing Team Lead"),
+         ("Marketing Manager", "Senior Brand Manager"),
+         ("Head of Brand", "Head of Digital Marketing"),
+         ("Marketing Director",),
+         ("VP Marketing",)),
+        ("campaign planning", "brand strategy", "content strategy", "seo",
+         "marketing analytics", "market research"),
+        "marketing", "the campaign performance review", "campaign briefs and copy",
+        ("before the spring campaign launches", "ahead of the brand refresh",
+         "before next year's media plan is locked")),
+    "People & Culture": Department(
+        6,
+        (("People Coordinator", "HR Assistant"),
+         ("HR Advisor", "Talent Acquisition Partner"),
+         ("Senior HR Advisor", "Learning & Development Specialist"),
+         ("HR Business Partner", "Talent Acquisition Lead"),
+         ("Senior HR Business Partner", "Learning & Development Manager"),
+         ("Head of Talent", "Head of People Operations"),
+         ("HR Director", "People Director"),
+         ("VP People & Culture",)),
+        ("employee relations", "talent acquisition", "learning design", "employment law",
+         "hr analytics", "organisation design"),
+        "HR and people teams", "the quarterly talent review", "policy drafts and case notes",
+        ("before the annual engagement survey", "ahead of the performance review cycle",
+         "before the new policy goes live")),
+    "Product": Department(
+        8,
+        (("Associate Product Manager",),
+         ("Product Owner", "Product Analyst"),
+         ("Product Manager",),
+         ("Senior Product Manager",),
+         ("Group Product Manager", "Lead Product Manager"),
+         ("Principal Product Manager", "Head of Product"),
+         ("Director of Product",),
+         ("VP Product",)),
+        ("roadmapping", "user research", "product discovery", "prioritisation", "a/b testing",
+         "product analytics"),
+        "product management", "the monthly roadmap review", "specs and release notes",
+        ("before the next roadmap planning round", "ahead of our launch in the spring",
+         "before the half-year product review")),
+    "Legal": Department(
+        4,
+        (("Paralegal", "Legal Assistant"),
+         ("Compliance Analyst", "Paralegal"),
+         ("Legal Counsel", "Compliance Officer"),
+         ("Senior Legal Counsel",),
+         ("Lead Counsel", "Compliance Manager"),
+         ("Head of Commercial Legal", "Head of Compliance"),
+         ("Deputy General Counsel", "Legal Director"),
+         ("General Counsel",)),
+        ("contract drafting", "regulatory compliance", "data protection",
+         "dispute resolution", "commercial law"),
+        "in-house legal work", "the contracts committee", "contract mark-ups",
+        ("before the new regulation takes effect", "ahead of contract renewal season",
+         "before the compliance audit")),
+    "Customer Success": Department(
+        10,
+        (("Customer Support Associate",),
+         ("Customer Success Specialist", "Support Engineer"),
+         ("Customer Success Manager",),
+         ("Senior Customer Success Manager", "Support Team Lead"),
+         ("Customer Success Team Manager", "Support Manager"),
+         ("Head of Customer Success", "Head of Support"),
+         ("Director of Customer Experience",),
+         ("VP Customer Success",)),
+        ("account management", "customer onboarding", "renewals", "support operations",
+         "customer health scoring", "escalation handling"),
+        "customer success and support", "the quarterly business reviews with clients",
+        "account plans and escalation replies",
+        ("before renewal season", "ahead of our customer advisory board",
+         "before the new support tooling goes live")),
+    "Supply Chain": Department(
+        8,
+        (("Logistics Coordinator", "Supply Chain Assistant"),
+         ("Buyer", "Demand Planner"),
+         ("Senior Buyer", "Senior Demand Planner"),
+         ("Category Lead", "Logistics Team Lead"),
+         ("Procurement Manager", "Logistics Manager"),
+         ("Senior Category Manager", "Head of Planning"),
+         ("Director of Supply Chain", "Procurement Director"),
+         ("VP Supply Chain",)),
+        ("procurement", "demand planning", "supplier management", "logistics",
+         "inventory optimisation", "s&op"),
+        "supply chain and procurement", "the monthly S&OP meeting",
+        "purchase orders and supplier scorecards",
+        ("before peak season", "ahead of the supplier review", "before the new warehouse opens")),
+}
+
+#: Departments in a fixed order for reproducible draws.
+DEPARTMENT_NAMES: tuple[str, ...] = tuple(DEPARTMENTS)
