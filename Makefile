@@ -32,8 +32,9 @@ install-dev: $(VENV)/.installed-dev
 demo: install  ## set up and run the main job end to end on the embedded defaults
 	$(BIN)/companion demo
 
-test: install-dev  ## set up and run lint + the test suite
+test: install-dev  ## set up and run lint, type checks and the test suite
 	$(BIN)/ruff check companion tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 typecheck: install-dev

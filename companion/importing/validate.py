@@ -163,7 +163,7 @@ def _check_reporting_lines(
             return valid, errors
         for pid, message in bad.items():
             manager = managers.get(pid)
-            if manager in invalid_ids and "not a participant" in message:
+            if manager is not None and manager in invalid_ids and "not a participant" in message:
                 message = (f"manager '{manager}' is on row {invalid_ids[manager]}, "
                            "which has errors; fix that row first")
             errors.append(RowError(row_of[pid], "manager_id", message))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from companion.domain import (
     AuditEvent,
     Draft,
+    DraftKind,
     DraftStatus,
     Pairing,
     PairingStatus,
@@ -89,6 +91,9 @@ def _program(row: ProgramRow) -> Program:
     })
 
 
+_PARTICIPANTS = cast(Table, ParticipantRow.__table__)
+
+
 class ParticipantRepository:
     """Participants of one program, keyed by their own id (`pid`)."""
 
@@ -128,10 +133,9 @@ class ParticipantRepository:
         `hashes` (id → content hash) saves recomputing hashes the caller already has."""
         now = utcnow()
         hashes = hashes or {}
-        table = ParticipantRow.__table__
         if created:
             # Core executemany, not the ORM bulk path: ~5x faster for 10k rows with JSON columns.
-            self.session.execute(table.insert(), [
+            self.session.execute(insert(_PARTICIPANTS), [
                 {**self._values(p, hashes), "program_id": self.program_id, "pid": p.id,
                  "created_at": now, "updated_at": now}
                 for p in created
@@ -292,7 +296,7 @@ class DraftRepository:
         rows = self.session.scalars(query.order_by(DraftRow.created_at, DraftRow.id))
         return [self._model(r) for r in rows]
 
-    def versions(self, draft_id: str) -> list[dict[str, Any]]:
+    def versions(self, draft_id: str) -> builtins.list[dict[str, Any]]:
         rows = self.session.scalars(select(DraftVersionRow).where(
             DraftVersionRow.draft_id == draft_id).order_by(DraftVersionRow.number))
         return [{"number": r.number, "content": r.content, "citations": r.citations,
@@ -337,7 +341,7 @@ class DraftRepository:
             select(DraftVersionRow).where(DraftVersionRow.draft_id == row.id)
             .order_by(DraftVersionRow.number.desc()).limit(1))
         return Draft(
-            id=row.id, program=self.program.name, kind=row.kind,
+            id=row.id, program=self.program.name, kind=DraftKind(row.kind),
             participant_id=row.participant_id, status=DraftStatus(row.status),
             generator=row.generator, content=latest.content if latest else {},
             citations=latest.citations if latest else [],
