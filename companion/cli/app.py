@@ -15,7 +15,7 @@ from companion.config import Settings, get_settings
 from companion.errors import CompanionError
 from companion.store import Database, get_database
 
-from .output import err
+from .output import err, esc
 
 app = typer.Typer(
     name="companion",
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         result = app(args=argv, standalone_mode=False)
     except CompanionError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err.print(f"[bold red]error:[/] {esc(exc)}", highlight=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(1)
         if os.environ.get("COMPANION_DEBUG"):
             traceback.print_exc()
-        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {esc(exc)}\n"
                   "Run again with COMPANION_DEBUG=1 for the traceback and report it.",
                   highlight=False)
         sys.exit(1)

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -19,11 +20,17 @@ from rich.progress import (
 )
 from rich.progress import Progress as RichBar
 from rich.table import Table
+from rich.text import Text
 
 from companion.services.progress import Tick
 
 out = Console(soft_wrap=False)
 err = Console(stderr=True)
+
+
+def esc(value: object) -> str:
+    """User text made safe to embed in a rich markup string."""
+    return escape(str(value))
 
 
 class OutputFormat(StrEnum):
@@ -42,11 +49,13 @@ def print_json(data: Any) -> None:
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
           *, caption: str | None = None) -> None:
     """A rich table on stdout."""
-    shown = Table(title=title, caption=caption, title_justify="left", header_style="bold")
+    # Text, not str: names and goals are people's own words and must never be read as markup.
+    shown = Table(title=None if title is None else Text(title), caption=caption,
+                  title_justify="left", header_style="bold")
     for column in columns:
         shown.add_column(column, overflow="fold")
     for row in rows:
-        shown.add_row(*("" if v is None else str(v) for v in row))
+        shown.add_row(*(Text("" if v is None else str(v)) for v in row))
     out.print(shown)
 
 

@@ -92,8 +92,11 @@ class Participant(BaseModel):
     def _empty_is_none(cls, data: Any) -> Any:
         # Model-level so it runs before every field validator: a blank cell means "not given".
         if isinstance(data, dict):
-            return {k: (None if isinstance(v, str) and not v.strip() else v)
+            data = {k: (None if isinstance(v, str) and not v.strip() else v)
                     for k, v in data.items()}
+            for key in ("id", "manager_id"):  # JSON exports often hold numeric ids
+                if isinstance(data.get(key), int) and not isinstance(data.get(key), bool):
+                    data[key] = str(data[key])
         return data
 
     @field_validator("id", "manager_id")

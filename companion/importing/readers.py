@@ -89,9 +89,20 @@ def read_participant_bytes(data: bytes, *, name: str, kind: str | None = None) -
     return _read_jsonl(text, name=name)
 
 
+#: Other spellings people use in spreadsheet headers, mapped to the record field.
+ALIASES = {
+    "time_zone": "timezone", "tz": "timezone", "e_mail": "email", "mail": "email",
+    "organisation": "organization", "org": "organization", "company": "organization",
+    "dept": "department", "job_title": "title", "manager": "manager_id",
+    "line_manager_id": "manager_id", "language": "languages", "skill": "skills",
+    "goal": "goals", "mentoring_format": "format", "max_mentees": "capacity",
+}
+
+
 def normalise_key(key: str) -> str:
-    """'Manager ID ' → 'manager_id', so spreadsheet headers map onto record fields."""
-    return "_".join(key.strip().lower().replace("-", " ").split())
+    """'Manager ID ' → 'manager_id', 'Time Zone' → 'timezone': headers onto record fields."""
+    key = "_".join(key.strip().lower().replace("-", " ").split())
+    return ALIASES.get(key, key)
 
 
 def _read_csv(text: str, *, delimiter: str, name: str, kind: str) -> ParsedFile:
@@ -185,7 +196,18 @@ def _objects(items: list[Any], *, kind: str, skip: set[int] | None = None) -> Pa
             problems.append((number, "(record)",
                              f"expected an object with participant fields, got {_kind(item)}"))
             continue
-        records.append(RawRecord(number, {normalise_key(str(k)): v for k, v in item.items()}))
+        fields: dict[str, Any] = {}
+        original: dict[str, str] = {}
+        for key, value in item.items():
+            name = normalise_key(str(key))
+            if name in fields:
+                problems.append((number, str(key), f"keys '{original[name]}' and '{key}' both "
+                                 f"mean '{name}', so the field appears twice; keep one"))
+            fields[name] = value
+            original.setdefault(name, str(key))
+        if any(row == number for row, _, _ in problems):
+            continue
+        records.append(RawRecord(number, fields))
     return ParsedFile(kind, None, records, problems)
 
 

@@ -33,10 +33,12 @@ class ValidRow(NamedTuple):
 
 
 class Validation(NamedTuple):
-    """Rows that passed every rule, and every problem found."""
+    """Rows that passed every rule, and every problem found. `fatal` problems (a missing
+    required column) leave no row importable, whatever --skip-invalid says."""
 
     valid: list[ValidRow]
     errors: list[RowError]
+    fatal: bool = False
 
 
 def validate_file(parsed: ParsedFile, *, existing_managers: Mapping[str, str | None],
@@ -51,19 +53,22 @@ def validate_file(parsed: ParsedFile, *, existing_managers: Mapping[str, str | N
             return Validation([], errors + [
                 RowError(1, c, f"required column '{c}' is missing (columns found: {found})")
                 for c in missing
-            ])
+            ], fatal=True)
     valid: list[ValidRow] = []
     first_row: dict[str, int] = {}
     for index, record in enumerate(parsed.records):
         participant, problems = validate_record(record)
         errors.extend(problems)
+        # Duplicates are judged on the raw id, so a repeat of an invalid row is still caught.
+        raw_id = _raw_id(record)
+        if raw_id is not None and raw_id in first_row:
+            errors.append(RowError(record.row, "id", f"duplicate id '{raw_id}' "
+                                   f"(first on row {first_row[raw_id]})"))
+            continue
+        if raw_id is not None:
+            first_row[raw_id] = record.row
         if participant is not None:
-            if participant.id in first_row:
-                errors.append(RowError(record.row, "id", f"duplicate id '{participant.id}' "
-                                       f"(first on row {first_row[participant.id]})"))
-            else:
-                first_row[participant.id] = record.row
-                valid.append(ValidRow(record.row, participant))
+            valid.append(ValidRow(record.row, participant))
         if tick is not None and index % 500 == 499:
             tick(500)
     if tick is not None:
@@ -129,6 +134,13 @@ def _message(err: Any) -> str:
     if err["type"] in ("string_type", "int_type", "bool_type", "list_type"):
         return f"{message} (got {json.dumps(err.get('input'))})"
     return message
+
+
+def _raw_id(record: RawRecord) -> str | None:
+    raw = record.data.get("id")
+    if isinstance(raw, str | int) and not isinstance(raw, bool) and str(raw).strip():
+        return str(raw).strip()
+    return None
 
 
 def _ids_of_invalid_rows(records: list[RawRecord], valid_rows: set[int]) -> dict[str, int]:

@@ -80,7 +80,7 @@ def import_parsed(db: Database, program: str, parsed: ParsedFile, *, source: str
             validation = validate_file(
                 parsed, existing_managers={pid: m for pid, (_, m) in stored.items()}, tick=tick)
         errors = [e.as_dict() for e in validation.errors]
-        if errors and not skip_invalid:
+        if errors and (not skip_invalid or validation.fatal):
             return ImportReport(program=program, source=source, imported=False, errors=errors)
         created: list[Participant] = []
         updated: list[Participant] = []

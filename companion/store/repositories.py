@@ -6,7 +6,7 @@ import builtins
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from companion.domain import (
@@ -23,6 +23,7 @@ from companion.domain import (
 from companion.errors import ConflictError, NotFoundError
 from companion.store.tables import (
     AuditRow,
+    DoNotMatchRow,
     DraftRow,
     DraftVersionRow,
     PairingRow,
@@ -225,6 +226,31 @@ class PairingRepository:
             query = query.where(PairingRow.status.in_([s.value for s in statuses]))
         rows = self.session.scalars(query.order_by(PairingRow.created_at, PairingRow.id))
         return [self._model(r) for r in rows]
+
+    def delete_pending(self) -> int:
+        """Drop undecided, unlocked proposals (a new assignment run replaces them)."""
+        result = self.session.execute(delete(PairingRow).where(
+            PairingRow.program_id == self.program.id,
+            PairingRow.status == PairingStatus.pending.value,
+            PairingRow.locked.is_(False)))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def blocks(self) -> dict[tuple[str, str], str]:
+        """Do-not-match pairs: (mentee id, mentor id) → reason."""
+        rows = self.session.execute(select(
+            DoNotMatchRow.mentee_id, DoNotMatchRow.mentor_id, DoNotMatchRow.reason).where(
+            DoNotMatchRow.program_id == self.program.id))
+        return {(mentee, mentor): reason for mentee, mentor, reason in rows}
+
+    def add_block(self, mentee_id: str, mentor_id: str, reason: str, by: str) -> bool:
+        """Record a do-not-match pair; False when it was already recorded."""
+        if (mentee_id, mentor_id) in self.blocks():
+            return False
+        self.session.add(DoNotMatchRow(program_id=self.program.id, mentee_id=mentee_id,
+                                       mentor_id=mentor_id, reason=reason, created_by=by,
+                                       created_at=utcnow()))
+        self.session.flush()
+        return True
 
     def decide(self, pairing_id: str, *, expected_version: int, status: PairingStatus,
                by: str, note: str | None = None, locked: bool | None = None) -> Pairing:

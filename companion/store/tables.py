@@ -173,3 +173,20 @@ class AuditRow(Base):
     entity_id: Mapped[str] = mapped_column(String(128))
     program: Mapped[str | None] = mapped_column(String(100))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class DoNotMatchRow(Base):
+    """Pairs a coordinator recorded as never to be matched in a program."""
+
+    __tablename__ = "do_not_match"
+    __table_args__ = (
+        UniqueConstraint("program_id", "mentee_id", "mentor_id", name="uq_do_not_match_pair"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    mentee_id: Mapped[str] = mapped_column(String(64))
+    mentor_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

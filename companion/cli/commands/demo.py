@@ -9,12 +9,14 @@ import typer
 
 from companion.cli.app import app, database, settings
 from companion.cli.commands.participants import show_import
-from companion.cli.output import BarProgress, out, table
+from companion.cli.output import BarProgress, esc, out, table
 from companion.domain import Participant, Program, ProgramType, Role
 from companion.domain.program import add_months
+from companion.embeddings import get_embedder
+from companion.services import matching
 from companion.services.participants import import_participants_file, list_participants
 from companion.services.programs import build_program, create_program, get_program
-from companion.store import ProgramRepository
+from companion.store import Database, ProgramRepository
 
 DEMO_PROGRAM = "Leadership Accelerator"
 
@@ -38,7 +40,7 @@ def demo(
     cfg = settings()
     db = database()
     out.rule("[bold]Companion demo")
-    out.print(f"State lives in [cyan]{cfg.home}[/] (database: {db.dialect}).")
+    out.print(f"State lives in [cyan]{esc(cfg.home)}[/] (database: {db.dialect}).")
     from companion.sample import generate_program, write_records
 
     sample = generate_program(seed=seed)
@@ -59,15 +61,47 @@ def demo(
     if not report.imported:
         raise typer.Exit(1)
 
-    _summary(program, list_participants(db, DEMO_PROGRAM))
+    people = list_participants(db, DEMO_PROGRAM)
+    _summary(program, people)
+    _matching(db, people)
     out.print("\n[bold]Next steps[/]")
     for line in (
-        f'companion participants list --program "{DEMO_PROGRAM}"',
-        f'companion program show "{DEMO_PROGRAM}"',
+        f'companion match suggest --program "{DEMO_PROGRAM}" --mentee me-00001',
+        f'companion pairing list --program "{DEMO_PROGRAM}" --status pending',
+        "companion pairing approve PAIRING_ID --by coordinator",
+        'companion pairing reject PAIRING_ID --reason "..."  # never proposed again',
+        f'companion match report --program "{DEMO_PROGRAM}"',
         "companion audit list",
         "companion serve          # HTTP API on http://127.0.0.1:8000 (docs at /docs)",
     ):
-        out.print(f"  [cyan]{line}[/]")
+        out.print(f"  [cyan]{esc(line)}[/]")
+
+
+def _matching(db: Database, people: list[Participant]) -> None:
+    """Suggest for one mentee, assign the whole pool, show the strongest proposals."""
+    embedder = get_embedder(settings())
+    names = {p.id: p.name for p in people}
+    out.rule("[bold]Matching")
+    suggestion = matching.suggest(db, DEMO_PROGRAM, embedder, top=3,
+                                  mentee_id="me-00001", progress=BarProgress())
+    item = suggestion["suggestions"][0]
+    table(f"Top mentors suggested for {names.get(item['mentee_id'])} ({item['mentee_id']})",
+          ["mentor", "score", "why"],
+          [[names.get(c["mentor_id"], c["mentor_id"]), f"{c['score']:.3f}",
+            "\n".join(c["reasons"][:4])] for c in item["candidates"]])
+    result = matching.assign(db, DEMO_PROGRAM, embedder, actor="demo", progress=BarProgress())
+    best = sorted(result["assignments"], key=lambda a: -a["score"])[:5]
+    table(f"Whole-pool assignment: {len(result['assignments'])} pending pairings, "
+          f"{len(result['unassigned'])} unassigned, {len(result['kept'])} kept — the top five",
+          ["pairing", "mentee → mentor", "score", "why"],
+          [[a["pairing_id"], f"{names.get(a['mentee_id'])} → {names.get(a['mentor_id'])}",
+            f"{a['score']:.3f}", "\n".join(a["reasons"][:2])] for a in best])
+    if result["unassigned"]:
+        first = result["unassigned"][0]
+        out.print(f"Unassigned, e.g. {esc(names.get(first['mentee_id']))}: "
+                  f"{esc(first['reason'])}")
+    out.print("Nothing is final: every pairing is [bold]pending[/] until a coordinator "
+              "approves it.")
 
 
 def _summary(program: Program, people: list[Participant]) -> None:
@@ -103,7 +137,7 @@ def _summary(program: Program, people: list[Participant]) -> None:
     out.print("Time zones: " + ", ".join(f"{z} ({n})" for z, n in zones.most_common()))
     example = next((p for p in mentees if p.goals), None)
     if example is not None:
-        out.print(f"\nFor example, [bold]{example.name}[/] ({example.title}, "
+        out.print(f"\nFor example, [bold]{esc(example.name)}[/] ({esc(example.title)}, "
                   f"{example.department}) wants to:")
         for goal in example.goals:
-            out.print(f"  • {goal}")
+            out.print(f"  • {esc(goal)}")

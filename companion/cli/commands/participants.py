@@ -6,9 +6,19 @@ from collections import Counter
 from pathlib import Path
 
 import typer
+from rich.table import Table
+from rich.text import Text
 
 from companion.cli.app import app, database
-from companion.cli.output import BarProgress, OutputFormat, err, out, print_json, table
+from companion.cli.output import (
+    BarProgress,
+    OutputFormat,
+    err,
+    esc,
+    out,
+    print_json,
+    table,
+)
 from companion.domain import Role
 from companion.services.participants import (
     ImportReport,
@@ -50,12 +60,10 @@ def show_import(report: ImportReport) -> None:
     if report.errors:
         rows = [[e["row"] or "—", e["field"], e["message"]] for e in report.errors[:200]]
         more = len(report.errors) - len(rows)
-        err.print(f"[bold red]{len(report.errors)} problem(s)[/] in {report.source}:")
-        from rich.table import Table
-
+        err.print(f"[bold red]{len(report.errors)} problem(s)[/] in {esc(report.source)}:")
         shown = Table("row", "field", "problem", header_style="bold")
         for row in rows:
-            shown.add_row(*(str(v) for v in row))
+            shown.add_row(*(Text(str(v)) for v in row))
         err.print(shown)
         if more:
             err.print(f"… and {more} more (use --format json for all).")
@@ -63,7 +71,7 @@ def show_import(report: ImportReport) -> None:
         err.print("Nothing was imported. Fix the rows above and import again, "
                   "or use --skip-invalid to import only the valid rows.")
         return
-    out.print(f"Imported {report.source} into [bold]{report.program}[/]: "
+    out.print(f"Imported {esc(report.source)} into [bold]{esc(report.program)}[/]: "
               f"{report.created} created, {report.updated} updated, "
               f"{report.unchanged} unchanged"
               + (f", {report.skipped} invalid row(s) skipped." if report.skipped else "."))
@@ -82,7 +90,7 @@ def list_(
                     "participants": [p.to_record() for p in people]})
         return
     if not people:
-        out.print(f"No participants in {program} yet. Import some with "
+        out.print(f"No participants in {esc(program)} yet. Import some with "
                   f"`companion import participants FILE --program \"{program}\"`.")
         return
     table(f"{program}: {len(people)} participants", [

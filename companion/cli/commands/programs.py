@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from companion.cli.app import app, database
-from companion.cli.output import OutputFormat, out, print_json, table
+from companion.cli.output import OutputFormat, esc, out, print_json, table
 from companion.domain import Program, ProgramType
 from companion.services.programs import build_program, create_program, get_program, list_programs
 
@@ -47,7 +47,7 @@ def create(
     if fmt is OutputFormat.json:
         print_json(program_json(program))
         return
-    out.print(f"Created program [bold]{program.name}[/] ({program.type}), "
+    out.print(f"Created program [bold]{esc(program.name)}[/] ({program.type}), "
               f"{program.start_date} → {program.end_date}.")
     _phases(program)
 

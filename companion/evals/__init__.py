@@ -1,0 +1,1 @@
+"""The eval suite: datasets in evals/, graders and thresholds, reports in evals/reports/."""

@@ -1,0 +1,1 @@
+"""Matching: embeddings-driven suggestions under hard constraints, whole-pool assignment."""

@@ -1,0 +1,289 @@
+"""Matching use cases: suggestions, whole-pool assignment, do-not-match pairs, the report."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+import numpy as np
+
+from companion.domain import Pairing, PairingStatus, Participant, Program, ProgramType
+from companion.embeddings import Embedder
+from companion.errors import BadInputError, NotFoundError
+from companion.matching.engine import MatchPool, PoolInputs
+from companion.services.progress import Progress
+from companion.store import (
+    AuditLog,
+    Database,
+    PairingRepository,
+    ParticipantRepository,
+    ProgramRepository,
+)
+
+Objective = Literal["best_total", "most_matched"]
+#: Statuses that hold a mentor's seat and keep a mentee out of a new assignment run.
+HOLDING = (PairingStatus.approved, PairingStatus.active)
+#: Candidate mentors per mentee handed to the solver. The solver's optimum is exact over these
+#: edges; with 50 per mentee a better assignment would need a mentee's 51st-best mentor.
+CANDIDATES_PER_MENTEE = 50
+
+
+@dataclass
+class ProgramState:
+    program: Program
+    people: list[Participant]
+    pairings: list[Pairing]
+    blocked: dict[tuple[str, str], str]
+
+    def holding(self) -> list[Pairing]:
+        """Pairings that keep their seat: approved, active, or locked by a coordinator."""
+        return [p for p in self.pairings if p.status in HOLDING or (
+            p.locked and p.status is PairingStatus.pending)]
+
+    def inputs(self) -> PoolInputs:
+        load = Counter(p.mentor_id for p in self.holding())
+        rejected = {(p.mentee_id, p.mentor_id) for p in self.pairings
+                    if p.status is PairingStatus.rejected}
+        return PoolInputs(load=dict(load), rejected=rejected, blocked=self.blocked)
+
+
+def load_state(db: Database, program: str) -> ProgramState:
+    """A program with its people, pairings and do-not-match pairs, read in one transaction."""
+    with db.session() as session:
+        programs = ProgramRepository(session)
+        row = programs.row(program)
+        pairings = PairingRepository(session, row)
+        return ProgramState(
+            program=programs.get(program),
+            people=ParticipantRepository(session, row.id).list(),
+            pairings=pairings.list(),
+            blocked=pairings.blocks(),
+        )
+
+
+def build_pool(state: ProgramState, embedder: Embedder, progress: Progress | None = None
+               ) -> MatchPool:
+    return MatchPool(state.program, state.people, embedder, inputs=state.inputs(),
+                     today=max(date.today(), state.program.start_date), progress=progress)
+
+
+def suggest(db: Database, program: str, embedder: Embedder, *, top: int = 5,
+            mentee_id: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    """Top-`top` mentors per mentee (the `match suggest` JSON shape)."""
+    if not 1 <= top <= 50:
+        raise BadInputError(f"top must be between 1 and 50, not {top}", field="top")
+    state = load_state(db, program)
+    pool = build_pool(state, embedder, progress)
+    if mentee_id is not None and mentee_id not in pool.mentee_index:
+        if any(p.id == mentee_id for p in state.people):
+            raise BadInputError(f"'{mentee_id}' is not a mentee in {program}", field="mentee_id")
+        raise NotFoundError(f"no participant '{mentee_id}' in {program}")
+    results = pool.suggest(top, None if mentee_id is None else [mentee_id])
+    return {
+        "program": program,
+        "model": embedder.name,
+        "suggestions": [
+            {"mentee_id": s.mentee_id,
+             "candidates": [c._asdict() for c in s.candidates],
+             **({"note": s.note} if s.note else {})}
+            for s in results
+        ],
+    }
+
+
+def assign(db: Database, program: str, embedder: Embedder, *,
+           objective: Objective = "best_total", actor: str = "cli",
+           progress: Progress | None = None) -> dict[str, Any]:
+    """Whole-pool assignment: new pending pairings for everyone not already held, maximising
+    total fit (or coverage first) under capacities and every hard rule."""
+    from companion.matching.assign import solve_assignment
+    from companion.matching.cohorts import form_group_cohorts, form_peer_groups
+
+    if objective not in ("best_total", "most_matched"):
+        raise BadInputError(f"unknown objective '{objective}': use best_total or most_matched",
+                            field="objective")
+    state = load_state(db, program)
+    pool = build_pool(state, embedder, progress)
+    held = {p.mentee_id for p in state.holding()}
+    if pool.program.type is ProgramType.peer:
+        held |= {p.mentor_id for p in state.holding()}
+    rows = np.array([i for i, m in enumerate(pool.mentees) if m.id not in held], dtype=np.int64)
+    mentee_idx, mentor_idx, scores = pool.candidate_edges(rows, CANDIDATES_PER_MENTEE)
+    spare = np.maximum(pool.capacity - pool.load, 0)
+    proposals: list[tuple[int, int, str | None]] = []  # (mentee, mentor, cohort)
+    solver = ""
+    if pool.program.type is ProgramType.group:
+        cohorts, _ = form_group_cohorts(len(pool.mentees), len(pool.mentors), mentee_idx,
+                                        mentor_idx, scores)
+        solver = "group-cohorts"
+        for number, cohort in enumerate(cohorts, 1):
+            proposals += [(i, cohort.mentor, f"cohort-{number}") for i in cohort.mentees]
+    elif pool.program.type is ProgramType.peer:
+        # Peers: an undirected graph over people; keep each pair once with its better score.
+        keep = mentee_idx < mentor_idx
+        swapped = ~keep & (mentee_idx != mentor_idx)
+        i_idx = np.concatenate([mentee_idx[keep], mentor_idx[swapped]])
+        j_idx = np.concatenate([mentor_idx[keep], mentee_idx[swapped]])
+        both = np.concatenate([scores[keep], scores[swapped]])
+        groups, _ = form_peer_groups(len(pool.mentees), i_idx, j_idx, both)
+        solver = "peer-matching"
+        for number, group in enumerate(groups, 1):
+            first, *others = group.members
+            proposals += [(other, first, f"peers-{number}") for other in others]
+            # the first member is the pair's anchor; recorded as mentor of the others
+    else:
+        result = solve_assignment(len(pool.mentees), spare, mentee_idx, mentor_idx, scores,
+                                  objective=objective)
+        solver = result.solver
+        proposals = [(i, j, None) for i, j, _ in result.pairs]
+
+    score_of = {(int(i), int(j)): float(s) for i, j, s in zip(mentee_idx, mentor_idx, scores,
+                                                           strict=True)}
+    assigned = {i for i, _, _ in proposals} | (
+        {j for _, j, _ in proposals} if pool.program.type is ProgramType.peer else set())
+    pairings = _proposals(pool, proposals, score_of)
+    seats = int(spare.sum())
+    unassigned = [{"mentee_id": pool.mentees[i].id,
+                   "reason": _unassigned_reason(pool, int(i), mentee_idx, len(rows), seats)}
+                  for i in rows if int(i) not in assigned]
+    with db.session() as session:
+        programs = ProgramRepository(session)
+        repo = PairingRepository(session, programs.row(program))
+        replaced = repo.delete_pending()
+        stored = [repo.add(p) for p in pairings]
+        AuditLog(session).append(actor, "pairing.assign", "program", program, program=program,
+                                 detail={"objective": objective, "proposed": len(stored),
+                                         "unassigned": len(unassigned), "replaced": replaced,
+                                         "kept": len(state.holding()), "solver": solver})
+    return {
+        "program": program,
+        "objective": objective,
+        "solver": solver,
+        "assignments": [{"mentee_id": p.mentee_id, "mentor_id": p.mentor_id, "score": p.score,
+                         "status": p.status.value, "pairing_id": p.id, "cohort": p.cohort,
+                         "components": p.components, "reasons": p.reasons} for p in stored],
+        "unassigned": unassigned,
+        "kept": [{"pairing_id": p.id, "mentee_id": p.mentee_id, "mentor_id": p.mentor_id,
+                  "status": p.status.value, "locked": p.locked} for p in state.holding()],
+        "total_score": round(sum(p.score for p in stored), 4),
+    }
+
+
+def _proposals(pool: MatchPool, proposals: list[tuple[int, int, str | None]],
+               score_of: dict[tuple[int, int], float]) -> list[Pairing]:
+    """Pairings with components and reasons, scoring the proposed mentees block by block."""
+    wanted: dict[int, list[tuple[int, str | None]]] = {}
+    for i, j, cohort in proposals:
+        wanted.setdefault(int(i), []).append((int(j), cohort))
+    pairings: list[Pairing] = []
+    for block in pool.blocks(np.array(sorted(wanted), dtype=np.int64)):
+        total, parts = pool.score_block(block)
+        for local, i in enumerate(block):
+            for j, cohort in wanted[int(i)]:
+                values = {name: round(float(v[local, j]), 4) for name, v in parts.items()}
+                score = score_of.get((int(i), j), float(total[local, j]))
+                pairings.append(Pairing(
+                    id=new_pairing_id(), program=pool.program.name,
+                    mentee_id=pool.mentees[int(i)].id, mentor_id=pool.mentors[j].id,
+                    score=round(score, 4), components=values,
+                    reasons=pool.reasons(int(i), j, values), cohort=cohort))
+    return pairings
+
+
+def _unassigned_reason(pool: MatchPool, i: int, mentee_idx: np.ndarray, to_place: int,
+                       seats: int) -> str:
+    if not np.any(mentee_idx == i):
+        return pool.exclusion_summary(i)
+    shortage = (f"not enough places ({to_place} mentees to place, {seats} free mentor places)"
+                if to_place > seats else "its eligible mentors are full")
+    return (f"{shortage}: the places went to mentees who fit those mentors better; "
+            "add capacity or recruit a mentor, then run the assignment again")
+
+
+def new_pairing_id() -> str:
+    return f"pr-{uuid.uuid4().hex[:12]}"
+
+
+def exclude_pair(db: Database, program: str, mentee_id: str, mentor_id: str, reason: str, *,
+                 actor: str = "cli") -> bool:
+    """Record a do-not-match pair (both people must exist). False if already recorded."""
+    if not reason.strip():
+        raise BadInputError("a reason is required for a do-not-match pair", field="reason")
+    with db.session() as session:
+        programs = ProgramRepository(session)
+        row = programs.row(program)
+        people = ParticipantRepository(session, row.id)
+        for pid in (mentee_id, mentor_id):
+            people.get(pid)
+        added = PairingRepository(session, row).add_block(mentee_id, mentor_id, reason.strip(),
+                                                           actor)
+        if added:
+            AuditLog(session).append(actor, "pairing.exclude", "pair",
+                                     f"{mentee_id}:{mentor_id}", program=program,
+                                     detail={"reason": reason.strip()})
+    return added
+
+
+def report(db: Database, program: str) -> dict[str, Any]:
+    """Coverage, score distribution and breakdowns by department, organisation and level."""
+    state = load_state(db, program)
+    peer = state.program.type is ProgramType.peer
+    mentees = [p for p in state.people if peer or p.role.is_mentored]
+    live = [p for p in state.pairings if p.status not in (PairingStatus.rejected,
+                                                          PairingStatus.closed)]
+    status_of: dict[str, str] = {}
+    for p in live:
+        rank = {"active": 3, "approved": 2, "pending": 1}
+        if rank[p.status.value] > rank.get(status_of.get(p.mentee_id, ""), 0):
+            status_of[p.mentee_id] = p.status.value
+    scores = [p.score for p in live]
+    counts = Counter(status_of.get(m.id, "unmatched") for m in mentees)
+
+    def breakdown(key: str) -> list[dict[str, Any]]:
+        groups: dict[str, list[Participant]] = {}
+        for m in mentees:
+            value = getattr(m, key)
+            groups.setdefault("—" if value is None else str(value), []).append(m)
+        rows = []
+        for name, members in sorted(groups.items()):
+            matched = [m for m in members if m.id in status_of]
+            member_scores = [p.score for p in live if p.mentee_id in {m.id for m in members}]
+            rows.append({key: name, "mentees": len(members), "matched": len(matched),
+                         "coverage": round(len(matched) / len(members), 3),
+                         "mean_score": round(float(np.mean(member_scores)), 3)
+                         if member_scores else None})
+        return rows
+
+    return {
+        "program": program,
+        "mentees": len(mentees),
+        "coverage": {
+            "active": counts.get("active", 0), "approved": counts.get("approved", 0),
+            "pending": counts.get("pending", 0), "unmatched": counts.get("unmatched", 0),
+            "matched_share": round(1 - counts.get("unmatched", 0) / len(mentees), 3)
+            if mentees else 0.0,
+        },
+        "rejected": sum(p.status is PairingStatus.rejected for p in state.pairings),
+        "scores": _distribution(scores),
+        "by_department": breakdown("department"),
+        "by_organization": breakdown("organization"),
+        "by_level": breakdown("level"),
+    }
+
+
+def _distribution(scores: list[float]) -> dict[str, Any]:
+    if not scores:
+        return {"count": 0}
+    values = np.array(scores)
+    edges = [0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0001]
+    hist, _ = np.histogram(values, bins=edges)
+    labels = ["<0.4", "0.4-0.5", "0.5-0.6", "0.6-0.7", "0.7-0.8", "≥0.8"]
+    return {"count": len(scores), "min": round(float(values.min()), 3),
+            "p25": round(float(np.percentile(values, 25)), 3),
+            "median": round(float(np.median(values)), 3),
+            "p75": round(float(np.percentile(values, 75)), 3),
+            "max": round(float(values.max()), 3),
+            "histogram": dict(zip(labels, (int(h) for h in hist), strict=True))}

@@ -1,0 +1,94 @@
+"""Embeddings: the cache, the weights check, and the bundled model itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from companion.config import Settings
+from companion.domain import Participant
+from companion.embeddings import (
+    BUNDLED_MODEL_SHA256,
+    CachedEmbedder,
+    EmbeddingCache,
+    HashingEmbedder,
+    bundled_model_path,
+    get_embedder,
+    sha256_file,
+    verify_weights,
+)
+from companion.errors import ConfigurationError
+from companion.matching.engine import MatchPool
+from tests import factories
+
+
+def test_cache_embeds_each_text_once_per_model(tmp_path: Path) -> None:
+    inner = HashingEmbedder()
+    cached = CachedEmbedder(inner, EmbeddingCache(tmp_path / "e.sqlite"))
+    first = cached.embed(["alpha beta", "gamma delta", "alpha beta"])
+    again = cached.embed(["gamma delta", "alpha beta"])
+    assert inner.calls == [["alpha beta", "gamma delta"]]
+    assert np.allclose(first[1], again[0]) and np.allclose(first[0], first[2])
+    assert (cached.hits, cached.misses) == (3, 2)
+    assert cached.cache.count(inner.name) == 2
+    other = CachedEmbedder(HashingEmbedder(dimension=64), cached.cache)
+    other.embed(["alpha beta"])
+    assert other.misses == 1  # another model never reuses these vectors
+
+
+def test_editing_one_profile_re_embeds_only_that_profile(tmp_path: Path) -> None:
+    inner = HashingEmbedder()
+    cached = CachedEmbedder(inner, EmbeddingCache(tmp_path / "e.sqlite"))
+    people = [factories.mentor("m1"), factories.mentor("m2", expertise="Sales leadership."),
+              factories.mentee("e1"), factories.mentee("e2", goals="Negotiate better")]
+    program = factories.program()
+    MatchPool(program, [Participant.model_validate(p) for p in people], cached)
+    people[3] = factories.mentee("e2", goals="Negotiate supplier contracts with confidence")
+    inner.calls.clear()
+    MatchPool(program, [Participant.model_validate(p) for p in people], cached)
+    assert inner.calls == [["Negotiate supplier contracts with confidence"]]
+
+
+def test_weights_check_refuses_a_mismatch_and_remembers_a_match(tmp_path: Path) -> None:
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"not really weights")
+    good = sha256_file(weights)
+    stamp = tmp_path / "stamp.json"
+    with pytest.raises(ConfigurationError, match="corrupt or has been replaced"):
+        verify_weights(weights, "0" * 64, stamp=stamp)
+    assert not stamp.exists()
+    verify_weights(weights, good, stamp=stamp)
+    assert stamp.exists()
+    weights.write_bytes(b"tampered with!!!!!")  # same size is not enough: mtime changes too
+    with pytest.raises(ConfigurationError, match="corrupt"):
+        verify_weights(weights, good, stamp=stamp)
+    with pytest.raises(ConfigurationError, match="not found"):
+        verify_weights(tmp_path / "missing.safetensors", good)
+
+
+def test_unknown_model_name_fails_clearly_without_downloading(settings: Settings,
+                                                               monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    from companion.embeddings import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder(str(settings.home / "no-such-model"))
+    with pytest.raises(ConfigurationError, match="never downloads models"):
+        embedder.embed(["hello"])
+
+
+@pytest.mark.slow
+def test_bundled_model_is_verified_and_understands_paraphrase(settings: Settings) -> None:
+    assert sha256_file(bundled_model_path() / "model.safetensors") == BUNDLED_MODEL_SHA256
+    embedder = get_embedder(settings)
+    goal, expert, unrelated = embedder.embed([
+        "I freeze when senior leaders challenge my numbers in quarterly reviews",
+        "I coach managers on presenting to executive committees and handling hard questions",
+        "I grow tomatoes and run marathons at the weekend",
+    ])
+    assert goal.shape == (384,)
+    assert float(np.linalg.norm(goal)) == pytest.approx(1.0, abs=1e-4)
+    assert float(goal @ expert) > float(goal @ unrelated)
+    assert (settings.home / "cache" / "model-verified.json").exists()
+    assert embedder.cache.count(embedder.name) == 3
