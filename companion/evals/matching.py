@@ -63,7 +63,7 @@ def run(dataset: Path, embedder: Embedder, progress: Progress | None = None) -> 
     suggestions = {s.mentee_id: s for s in pool.suggest(top=5,
                                                         mentee_ids=[c["mentee"] for c in cases])}
     rows: list[dict[str, Any]] = []
-    hits = keyword_hits = 0
+    hits = keyword_hits = decoys_above = 0
     violations: Counter[str] = Counter()
     with progress.stage("Grading matching cases", len(cases)) as tick:
         for case in cases:
@@ -81,34 +81,72 @@ def run(dataset: Path, embedder: Embedder, progress: Progress | None = None) -> 
                 if why is not None:
                     broken.append(f"{mentor_id}: {why}")
             violations["suggestions"] += len(broken)
+            decoy_won = _decoy_above_intended(top, case)
+            decoys_above += decoy_won
             rows.append({"id": case["id"], "passed": hit and not broken, "hit": hit,
                          "tags": ", ".join(case.get("tags", [])),
                          "goal": mentee.goals[0] if mentee.goals else "",
                          "expected": ", ".join(case["expect_any"]),
                          "top3": ", ".join(top[:3]), "keyword_top3": ", ".join(keyword_top),
-                         "violations": "; ".join(broken) or "none"})
+                         "violations": "; ".join(broken) or "none",
+                         **({"decoy_above_intended": decoy_won} if case.get("decoys") else {})})
             tick(1)
     violations["assignment"] = _assignment_violations(pool, program, by_id, managers, cases)
+    sample_hit = sample_theme_hit_at_3(embedder)
     n = len(cases)
     metrics = {
         "hit_at_3": hits / n, "keyword_hit_at_3": keyword_hits / n,
         "ratio_vs_keyword": (hits / max(keyword_hits, 1)),
         "violations": float(sum(violations.values())),
         "cases": float(n),
+        "decoys_above_intended": float(decoys_above),
+        "sample_theme_hit_at_3": sample_hit,
     }
     for tag in sorted({t for c in cases for t in c.get("tags", []) if t.endswith("trap")
                        or t == "decoy"}):
         tagged = [r for r, c in zip(rows, cases, strict=True) if tag in c.get("tags", [])]
         metrics[f"hit_at_3.{tag}"] = sum(r["hit"] for r in tagged) / len(tagged)
-    notes = [f"violations in suggestions: {violations['suggestions']}, in the whole-pool "
+    notes = ["sample_theme_hit_at_3: a harder, independent set — the seeded sample program "
+             f"(seed {SAMPLE_SEED}), where goals and expertise paraphrase the same leadership "
+             "theme with no shared vocabulary; a hit is a top-3 mentor holding one of the "
+             "mentee's themes",
+             f"violations in suggestions: {violations['suggestions']}, in the whole-pool "
              f"assignment: {violations['assignment']}",
              f"embedding model: {embedder.name}"]
     return SuiteResult("matching", str(dataset), metrics, thresholds, rows, notes)
 
 
+SAMPLE_SEED = 11
+
+
+def sample_theme_hit_at_3(embedder: Embedder, seed: int = SAMPLE_SEED) -> float:
+    """Share of the sample program's mentees with a top-3 mentor who shares a goal theme."""
+    from companion.sample import generate_program
+
+    sample = generate_program(seed=seed)
+    people = [Participant.model_validate(r) for r in sample.records]
+    pool = MatchPool(build_program("sample", start=date(2027, 1, 11)), people, embedder)
+    hits = [
+        any(set(sample.expertise_themes.get(c.mentor_id, [])) &
+            set(sample.goal_themes.get(s.mentee_id, [])) for c in s.candidates)
+        for s in pool.suggest(top=3)
+    ]
+    return sum(hits) / len(hits) if hits else 0.0
+
+
 def _record(raw: dict[str, Any]) -> dict[str, Any]:
     """YAML records may hold real lists and numbers; the importer's shape accepts both."""
     return {k: v for k, v in raw.items() if v is not None}
+
+
+def _decoy_above_intended(top: list[str], case: dict[str, Any]) -> bool:
+    """Whether a keyword decoy ranks above every intended mentor in the top five."""
+    decoys = set(case.get("decoys", []))
+    if not decoys:
+        return False
+    rank = {mentor: r for r, mentor in enumerate(top)}
+    best_intended = min((rank[m] for m in case["expect_any"] if m in rank), default=len(top))
+    return any(rank.get(d, len(top)) < best_intended for d in decoys)
 
 
 def _keyword_top3(pool: MatchPool, mentee: Participant) -> list[str]:

@@ -174,22 +174,20 @@ def assign(db: Database, program: str, embedder: Embedder, *,
 
 def _proposals(pool: MatchPool, proposals: list[tuple[int, int, str | None]],
                score_of: dict[tuple[int, int], float]) -> list[Pairing]:
-    """Pairings with components and reasons, scoring the proposed mentees block by block."""
-    wanted: dict[int, list[tuple[int, str | None]]] = {}
-    for i, j, cohort in proposals:
-        wanted.setdefault(int(i), []).append((int(j), cohort))
+    """Pairings with components and reasons (exact scores of just the proposed pairs)."""
+    if not proposals:
+        return []
+    mentee_idx = np.array([i for i, _, _ in proposals], dtype=np.int64)
+    mentor_idx = np.array([j for _, j, _ in proposals], dtype=np.int64)
+    total, parts = pool.score_pairs(mentee_idx, mentor_idx)
     pairings: list[Pairing] = []
-    for block in pool.blocks(np.array(sorted(wanted), dtype=np.int64)):
-        total, parts = pool.score_block(block)
-        for local, i in enumerate(block):
-            for j, cohort in wanted[int(i)]:
-                values = {name: round(float(v[local, j]), 4) for name, v in parts.items()}
-                score = score_of.get((int(i), j), float(total[local, j]))
-                pairings.append(Pairing(
-                    id=new_pairing_id(), program=pool.program.name,
-                    mentee_id=pool.mentees[int(i)].id, mentor_id=pool.mentors[j].id,
-                    score=round(score, 4), components=values,
-                    reasons=pool.reasons(int(i), j, values), cohort=cohort))
+    for k, (i, j, cohort) in enumerate(proposals):
+        values = {name: round(float(v[k]), 4) for name, v in parts.items()}
+        score = score_of.get((int(i), int(j)), float(total[k]))
+        pairings.append(Pairing(
+            id=new_pairing_id(), program=pool.program.name, mentee_id=pool.mentees[i].id,
+            mentor_id=pool.mentors[j].id, score=round(score, 4), components=values,
+            reasons=pool.reasons(int(i), int(j), values), cohort=cohort))
     return pairings
 
 

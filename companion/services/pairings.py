@@ -152,12 +152,13 @@ def _swap(db: Database, current: Pairing, expected: int, *, by: str, note: str |
     created: list[Pairing] = []
     for old, new_mentor in plan:
         i, j = pool.mentee_index[old.mentee_id], pool.mentor_index[new_mentor]
-        total, parts = pool.score_block(np.array([i]))
-        values = {name: round(float(v[0, j]), 4) for name, v in parts.items()}
-        score = sum(w * values[n] for w, n in zip(pool.weights, values, strict=True))
+        _, parts = pool.score_pairs(np.array([i]), np.array([j]))
+        values = {name: round(float(v[0]), 4) for name, v in parts.items()}
+        # the plain weighted score: a swap is a coordinator's choice, so no rule mask here
+        score = float(pool.weighted({n: np.array([v]) for n, v in values.items()})[0])
         created.append(Pairing(
             id=new_pairing_id(), program=old.program, mentee_id=old.mentee_id,
-            mentor_id=new_mentor, score=round(float(score / pool.weights.sum()), 4),
+            mentor_id=new_mentor, score=round(score, 4),
             components=values, reasons=pool.reasons(i, j, values), cohort=old.cohort,
             note=f"swapped in for {old.mentor_id} by {by}"))
     with db.session() as session:

@@ -169,3 +169,23 @@ def test_expertise_phrases_and_excerpts() -> None:
     assert expertise_phrases(bare) == ["CFO in Finance"]
     assert shorten("word " * 40, 20).endswith("…") and len(shorten("word " * 40, 20)) <= 21
 
+
+
+def test_block_and_pair_scoring_agree_with_a_naive_loop(embedder: HashingEmbedder) -> None:
+    p = pool(embedder)
+    rows = np.arange(len(p.mentees))
+    every = np.broadcast_to(np.arange(len(p.mentors)), (len(rows), len(p.mentors)))
+    fast = p._semantic_all(rows)
+    assert np.allclose(fast, p._semantic_for(rows, every))
+    for i in rows:
+        goals = np.arange(p.goal_start[i], p.goal_start[i] + p.goal_count[i])
+        for j in range(len(p.mentors)):
+            phrases = np.flatnonzero(p.phrase_owner == j)
+            cos = np.sort(p.goal_vecs[goals] @ p.phrase_vecs[phrases].T, axis=1)[:, ::-1]
+            top_two = cos[:, :2].mean(axis=1)
+            assert fast[i, j] == pytest.approx(float(comp.semantic_fit(top_two).mean()),
+                                               abs=1e-5)
+    total, parts = p.score_block(rows)
+    pair_total, pair_parts = p.score_pairs(np.array([0, 2]), np.array([1, 3]))
+    assert pair_total[1] == pytest.approx(total[2, 3])
+    assert pair_parts["semantic"][0] == pytest.approx(parts["semantic"][0, 1])
