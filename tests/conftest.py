@@ -19,6 +19,15 @@ POSTGRES_ADMIN_URL = os.environ.get(
 
 
 @pytest.fixture(autouse=True)
+def no_real_model_calls() -> Iterator[None]:
+    """A network model call from any test fails loudly (offline drafter and fakes still work)."""
+    from companion.llm.base import block_model_requests
+
+    with block_model_requests():
+        yield
+
+
+@pytest.fixture(autouse=True)
 def companion_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point all state at a temp dir and drop any COMPANION_* the developer has set."""
     for key in list(os.environ):

@@ -51,7 +51,8 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
     """A rich table on stdout."""
     # Text, not str: names and goals are people's own words and must never be read as markup.
     shown = Table(title=None if title is None else Text(title), caption=caption,
-                  title_justify="left", header_style="bold")
+                  title_justify="left", header_style="bold",
+                  show_header=any(columns))  # key/value tables pass blank column names
     for column in columns:
         shown.add_column(column, overflow="fold")
     for row in rows:

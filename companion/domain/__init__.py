@@ -11,11 +11,12 @@ from companion.domain.enums import (
     Role,
 )
 from companion.domain.participant import Participant
+from companion.domain.passages import Passage
 from companion.domain.program import MatchingWeights, PhaseWindow, Program
 from companion.domain.records import AuditEvent, CheckResult, Citation, Draft, Pairing
 
 __all__ = [
     "AccessRole", "AuditEvent", "CheckResult", "Citation", "Draft", "DraftKind", "DraftStatus",
     "MatchingWeights", "MentoringFormat", "Pairing", "PairingStatus", "Participant", "Phase",
-    "PhaseWindow", "Program", "ProgramType", "Role",
+    "Passage", "PhaseWindow", "Program", "ProgramType", "Role",
 ]

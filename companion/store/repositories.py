@@ -343,11 +343,11 @@ class DraftRepository:
 
     def revise(self, draft_id: str, *, expected_version: int, status: DraftStatus,
                author: str, content: Draft | None = None, diff: str | None = None,
-               note: str | None = None) -> Draft:
+               note: str | None = None, failure_reason: str | None = None) -> Draft:
         """Move a draft to `status`, optionally with new content as a new version."""
         current = self.get(draft_id)
         values: dict[str, Any] = {"status": status.value, "version": DraftRow.version + 1,
-                                  "updated_at": utcnow()}
+                                  "updated_at": utcnow(), "failure_reason": failure_reason}
         if content is not None:
             values["generator"] = content.generator
         result = self.session.execute(

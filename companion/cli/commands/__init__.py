@@ -3,7 +3,9 @@
 from companion.cli.commands import (
     audit,
     demo,
+    drafts,
     evals,
+    knowledge,
     matching,
     participants,
     programs,
@@ -11,4 +13,7 @@ from companion.cli.commands import (
     serve,
 )
 
-__all__ = ["audit", "demo", "evals", "matching", "participants", "programs", "sample", "serve"]
+__all__ = [
+    "audit", "demo", "drafts", "evals", "knowledge", "matching", "participants", "programs",
+    "sample", "serve",
+]

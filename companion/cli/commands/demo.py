@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from typing import Any
 
 import typer
 
@@ -63,7 +64,9 @@ def demo(
 
     people = list_participants(db, DEMO_PROGRAM)
     _summary(program, people)
-    _matching(db, people)
+    first = _matching(db, people)
+    if first is not None:
+        _drafting(db, first, {p.id: p.name for p in people})
     out.print("\n[bold]Next steps[/]")
     for line in (
         f'companion match suggest --program "{DEMO_PROGRAM}" --mentee me-00001',
@@ -77,7 +80,7 @@ def demo(
         out.print(f"  [cyan]{esc(line)}[/]")
 
 
-def _matching(db: Database, people: list[Participant]) -> None:
+def _matching(db: Database, people: list[Participant]) -> dict[str, Any] | None:
     """Suggest for one mentee, assign the whole pool, show the strongest proposals."""
     embedder = get_embedder(settings())
     names = {p.id: p.name for p in people}
@@ -102,6 +105,40 @@ def _matching(db: Database, people: list[Participant]) -> None:
                   f"{esc(first['reason'])}")
     out.print("Nothing is final: every pairing is [bold]pending[/] until a coordinator "
               "approves it.")
+    return best[0] if best else None
+
+
+def _drafting(db: Database, pairing: dict[str, Any], names: dict[str, str]) -> None:
+    """Approve one pairing (as the demo's coordinator), then draft for both sides."""
+    from companion.services import drafts, pairings
+
+    out.rule("[bold]Drafting")
+    approved = pairings.review(db, pairing["pairing_id"], "approve", by="demo-coordinator",
+                               note="approved by the demo to show drafting")["pairing"]
+    mentee, mentor = approved["mentee_id"], approved["mentor_id"]
+    out.print(f"The demo approved pairing {approved['id']} ({esc(names.get(mentee))} with "
+              f"mentor {esc(names.get(mentor))}) as 'demo-coordinator'.")
+    cfg = settings()
+    made = []
+    for kind, who, topic in (("agenda", mentee, None), ("questions", mentee, None),
+                             ("goals", mentee, None),
+                             ("framework", mentor, "feedback on missed deadlines")):
+        draft = drafts.request_draft(db, cfg, program=DEMO_PROGRAM, kind=kind,
+                                     participant_id=who, topic=topic)
+        made.append(draft)
+    for draft in made:
+        passed = sum(c.passed for c in draft.checks)
+        out.print(f"  {draft.kind:<9} {draft.id}  {draft.status}  "
+                  f"({passed}/{len(draft.checks)} checks passed, {len(draft.citations)} "
+                  f"citation(s), by {esc(draft.generator)})")
+    agenda = made[0]
+    if agenda.content:
+        table(f"The agenda draft: {agenda.content.get('title', '')}", ["min", "topic"],
+              [[i.get("minutes"), i.get("topic")] for i in agenda.content.get("items", [])])
+    out.print("Drafts are seen only by their reviewer until approved. Try:\n"
+              f"  companion drafts show {agenda.id}\n"
+              f"  companion review approve {agenda.id} --by {mentee}\n"
+              f"  companion review reject {made[1].id} --note \"fewer, sharper questions\"")
 
 
 def _summary(program: Program, people: list[Participant]) -> None:

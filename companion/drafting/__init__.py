@@ -1,0 +1,1 @@
+"""The drafting agent: prompts, checks, the LangGraph graph and its checkpointer."""

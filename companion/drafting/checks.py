@@ -1,0 +1,572 @@
+"""The checks a draft passes before a human sees it: schema, guideline rules, grounding, privacy.
+
+Each check returns a `CheckResult` whose detail says exactly what failed, so the revise loop can
+feed it back to the model and the reviewer can see why a draft was failed. Pure code: no I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+
+from companion.domain import CheckResult, DraftKind, Participant, Passage, Program
+from companion.domain.content import (
+    AGENDA_ITEMS_COUNT,
+    GOALS_COUNT,
+    QUESTIONS_COUNT,
+    STEPS_COUNT,
+    AgendaContent,
+    ContentError,
+    GoalsContent,
+    SmartErGoal,
+    parse_content,
+)
+
+#: Longest draft (content and citations as JSON), in characters.
+MAX_DRAFT_CHARS = 12_000
+MAX_CITATIONS = 12
+#: Shortest excerpt (without ellipses) that counts as a quotation.
+MIN_EXCERPT_CHARS = 15
+#: The list that carries each kind's items, and its bounds.
+ITEM_COUNTS: dict[DraftKind, tuple[str, tuple[int, int]]] = {
+    DraftKind.goals: ("goals", GOALS_COUNT),
+    DraftKind.agenda: ("items", AGENDA_ITEMS_COUNT),
+    DraftKind.questions: ("questions", QUESTIONS_COUNT),
+    DraftKind.framework: ("steps", STEPS_COUNT),
+}
+SCHEMA_FAILED = "not run: schema failed"
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What the checks need to know besides the draft itself."""
+
+    kind: DraftKind
+    program: Program
+    today: date
+    requester: Participant
+    partner: Participant | None
+    other_names: frozenset[str]      # every OTHER participant in the program
+    retrieved: tuple[Passage, ...]   # what retrieval returned for this draft
+    session_minutes: int             # the session length an agenda must fill
+
+
+def run_checks(content: dict[str, Any], citations: list[dict[str, Any]],
+               ctx: CheckContext) -> list[CheckResult]:
+    """Every check that applies to `ctx.kind`, in a fixed order."""
+    results: list[CheckResult] = []
+    try:
+        parsed: BaseModel | None = parse_content(ctx.kind, content)
+        results.append(CheckResult(name="schema", passed=True, detail="content fits its shape"))
+    except ContentError as exc:
+        parsed = None
+        results.append(CheckResult(name="schema", passed=False, detail="; ".join(exc.problems)))
+    if ctx.kind is DraftKind.goals:
+        results.append(check_smart_er(parsed, ctx) if isinstance(parsed, GoalsContent)
+                       else CheckResult(name="smart_er", passed=False, detail=SCHEMA_FAILED))
+    if ctx.kind is DraftKind.agenda:
+        results.append(check_agenda_minutes(parsed, ctx) if isinstance(parsed, AgendaContent)
+                       else CheckResult(name="agenda_minutes", passed=False, detail=SCHEMA_FAILED))
+    results.append(check_citations(citations, ctx))
+    results.append(check_personal_data(content, citations, ctx))
+    results.append(check_confidentiality(content))
+    results.append(check_length(content, citations, ctx))
+    return results
+
+
+def passed_all(results: list[CheckResult]) -> bool:
+    """Whether every check passed."""
+    return all(r.passed for r in results)
+
+
+def failed_feedback(results: list[CheckResult]) -> str:
+    """The failed checks as a bullet list (empty when all passed), for the revise loop."""
+    return "\n".join(f"- {r.name}: {r.detail}" for r in results if not r.passed)
+
+
+def _result(name: str, problems: list[str], ok: str) -> CheckResult:
+    return CheckResult(name=name, passed=not problems, detail="; ".join(problems) or ok)
+
+
+# --- smart_er ---------------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(
+    r"^(tbd|tbc|todo|to do|n/?a|none|nil|null|unknown|same|same as above|see above|as above|"
+    r"yes|no|ok|achievable|relevant|specific|measurable|lorem ipsum.*|<[^>]*>|\[[^\]]*\]|"
+    r"\{[^}]*\}|[?.…\-x]*)$", re.IGNORECASE)
+_INDICATOR = re.compile(
+    r"\d|%|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"fifty|hundred|twice|half|dozen|percent|observ\w*|feedback (from|request|survey|check)|"
+    r"ratings?|rated|counts?|counted|counting|surveys?|scores?|scored|times|per (day|week|"
+    r"month|quarter|session|meeting)|tracked|logged|recorded|measured|number of|at least|"
+    r"at most|no more than|fewer than|baseline|pulse)\b", re.IGNORECASE)
+# "may" counts as a month only next to a day number: as a modal verb it says nothing about when.
+_MONTHS = (r"january|february|march|april|june|july|august|september|october|november|"
+           r"december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|may \d|\d+ may")
+_WHEN = re.compile(
+    rf"\b(at the|after|if|when|whenever|unless|once|mid-?program|mid-?point|half-?way|"
+    rf"check-?ins?|checkpoints?|next (?:session|meeting)|(?:every|each) (?:\w+ )?(?:weeks?|"
+    rf"months?|quarters?|sessions?)|weekly|monthly|quarterly|{_MONTHS})\b|\d{{4}}-\d{{2}}-\d{{2}}",
+    re.IGNORECASE)
+# Verbs that also describe a trigger ("if my role changes", "if quality drops") count only with
+# an object after them ("change the rhythm", "drop to two").
+_HOW = re.compile(
+    r"\b(?:re-?vis|re-?adjust|adjust|extend|narrow|widen|broaden|replac|substitut|re-?shap|"
+    r"re-?fram|re-?writ|re-?scop|updat|postpon|defer|simplif|split|reset|shorten|lengthen|"
+    r"tighten|relax|expand|renegotiat|swap|rebuild|refocus)\w*|\b(?:chang|drop|mov|shift|"
+    r"increas|reduc|lower|rais|scal)\w*\s+(?:back\s+|down\s+|up\s+)?(?:the|my|its|our|this|"
+    r"that|it|them|to|from|a|an|all|each|both|one|two|three|four|five|six|scope|target|date|"
+    r"goal|measure|deadline|focus|rhythm)\b", re.IGNORECASE)
+
+
+def _trivial(text: str, min_words: int) -> bool:
+    cleaned = text.strip().strip(".!").strip()
+    return bool(_PLACEHOLDER.match(cleaned)) or len(re.findall(r"\w+", cleaned)) < min_words
+
+
+def check_smart_er(content: GoalsContent, ctx: CheckContext) -> CheckResult:
+    """Each goal meets the SMART-ER standard of knowledge/smart-er-goals.md."""
+    problems: list[str] = []
+    for number, goal in enumerate(content.goals, 1):
+        problems.extend(f"goal {number}: {p}" for p in _goal_problems(goal, ctx))
+    return _result("smart_er", problems, f"{len(content.goals)} goal(s) meet SMART-ER")
+
+
+def _goal_problems(goal: SmartErGoal, ctx: CheckContext) -> Iterator[str]:
+    program, today = ctx.program, ctx.today
+    span = f"({program.start_date} to {program.end_date})"
+    if _trivial(goal.statement, 3):
+        yield "statement is too short to describe a change"
+    if _trivial(goal.specific, 5):
+        yield (f"specific '{goal.specific[:60]}' is too vague: name the behaviour, the "
+               "situation and the people involved")
+    if not _INDICATOR.search(goal.measurable):
+        yield ("measurable names no number or observable indicator (a count, a percentage, "
+               "a rating, feedback from named people, something observed)")
+    for field in ("achievable", "relevant"):
+        if _trivial(getattr(goal, field), 3):
+            yield f"{field} is empty or a placeholder: say why in a sentence"
+    due = goal.time_bound
+    if due < program.start_date:
+        yield f"time_bound {due} is before the program starts ({program.start_date})"
+    elif due > program.end_date:
+        yield f"time_bound {due} is after the program ends ({program.end_date})"
+    if due <= today:
+        yield f"time_bound {due} is not after today ({today})"
+    if len(goal.evaluated) < 2:
+        yield f"evaluated has {len(goal.evaluated)} checkpoint(s), at least 2 are needed"
+    previous: date | None = None
+    for index, point in enumerate(goal.evaluated, 1):
+        if not program.contains(point.date):
+            yield f"checkpoint {index} ({point.date}) is outside the program {span}"
+        if point.date > due:
+            yield f"checkpoint {index} ({point.date}) is after time_bound {due}"
+        if previous is not None and point.date <= previous:
+            yield (f"checkpoint {index} ({point.date}) is not after checkpoint {index - 1} "
+                   f"({previous}): list checkpoints in ascending date order")
+        if _trivial(point.check, 3):
+            yield f"checkpoint {index} does not say what will be checked"
+        previous = point.date
+    if not _WHEN.search(goal.readjusted):
+        yield ("readjusted does not say when the goal is revisited (e.g. 'at the mid-program "
+               "check-in', 'if …', a checkpoint or a date)")
+    if not _HOW.search(goal.readjusted):
+        yield ("readjusted does not say how the goal would change (e.g. revise, adjust, narrow, "
+               "extend, lower, raise)")
+
+
+# --- agenda_minutes ---------------------------------------------------------------------------
+
+def check_agenda_minutes(content: AgendaContent, ctx: CheckContext) -> CheckResult:
+    """Items fill the session exactly, and the agenda belongs to the program's current phase."""
+    problems = [f"item {n} ('{item.topic[:40]}') has {item.minutes} minutes, at least 1 needed"
+                for n, item in enumerate(content.items, 1) if item.minutes < 1]
+    total = sum(item.minutes for item in content.items)
+    if total != content.duration_minutes:
+        problems.append(f"items add up to {total} minutes but duration_minutes is "
+                        f"{content.duration_minutes}")
+    if content.duration_minutes != ctx.session_minutes:
+        problems.append(f"duration_minutes is {content.duration_minutes} but the session is "
+                        f"{ctx.session_minutes} minutes")
+    current = ctx.program.phase_on(ctx.today)
+    if current is not None and content.phase != current:
+        problems.append(f"phase is {content.phase.value} but the program is in its "
+                        f"{current.value} phase on {ctx.today}")
+    return _result("agenda_minutes", problems,
+                   f"{len(content.items)} items fill {content.duration_minutes} minutes")
+
+
+# --- citations --------------------------------------------------------------------------------
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+def _normal(text: str) -> str:
+    """Text compared as a reader would: no Markdown markers, quotes straightened, one space."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = re.sub(r"(?m)^\s*(?:[-*+]|\d+[.)]|#+)\s+", "", text)  # list bullets, headings
+    text = re.sub(r"[*`]+", "", text)
+    return " ".join(text.split()).casefold()
+
+
+def _excerpt_found(excerpt: str, text: str) -> bool:
+    # NFKC turns "…" into "..."; each part around an ellipsis must occur, in order.
+    parts = [p.strip() for p in _normal(excerpt).split("...")]
+    parts = [p for p in parts if re.search(r"\w", p)]
+    if sum(len(p) for p in parts) < MIN_EXCERPT_CHARS:
+        return False
+    haystack, position = _normal(text), 0
+    for part in parts:
+        found = haystack.find(part, position)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
+
+
+def _matching_passages(citation: dict[str, Any], ctx: CheckContext) -> tuple[list[Passage], str]:
+    pid, source, heading = (str(citation.get(k) or "").strip()
+                            for k in ("passage_id", "source", "heading"))
+    if pid:
+        passages = [p for p in ctx.retrieved if p.id == pid]
+        if not passages:
+            return [], f"passage {pid} was not retrieved for this draft"
+        if source and source != passages[0].source:
+            return [], f"source {source} does not match passage {pid} ({passages[0].source})"
+        return passages, ""
+    if not (source and heading):
+        return [], "needs a passage_id, or a source and a heading"
+    wanted = _normal(heading)
+    passages = [p for p in ctx.retrieved if p.source == source and (
+        _normal(p.heading) == wanted or _normal(p.heading).endswith("> " + wanted))]
+    if not passages:
+        return [], f"{source} > {heading} was not retrieved for this draft"
+    return passages, ""
+
+
+def _label(number: int, citation: dict[str, Any]) -> str:
+    names = [str(citation[k]) for k in ("source", "heading") if citation.get(k)]
+    name = citation.get("passage_id") or " > ".join(names)
+    return f"citation {number} ({name})" if name else f"citation {number}"
+
+
+def check_citations(citations: list[dict[str, Any]], ctx: CheckContext) -> CheckResult:
+    """Every citation points at a retrieved passage and quotes it word for word."""
+    if not citations:
+        return CheckResult(name="citations", passed=False,
+                           detail="no citations: cite the guideline passages the draft used")
+    problems: list[str] = []
+    for number, citation in enumerate(citations, 1):
+        if not isinstance(citation, dict):
+            problems.append(f"citation {number}: not an object")
+            continue
+        label = _label(number, citation)
+        passages, why = _matching_passages(citation, ctx)
+        excerpt = citation.get("excerpt")
+        if why:
+            problems.append(f"{label}: {why}")
+        elif not isinstance(excerpt, str) or not excerpt.strip():
+            problems.append(f"{label}: no excerpt")
+        elif not any(_excerpt_found(excerpt, p.text) for p in passages):
+            problems.append(f"{label}: excerpt '{excerpt[:60]}' does not occur in the passage "
+                            f"(copy it word for word, at least {MIN_EXCERPT_CHARS} characters)")
+    return _result("citations", problems,
+                   f"{len(citations)} citation(s) quote retrieved passages")
+
+
+# --- personal_data ----------------------------------------------------------------------------
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_ISO_DATES = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_PHONE = re.compile(r"\+?\(?\d[\d\s().\-/]{6,}\d")
+
+
+def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every text in a JSON value with its dotted path (goals.0.specific)."""
+    if isinstance(value, str):
+        yield path or "content", value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}.{index}" if path else str(index))
+
+
+def _has_phone(text: str) -> bool:
+    for match in _PHONE.finditer(_ISO_DATES.sub(" ", text)):
+        groups = re.findall(r"\d+", match.group())
+        digits = sum(len(g) for g in groups)
+        if 9 <= digits <= 15 and (match.group().startswith("+")
+                                  or (max(len(g) for g in groups) >= 3 and len(groups) <= 5)):
+            return True
+    return False
+
+
+def _name_pattern(name: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in name.split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+def check_personal_data(content: dict[str, Any], citations: list[dict[str, Any]],
+                        ctx: CheckContext) -> CheckResult:
+    """No other participant's name, and no e-mail address or phone number at all.
+
+    Details name the field, never the person or the address, so the check result itself does not
+    spread what it caught.
+    """
+    allowed = {p.name.casefold() for p in (ctx.requester, ctx.partner) if p is not None}
+    names = [_name_pattern(n) for n in sorted(ctx.other_names)
+             if n.strip() and n.strip().casefold() not in allowed]
+    texts = list(_strings(content))
+    texts += [(f"citations.{i}.excerpt", c["excerpt"]) for i, c in enumerate(citations)
+              if isinstance(c, dict) and isinstance(c.get("excerpt"), str)]
+    problems: list[str] = []
+    for path, text in texts:
+        if any(p.search(text) for p in names):
+            problems.append(f"{path} names another program participant")
+        if _EMAIL.search(text):
+            problems.append(f"{path} contains an e-mail address")
+        if _has_phone(text):
+            problems.append(f"{path} contains a phone number")
+    return _result("personal_data", problems, "no other participant, e-mail or phone number")
+
+
+# --- confidentiality --------------------------------------------------------------------------
+# Each rule restates one line of knowledge/confidentiality-and-boundaries.md and lists the
+# phrasings that contradict it. Sentences are judged one at a time, and a match is not a
+# violation when
+# - the clause before it is negated ("never report …", "the mentor does not act as …"),
+# - the sentence warns against it ("… erodes trust") or fits the rule's own `allow`,
+# - for rules where consent matters: the sentence names one of the guideline's exceptions (risk
+#   of harm, a legal or ethical breach, harassment), or asks for consent, leaves the choice to
+#   the mentee or rehearses the mentee's own conversation — unless it says "without consent".
+# A framework's pitfalls are not scanned at all: they list what to avoid.
+
+
+@dataclass(frozen=True)
+class ConfidentialityRule:
+    """A guideline rule and the regular expressions that flag text contradicting it."""
+
+    name: str
+    rule: str
+    patterns: tuple[re.Pattern[str], ...]
+    consent_matters: bool = True
+    allow: re.Pattern[str] | None = None
+
+
+def _rx(*parts: str) -> re.Pattern[str]:
+    return re.compile("".join(parts), re.IGNORECASE)
+
+
+_SHARE = (r"\b(?:report\w*|shar(?:e|es|ed|ing)|pass(?:es|ed|ing)? on|relay\w*|forward\w*|"
+          r"disclos\w*|send\w*|sent|summari[sz]\w*|feed(?:s|ing)? back|brief\w*|updat\w*|"
+          r"inform\w*|tell\w*|told|let\w* \w+ know|circulat\w*|cc|copy\w*|e-?mail\w*|"
+          r"distribut\w*|post(?:s|ed|ing)?|publish\w*|repeat\w*)\b")
+_TELL = r"\b(?:tell|inform|brief|updat|e-?mail|cc|copy|contact|call|messag|notif)\w*\s+"
+_NEAR = r"[^.;!?]{0,80}?"
+_THEIR = r"(?:the mentee['’]s|your mentee['’]s|their|his|her|the)\s+"
+_MANAGER = r"(?:line\s+)?(?:manager|boss|supervisor)\b"
+_HR = r"(?:(?-i:HR)|human resources|the people team)\b"
+_OUTSIDERS = (r"(?:(?:the |your |their |his |her |the mentee['’]s )?(?:line )?(?:manager|boss|"
+              r"supervisor|coordinator|sponsor|director|team|colleagues?)|(?-i:HR)|"
+              r"human resources|leadership|others|other people|anyone|everyone|peers|"
+              r"other (?:mentees|mentors|participants)|the group|stakeholders)\b")
+_SESSION_TALK = (
+    r"(?:what (?:was|is|gets|has been) (?:said|shared|discussed)|what (?:the mentee|your mentee|"
+    r"they|he|she|you|we|your mentor|the mentor) (?:said|says?|shared|shares|discuss(?:ed)?|"
+    r"told you|tells you|confided)|(?:the )?(?:contents?|details|substance|specifics|a summary|"
+    r"summaries|minutes|a transcript|transcripts|a record) of (?:the |each |every |our |your |"
+    r"their |this )?(?:mentoring )?(?:sessions?|conversations?|discussions?|meetings?)|"
+    r"(?:session|mentoring|our|their|the mentee['’]s|your mentor['’]s) (?:conversations?|"
+    r"discussions?|content)|everything (?:the mentee|they|you|he|she) (?:said|shared|told))")
+_OTHERS = (r"(?:other|another|fellow)\s+(?:mentees?|mentors?|participants?|pairs?|pairings?|"
+           r"group members?|cohort members?)")
+_SESSION = (r"(?:the |this |each |every |our |your |their |all )?(?:mentoring )?(?:sessions?|"
+            r"conversations?|meetings?|calls?|discussions?)\b")
+
+RULES: tuple[ConfidentialityRule, ...] = (
+    ConfidentialityRule(
+        "no_reporting_to_manager_or_hr",
+        "the mentor never reports on the mentee to their line manager or HR without the "
+        "mentee's explicit consent",
+        (_rx(_SHARE, _NEAR, r"\b(?:to|with|for)\s+", _THEIR, _MANAGER),
+         _rx(_TELL, _THEIR, _MANAGER),
+         _rx(_SHARE, _NEAR, r"\b(?:to|with|for)\s+(?:the\s+)?", _HR),
+         _rx(_TELL, r"(?:the\s+)?", _HR),
+         _rx(r"\b(?:keep|loop)\w*\s+(?:in\s+)?(?:", _THEIR, r")?(?:", _MANAGER, r"|", _HR,
+             r")\s+(?:informed|updated|posted|in the loop|aware)"))),
+    ConfidentialityRule(
+        "session_content_stays_in_the_pair",
+        "what is said in a mentoring conversation is shared beyond the pair only with the "
+        "consent of the person it concerns (the coordinator sees status, not content)",
+        (_rx(_SHARE, r"[^.;!?]{0,40}?", _SESSION_TALK, r"[^.;!?]{0,60}?\b(?:to|with)\s+",
+             _OUTSIDERS),
+         _rx(_TELL, r"(?:the |your |their )?", _OUTSIDERS, r"\s+(?:about\s+)?", _SESSION_TALK))),
+    ConfidentialityRule(
+        "notes_stay_private",
+        "session notes are confidential to the people in the relationship and are not shared "
+        "with anyone else",
+        (_rx(_SHARE, r"[^.;!?]{0,40}?\bnotes\b[^.;!?]{0,40}?\b(?:to|with)\s+", _OUTSIDERS),
+         _rx(r"\bnotes\s+(?:are|will be|get|should be)\s+(?:shared|circulated|sent|forwarded|"
+             r"posted|published|copied)\b(?!\s+(?:only\s+)?(?:with|between)\s+(?:your mentor|"
+             r"your mentee|the mentee|the mentor|each other|the pair|the two of you|you two))"),
+         _rx(r"\b(?:post|upload|publish|put|store|save)\w*\b[^.;!?]{0,40}?\bnotes\b"
+             r"[^.;!?]{0,40}?\b(?:shared drive|intranet|wiki|team site|channel|slack|"
+             r"sharepoint|public)"))),
+    ConfidentialityRule(
+        "no_recording_without_consent",
+        "sessions are not recorded unless both people have agreed to it",
+        (_rx(r"\b(?:record|video-?record|audio-?record|video-?tap|tape|film)\w*\s+", _SESSION,
+             r"(?!['’]s|\s+(?:dates?|held|logs?|numbers?|times?|status|outcomes?|actions?|"
+             r"commitments?|notes?))"),
+         _rx(r"\brecording\s+(?:of\s+)?", _SESSION),
+         _rx(r"\b(?:video|audio)[- ]?record\w*"))),
+    ConfidentialityRule(
+        "no_discussing_other_participants",
+        "participants never discuss or compare other participants, their goals, progress or "
+        "pairings",
+        (_rx(r"\b(?:compar\w*|rank\w*|benchmark\w*|contrast\w*)\b[^.;!?]{0,60}?\b", _OTHERS),
+         _rx(r"\b", _OTHERS, r"['’]s?\s+(?:goals?|progress|difficult\w*|struggles?|problems?|"
+             r"performance|pairings?|notes|situations?|feedback|results?|mentors?|mentees?)"),
+         _rx(r"\b(?:discuss\w*|talk\w* about|gossip\w* about|speculat\w* about|ask\w* about|"
+             r"mention\w*|nam(?:e|es|ed|ing))\s+(?:the\s+|any\s+|an\s+)?", _OTHERS)),
+        consent_matters=False,
+        allow=_rx(r"\b(?:inside|within) (?:the|your) group\b")),
+    ConfidentialityRule(
+        "confidentiality_has_exceptions",
+        "confidentiality is strong but not absolute: never promise it without the exceptions "
+        "(risk of harm, legal or ethical breaches, harassment)",
+        (_rx(r"\b(?:total|absolute|complete|full|unconditional|unlimited|100\s*%|guaranteed|"
+             r"perfect|airtight|watertight)\s+(?:confidentiality|secrecy|privacy)\b"),
+         _rx(r"\b(?:confidential|private|secret|between (?:us|you and me|the two of (?:us|you)|"
+             r"you two))\b[^.;!?]{0,50}?\b(?:no matter what|without (?:any )?exceptions?|under "
+             r"(?:any|all) circumstances|in all cases|whatever happens|no exceptions|forever)"),
+         _rx(r"\b(?:no|without)\s+(?:any\s+)?exceptions?\b[^.;!?]{0,60}?\bconfidential"),
+         _rx(r"\b(?:promis|guarante|assur|swear|vow)\w*\b[^.;!?]{0,40}?\b(?:nothing|never|"
+             r"everything|anything)\b[^.;!?]{0,60}?\b(?:leaves?|go(?:es)? (?:any ?further|"
+             r"beyond|outside)|be (?:shared|repeated|told|passed on|disclosed)|stays?|remains?|"
+             r"kept)\b")),
+        consent_matters=False,
+        allow=_rx(r"\b(?:except\w*|unless|apart from|other than|but not|limits?|narrow|"
+                  r"not absolute|risk|harm|without (?:\w+['’]s |their |your )?consent)")),
+    ConfidentialityRule(
+        "mentor_is_not_an_assessor",
+        "the mentor does not assess the mentee or give ratings, references or input for "
+        "performance reviews, promotion, pay or HR",
+        (_rx(r"\b(?:rat(?:e|es|ed|ing)|assess\w*|evaluat\w*|scor(?:e|es|ed|ing)|"
+             r"grad(?:e|es|ed|ing)|apprais\w*|judg\w*)\b[^.;!?]{0,30}?\b(?:the mentee|your "
+             r"mentee)(?:['’]s)?\s+(?:\w+\s+){0,2}?(?:performance|competenc\w*|promotab\w*|"
+             r"readiness|suitability|potential|capabilit\w*|effectiveness)\b"),
+         _rx(r"\b(?:rat(?:e|es|ed|ing)|assess\w*|evaluat\w*|scor(?:e|es|ed|ing)|apprais\w*)\b"
+             r"[^.;!?]{0,40}?\b(?:performance|competenc\w*|potential)\b[^.;!?]{0,40}?\b(?:for|"
+             r"to|in|into)\s+(?:the |their |his |her |the mentee['’]s )?(?:(?-i:HR)|human "
+             r"resources|performance reviews?|appraisals?|promotion|pay|talent reviews?|"
+             r"calibration)"),
+         _rx(r"\b(?:rating|score|grade|reference|assessment|evaluation|appraisal|"
+             r"recommendation|input|report)s?\b[^.;!?]{0,40}?\b(?:the mentee|your mentee|their|"
+             r"his|her)\b[^.;!?]{0,30}?\b(?:performance reviews?|appraisals?|promotion|pay "
+             r"(?:review|decision|rise)s?|talent reviews?|calibration|(?-i:HR)|human resources)"),
+         _rx(r"\b(?:rate|score|grade|rank)\s+(?:the|your)\s+mentee\b")),
+        consent_matters=False,
+        allow=_rx(r"\b(?:declin\w*|refus\w*|politely|own|self-?assess\w*|self-?rat\w*)")),
+)
+
+_NEGATION = _rx(r"\b(?:never|not|no|don't|do not|doesn't|does not|won't|will not|shouldn't|"
+                r"should not|mustn't|must not|cannot|can't|nor|avoid\w*|refrain\w*|rather than|"
+                r"instead of|without|declin\w*|refus\w*|resist\w*)\b")
+_EXCEPTION = _rx(r"\b(?:risk|harm\w*|self-harm|danger\w*|unsafe|safety|safeguard\w*|harass\w*|"
+                 r"bully\w*|discriminat\w*|abus\w*|fraud\w*|brib\w*|theft|illegal|unlawful|"
+                 r"breach\w*|code of conduct|vulnerable|emergency)")
+_WITHOUT_CONSENT = _rx(r"\bwithout\s+(?:\S+\s+){0,3}?(?:consent|permission|agreement|asking|"
+                       r"telling|knowledge|knowing)\b|\b(?:secretly|covertly|behind (?:their|"
+                       r"the mentee['’]s|his|her) back)\b")
+_CONSENT = _rx(
+    r"\b(?:with|given|after|gets?|getting|seek\w*|ask\w*(?: for)?|obtain\w*|has|have|only "
+    r"(?:with|after|if))\s+(?:\S+\s+){0,3}?(?:consent|permission|agreement|approval)\b|"
+    r"\bif (?:\w+\s+){0,3}?(?:asks?|requests?|agrees?|agreed|consents?|chooses?|wants?|wishes|"
+    r"decides?|prefers?)\b|\bmentees? (?:may|can|could|might)\b|\b(?:mentees?|they|he|she|you) "
+    r"(?:(?:may|can|could|might) )?(?:chooses? to|decides? to|wants? to|wish(?:es)? to|"
+    r"(?:is|are) free to)\b|\bencourag\w*|\bask\w* (?:\S+\s+){0,4}?"
+    r"before\b|\b(?:their|your|the mentee['’]s) (?:own )?(?:choice|decision)\b|\b(?:agree|"
+    r"consent)\w* to (?:the |being )?record|\b(?:practi[sc]\w*|rehears\w*|role-?play\w*)\b")
+_WARNS = _rx(r"\b(?:erod\w*|undermin\w*|damag\w*|betray\w*|violat\w*|breaks? (?:the |their |"
+             r"your )?trust|against the (?:rules|guidelines?))")
+_LEADING_CONDITION = _rx(r"^\s*(?:if|when|whenever|unless|once|after|before|although|though|"
+                         r"while|even if)\b[^,]*,")
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def confidentiality_problems(text: str) -> list[tuple[str, str]]:
+    """(phrase, rule) for each sentence of `text` that contradicts a confidentiality rule."""
+    found: list[tuple[str, str]] = []
+    for sentence in _SENTENCES.split(text.translate(_QUOTES)):
+        for rule in RULES:
+            match = _violation(rule, sentence)
+            if match:
+                found.append((match[:80], rule.rule))
+    return found
+
+
+def _violation(rule: ConfidentialityRule, sentence: str) -> str | None:
+    for pattern in rule.patterns:
+        for match in pattern.finditer(sentence):
+            if _NEGATION.search(_governing_clause(sentence[:match.start()])):
+                continue
+            if _WARNS.search(sentence):
+                continue
+            if rule.allow is not None and rule.allow.search(sentence):
+                continue
+            if rule.consent_matters:
+                if _EXCEPTION.search(sentence):
+                    continue
+                if _CONSENT.search(sentence) and not _WITHOUT_CONSENT.search(sentence):
+                    continue
+            return match.group()
+    return None
+
+
+def _governing_clause(prefix: str) -> str:
+    # The text a negation before the match can govern: back to the last ';', ':' or dash, and
+    # without a leading condition ("If the mentee does not improve, report …" is not negated).
+    clause = re.split(r"[;:—–]\s|\s-\s", prefix)[-1]
+    return _LEADING_CONDITION.sub("", clause)
+
+
+# --- confidentiality and length ---------------------------------------------------------------
+
+def check_confidentiality(content: dict[str, Any]) -> CheckResult:
+    """Nothing in the content contradicts knowledge/confidentiality-and-boundaries.md.
+
+    Citations are not scanned: they quote the guideline, whose "Do not" lists would read as
+    violations out of context.
+    """
+    problems = [f"{path}: '{phrase}' contradicts the rule that {rule}"
+                for path, text in _strings(content)
+                if not path.startswith("pitfalls")  # what to avoid: read as negated
+                for phrase, rule in confidentiality_problems(text)]
+    return _result("confidentiality", problems, "consistent with the confidentiality guideline")
+
+
+def check_length(content: dict[str, Any], citations: list[dict[str, Any]],
+                 ctx: CheckContext) -> CheckResult:
+    """The draft stays short enough to review, with the kind's usual number of items."""
+    problems: list[str] = []
+    size = len(json.dumps({"content": content, "citations": citations}, ensure_ascii=False))
+    if size > MAX_DRAFT_CHARS:
+        problems.append(f"draft is {size:,} characters of JSON, at most {MAX_DRAFT_CHARS:,}")
+    key, (least, most) = ITEM_COUNTS[ctx.kind]
+    items = content.get(key) if isinstance(content, dict) else None
+    count = len(items) if isinstance(items, list) else 0
+    if not least <= count <= most:
+        problems.append(f"{key} has {count} entries, expected {least} to {most}")
+    if len(citations) > MAX_CITATIONS:
+        problems.append(f"{len(citations)} citations, at most {MAX_CITATIONS}")
+    return _result("length", problems, f"{size:,} characters, {count} {key}")

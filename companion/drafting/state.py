@@ -1,0 +1,27 @@
+"""The drafting graph's state: plain JSON-able values, so any checkpointer can store it."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+
+class DraftState(TypedDict, total=False):
+    draft_id: str
+    program: str
+    kind: str
+    participant_id: str
+    partner_id: str | None
+    topic: str | None
+    requested_by: str
+    today: str                      # ISO date the draft is written for
+    context: dict[str, Any]         # what the model may see (privacy-filtered)
+    passages: list[dict[str, Any]]  # retrieved guideline passages
+    attempt: int                    # 1 for the first draft, +1 per revision
+    feedback: list[str]             # failed checks or reviewer feedback for the next attempt
+    content: dict[str, Any]
+    citations: list[dict[str, Any]]
+    checks: list[dict[str, Any]]
+    generator: str
+    failure: str | None
+    decision: dict[str, Any] | None  # the reviewer's last decision
+    done: bool

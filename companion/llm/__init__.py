@@ -1,0 +1,62 @@
+"""The LLM layer: the `ChatModel` interface, the litellm adapter and the offline drafter.
+
+The only package that imports litellm. litellm is slow to import, so the names that need it
+(`LiteLLMChatModel`, `model_from_settings`, `offline_model`, `register_offline_provider`) load
+on first use; the interface, errors, the request switch and `FakeChatModel` load at once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import TYPE_CHECKING, Any
+
+# Before anything imports litellm: otherwise it fetches its cost map from the network.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+from companion.llm.base import (  # noqa: E402
+    ChatModel,
+    ChatResult,
+    Message,
+    ModelError,
+    ModelRateLimited,
+    ModelRequestsBlocked,
+    ModelTimeout,
+    ModelUnavailable,
+    allow_model_requests,
+    block_model_requests,
+    check_model_requests_allowed,
+)
+from companion.llm.fake import FakeChatModel  # noqa: E402
+from companion.llm.offline_draft import OFFLINE_MODEL, OFFLINE_NAME  # noqa: E402
+from companion.llm.offline_draft import draft as draft_offline  # noqa: E402
+
+if TYPE_CHECKING:
+    from companion.llm.litellm_model import (
+        LiteLLMChatModel,
+        model_from_settings,
+        offline_model,
+    )
+    from companion.llm.offline import register_offline_provider
+
+_LAZY = {
+    "LiteLLMChatModel": "companion.llm.litellm_model",
+    "model_from_settings": "companion.llm.litellm_model",
+    "offline_model": "companion.llm.litellm_model",
+    "register_offline_provider": "companion.llm.offline",
+}
+
+__all__ = [
+    "OFFLINE_MODEL", "OFFLINE_NAME", "ChatModel", "ChatResult", "FakeChatModel",
+    "LiteLLMChatModel", "Message", "ModelError", "ModelRateLimited", "ModelRequestsBlocked",
+    "ModelTimeout", "ModelUnavailable", "allow_model_requests", "block_model_requests",
+    "check_model_requests_allowed", "draft_offline", "model_from_settings", "offline_model",
+    "register_offline_provider",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'companion.llm' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
