@@ -57,6 +57,17 @@ class Deps:
     today: Callable[[], date] = date.today
     max_attempts: int = MAX_ATTEMPTS
     calls: list[str] = field(default_factory=list)  # node names, in order (for tests)
+    # what gather() found, per draft, for the checks of the same run (dropped when the run
+    # reaches review or fails, so a later review reads the database afresh)
+    gathered: dict[str, Any] = field(default_factory=dict)
+    compiled: dict[int, Any] = field(default_factory=dict)  # compiled graph per checkpointer
+
+    def gather(self, state: DraftState) -> Any:
+        key = state["draft_id"]
+        if key not in self.gathered:
+            self.gathered[key] = gather(self.db, state["program"], state["participant_id"],
+                                        state.get("partner_id"))
+        return self.gathered[key]
 
 
 # -- retrieval plan ----------------------------------------------------------------------------
@@ -90,7 +101,8 @@ def retrieval_plan(kind: DraftKind, topic: str | None, goals: list[str], phase: 
 def build_graph(deps: Deps) -> StateGraph:
     def gather_node(state: DraftState) -> dict[str, Any]:
         deps.calls.append("gather")
-        g = gather(deps.db, state["program"], state["participant_id"], state.get("partner_id"))
+        deps.gathered.pop(state["draft_id"], None)  # a new run reads the database afresh
+        g = deps.gather(state)
         today = date.fromisoformat(state["today"])
         return {"context": model_context(g, kind=DraftKind(state["kind"]),
                                          topic=state.get("topic"), today=today, passages=[],
@@ -154,12 +166,14 @@ def build_graph(deps: Deps) -> StateGraph:
         _store(deps, state, DraftStatus.failed, author=state.get("generator", "model"),
                action="draft.fail", failure=f"after {state.get('attempt', 1)} attempt(s): "
                                             f"{reason}")
+        deps.gathered.pop(state["draft_id"], None)
         return {"done": True}
 
     def submit_node(state: DraftState) -> dict[str, Any]:
         deps.calls.append("submit")
         _store(deps, state, DraftStatus.pending_review, author=state.get("generator", "model"),
                action="draft.generate")
+        deps.gathered.pop(state["draft_id"], None)
         return {"decision": None}
 
     def review_node(state: DraftState) -> dict[str, Any]:
@@ -268,7 +282,7 @@ def parse_answer(text: str) -> tuple[dict[str, Any], list[dict[str, Any]], str |
 
 def _run_checks(deps: Deps, state: DraftState, content: dict[str, Any],
                 citations: list[dict[str, Any]]) -> list[CheckResult]:
-    g = gather(deps.db, state["program"], state["participant_id"], state.get("partner_id"))
+    g = deps.gather(state)
     today = date.fromisoformat(state["today"])
     ctx = CheckContext(
         kind=DraftKind(state["kind"]), program=g.program, today=today, requester=g.requester,
@@ -346,13 +360,23 @@ def checkpointer(settings: Settings) -> Iterator[Any]:
             saver.setup()
             yield saver
         return
+    yield _sqlite_saver(settings.ensure_home() / "checkpoints.sqlite")
+
+
+_savers: dict[str, Any] = {}
+
+
+def _sqlite_saver(path: Any) -> Any:
+    """One saver per checkpoint file and process (WAL: a checkpoint write does not wait for a
+    full fsync, which was most of the pipeline's slowest runs)."""
     import sqlite3
 
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    path = settings.ensure_home() / "checkpoints.sqlite"
-    lite = sqlite3.connect(path, check_same_thread=False)
-    try:
-        yield SqliteSaver(lite)
-    finally:
-        lite.close()
+    key = str(path)
+    if key not in _savers:
+        conn = sqlite3.connect(key, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        _savers[key] = SqliteSaver(conn)
+    return _savers[key]

@@ -23,10 +23,15 @@ from companion.domain.passages import Passage
 from companion.errors import BadInputError
 
 #: Bump when chunking changes: stored files are then re-chunked on the next ingest.
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 #: A `##` section longer than this is split into its `###` sub-sections; any passage longer
 #: than this is split between paragraphs.
 SPLIT_WORDS = 350
+#: Session templates and conversation frameworks are used whole (a framework's stages, a
+#: template's agenda, preparation and notes belong together), so their sections are split
+#: only beyond this length.
+WHOLE_KINDS = ("template", "framework")
+WHOLE_WORDS = 1200
 
 PHASES = ("launch", "development", "completion", "all")
 KINDS = ("guide", "template", "framework", "question_bank")
@@ -151,14 +156,14 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def _parts(text: str) -> list[str]:
-    """`text` cut between paragraphs into about equal parts of at most ~SPLIT_WORDS words
+def _parts(text: str, limit: int = SPLIT_WORDS) -> list[str]:
+    """`text` cut between paragraphs into about equal parts of at most ~`limit` words
     (a single longer paragraph stays whole)."""
     total = _words(text)
-    if total <= SPLIT_WORDS:
+    if total <= limit:
         return [text]
     paragraphs = [p.strip() for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
-    target = total / math.ceil(total / SPLIT_WORDS)
+    target = total / math.ceil(total / limit)
     parts: list[list[str]] = [[]]
     size = 0
     for paragraph in paragraphs:
@@ -171,7 +176,7 @@ def _parts(text: str) -> list[str]:
     return ["\n\n".join(p) for p in parts]
 
 
-def _pieces(title: str, intro: list[str], sections: list[_Section]
+def _pieces(title: str, intro: list[str], sections: list[_Section], limit: int = SPLIT_WORDS
             ) -> list[tuple[str, str, str | None]]:
     """(heading path, text, section phase) for every non-empty chunk, in file order."""
     pieces: list[tuple[str, str, str | None]] = [(title, "\n".join(intro).strip(), None)]
@@ -182,7 +187,7 @@ def _pieces(title: str, intro: list[str], sections: list[_Section]
                                            for line in sub.lines]).strip()
         phase_line = _SECTION_PHASE.search(own)
         phase = phase_line[1] if phase_line else None
-        if section.subsections and _words(whole) > SPLIT_WORDS:
+        if section.subsections and _words(whole) > limit:
             pieces.append((path, own, phase))
             pieces.extend((f"{path} > {sub.heading}", "\n".join(sub.lines[1:]).strip(), phase)
                           for sub in section.subsections)
@@ -199,14 +204,15 @@ def chunk_text(text: str, source: str) -> list[Passage]:
     _heading, intro, sections = _outline(body)
     passages: list[Passage] = []
     seen: set[str] = set()
-    for heading, chunk, phase in _pieces(meta["title"], intro, sections):
+    limit = WHOLE_WORDS if meta["kind"] in WHOLE_KINDS else SPLIT_WORDS
+    for heading, chunk, phase in _pieces(meta["title"], intro, sections, limit):
         slug = base = slugify(heading)
         n = 1
         while f"{source}#{slug}" in seen:  # two sections with the same heading path
             n += 1
             slug = f"{base}-{n}"
         seen.add(f"{source}#{slug}")
-        for number, part in enumerate(_parts(chunk), 1):
+        for number, part in enumerate(_parts(chunk, limit), 1):
             passages.append(Passage(
                 id=f"{source}#{slug}" + (f"~{number}" if number > 1 else ""), source=source,
                 heading=heading, text=part, title=meta["title"], topics=meta["topics"],

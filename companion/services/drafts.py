@@ -37,7 +37,14 @@ def default_deps(db: Database, settings: Settings) -> Deps:
 
 def _run(deps: Deps, settings: Settings, draft_id: str, payload: Any) -> None:
     with checkpointer(settings) as saver:
-        app = build_graph(deps).compile(checkpointer=saver)
+        # The SQLite saver lives as long as the process, so its compiled graph can be reused;
+        # a PostgreSQL saver is per run (its connection closes after it).
+        reusable = settings.database_kind != "postgresql"
+        app = deps.compiled.get(id(saver)) if reusable else None
+        if app is None:
+            app = build_graph(deps).compile(checkpointer=saver)
+            if reusable:
+                deps.compiled[id(saver)] = app
         app.invoke(payload, {"configurable": {"thread_id": draft_id}})
 
 

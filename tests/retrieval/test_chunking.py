@@ -66,14 +66,24 @@ def test_session_template_agendas_are_kept_line_for_line() -> None:
 
 
 def test_a_long_section_is_split_into_its_subsections() -> None:
-    passages = _chunks(KNOWLEDGE / "conversation-frameworks.md")
+    filler = " ".join(["word"] * 150)
+    text = guideline(title="Guide", body="# Guide\n\n## Long section\n\nIntro.\n\n" + "".join(
+        f"### Part {n}\n\n{filler}\n\n" for n in range(1, 4)))
+    passages = chunk_text(text, "knowledge/guide.md")
     headings = [p.heading for p in passages]
 
-    assert "Conversation frameworks > Feedback conversation > When to use" in headings
-    assert "Conversation frameworks > Feedback conversation" not in headings  # all in ###
-    assert ("knowledge/conversation-frameworks.md#conversation-frameworks-feedback-conversation-"
-            "stage-impact") in [p.id for p in passages]
+    assert ["Guide > Long section > Part 1", "Guide > Long section > Part 2",
+            "Guide > Long section > Part 3"] == [h for h in headings if "Part" in h]
     assert all(len(p.text.split()) <= SPLIT_WORDS for p in passages)
+
+
+def test_frameworks_and_templates_stay_whole() -> None:
+    passages = _chunks(KNOWLEDGE / "conversation-frameworks.md")
+    feedback = next(p for p in passages
+                    if p.heading == "Conversation frameworks > Feedback conversation")
+    assert feedback.text.count("### Stage: ") >= 3 and "### Pitfalls" in feedback.text
+    assert not any(p.heading.startswith("Conversation frameworks > Feedback conversation >")
+                   for p in passages)
 
 
 def test_a_short_section_stays_whole_with_its_subsections() -> None:
