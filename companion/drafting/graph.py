@@ -181,25 +181,24 @@ def build_graph(deps: Deps) -> StateGraph:
         deps.calls.append("review")
         return {"decision": decision}
 
-    def approve_node(state: DraftState) -> dict[str, Any]:
-        deps.calls.append("approve")
+    def record_decision(state: DraftState, node: str, status: DraftStatus) -> dict[str, Any]:
+        deps.calls.append(node)
         d = state["decision"] or {}
-        _store(deps, state, DraftStatus.approved, author=d.get("by", "reviewer"),
-               action="draft.approve", note=d.get("note"), same_content=True)
+        _store(deps, state, status, author=d.get("by", "reviewer"),
+               action=f"draft.{'approve' if status is DraftStatus.approved else 'reject'}",
+               note=d.get("note"), same_content=True)
+        return d
+
+    def approve_node(state: DraftState) -> dict[str, Any]:
+        record_decision(state, "approve", DraftStatus.approved)
         return {"done": True}
 
     def reject_node(state: DraftState) -> dict[str, Any]:
-        deps.calls.append("reject")
-        d = state["decision"] or {}
-        _store(deps, state, DraftStatus.rejected, author=d.get("by", "reviewer"),
-               action="draft.reject", note=d.get("note"), same_content=True)
+        record_decision(state, "reject", DraftStatus.rejected)
         return {"done": True}
 
     def redraft_node(state: DraftState) -> dict[str, Any]:
-        deps.calls.append("redraft")
-        d = state["decision"] or {}
-        _store(deps, state, DraftStatus.rejected, author=d.get("by", "reviewer"),
-               action="draft.reject", note=d.get("note"), same_content=True)
+        d = record_decision(state, "redraft", DraftStatus.rejected)
         return {"attempt": 1, "failure": None,
                 "feedback": [f"Reviewer feedback on the previous draft: {d.get('note')}"]}
 

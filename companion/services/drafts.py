@@ -9,6 +9,7 @@ from typing import Any
 
 from langgraph.types import Command
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from companion.config import Settings
 from companion.domain import Draft, DraftKind, DraftStatus
@@ -114,22 +115,23 @@ def review_draft(db: Database, settings: Settings, draft_id: str, decision: str,
     return get_draft(db, draft_id)
 
 
+def _repository_of(session: Session, draft_id: str) -> DraftRepository:
+    """The repository of the program a draft belongs to (drafts are addressed by id alone)."""
+    row = session.scalar(select(ProgramRow).join(
+        DraftRow, DraftRow.program_id == ProgramRow.id).where(DraftRow.id == draft_id))
+    if row is None:
+        raise NotFoundError(f"no draft '{draft_id}'")
+    return DraftRepository(session, row)
+
+
 def get_draft(db: Database, draft_id: str) -> Draft:
     with db.session() as session:
-        row = session.scalar(select(ProgramRow).join(
-            DraftRow, DraftRow.program_id == ProgramRow.id).where(DraftRow.id == draft_id))
-        if row is None:
-            raise NotFoundError(f"no draft '{draft_id}'")
-        return DraftRepository(session, row).get(draft_id)
+        return _repository_of(session, draft_id).get(draft_id)
 
 
 def draft_versions(db: Database, draft_id: str) -> list[dict[str, Any]]:
     with db.session() as session:
-        row = session.scalar(select(ProgramRow).join(
-            DraftRow, DraftRow.program_id == ProgramRow.id).where(DraftRow.id == draft_id))
-        if row is None:
-            raise NotFoundError(f"no draft '{draft_id}'")
-        return DraftRepository(session, row).versions(draft_id)
+        return _repository_of(session, draft_id).versions(draft_id)
 
 
 def list_drafts(db: Database, *, program: str | None = None, participant_id: str | None = None,

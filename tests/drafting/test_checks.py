@@ -21,13 +21,12 @@ from companion.domain import (
 )
 from companion.drafting.checks import (
     MAX_DRAFT_CHARS,
-    RULES,
     CheckContext,
-    confidentiality_problems,
     failed_feedback,
     passed_all,
     run_checks,
 )
+from companion.drafting.confidentiality import RULES, confidentiality_problems
 
 # A program like the guideline's worked examples: 2027-01-11 to 2027-12-17.
 PROGRAM = Program(
