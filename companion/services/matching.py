@@ -50,16 +50,20 @@ class ProgramState:
         return PoolInputs(load=dict(load), rejected=rejected, blocked=self.blocked)
 
 
-def load_state(db: Database, program: str) -> ProgramState:
-    """A program with its people, pairings and do-not-match pairs, read in one transaction."""
+def load_state(db: Database, program: str, *, all_pairings: bool = False) -> ProgramState:
+    """A program with its people, pairings and do-not-match pairs, read in one transaction.
+
+    Matching needs only the pairings that constrain it (held or rejected); undecided proposals
+    — thousands after an assignment run — are read only when `all_pairings`."""
     with db.session() as session:
         programs = ProgramRepository(session)
         row = programs.row(program)
         pairings = PairingRepository(session, row)
+        relevant = None if all_pairings else (*HOLDING, PairingStatus.rejected)
         return ProgramState(
             program=programs.get(program),
             people=ParticipantRepository(session, row.id).list(),
-            pairings=pairings.list(),
+            pairings=pairings.list(relevant, or_locked=True),
             blocked=pairings.blocks(),
         )
 
@@ -227,7 +231,7 @@ def exclude_pair(db: Database, program: str, mentee_id: str, mentor_id: str, rea
 
 def report(db: Database, program: str) -> dict[str, Any]:
     """Coverage, score distribution and breakdowns by department, organisation and level."""
-    state = load_state(db, program)
+    state = load_state(db, program, all_pairings=True)
     peer = state.program.type is ProgramType.peer
     mentees = [p for p in state.people if peer or p.role.is_mentored]
     live = [p for p in state.pairings if p.status not in (PairingStatus.rejected,

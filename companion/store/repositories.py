@@ -232,10 +232,13 @@ class PairingRepository:
             raise NotFoundError(f"no pairing '{pairing_id}' in program '{self.program.name}'")
         return self._model(row)
 
-    def list(self, statuses: Iterable[PairingStatus] | None = None) -> list[Pairing]:
+    def list(self, statuses: Iterable[PairingStatus] | None = None, *,
+             or_locked: bool = False) -> list[Pairing]:
+        """Pairings, optionally only those in `statuses` (plus any locked one if `or_locked`)."""
         query = select(PairingRow).where(PairingRow.program_id == self.program.id)
         if statuses is not None:
-            query = query.where(PairingRow.status.in_([s.value for s in statuses]))
+            wanted = PairingRow.status.in_([s.value for s in statuses])
+            query = query.where(wanted | PairingRow.locked.is_(True) if or_locked else wanted)
         rows = self.session.scalars(query.order_by(PairingRow.created_at, PairingRow.id))
         return [self._model(r) for r in rows]
 
