@@ -21,10 +21,10 @@ from companion.config import Settings
 from companion.domain.passages import Passage
 from companion.embeddings import Embedder
 from companion.errors import BadInputError, CompanionError, ConfigurationError
-from companion.services.progress import NoProgress, Progress
+from companion.services.progress import NoProgress, Progress, Tick
 
 from .chunking import chunk_text, content_hash, embedding_text
-from .store import KnowledgeStore, open_store
+from .store import FileWrite, KnowledgeStore, open_store
 
 KNOWLEDGE_DIR_ENV = "COMPANION_KNOWLEDGE_DIR"
 
@@ -115,13 +115,14 @@ def _targets(paths: Iterable[Path]) -> list[_Target]:
     return list(targets.values())
 
 
-def _plan(store: KnowledgeStore, target: _Target, report: IngestReport
+def _plan(store: KnowledgeStore, target: _Target, report: IngestReport, tick: Tick
           ) -> tuple[list[_Change], list[str]]:
     """The files of `target` that need chunking, and the passage ids of removed files."""
     stored = store.files(target.folder)
     changes: list[_Change] = []
     seen: set[str] = set()
     for path in target.files:
+        tick(1)
         source = f"{target.folder}/{path.relative_to(target.root).as_posix()}"
         seen.add(source)
         try:
@@ -163,12 +164,11 @@ def ingest(settings: Settings, embedder: Embedder, paths: Iterable[Path] | None 
     report = IngestReport(collection=store.name)
     changes: list[_Change] = []
     removed: list[str] = []
-    with progress.stage("Reading guidelines", len(targets)) as tick:
+    with progress.stage("Reading guidelines", sum(len(t.files) for t in targets)) as tick:
         for target in targets:
-            found, gone = _plan(store, target, report)
+            found, gone = _plan(store, target, report, tick)
             changes += found
             removed += gone
-            tick(1)
     passages = [p for change in changes for p in change.passages]
     if passages:
         with progress.stage("Embedding passages", len(passages)) as tick:
@@ -178,26 +178,25 @@ def ingest(settings: Settings, embedder: Embedder, paths: Iterable[Path] | None 
                                  f"vectors for {len(passages)} passages")
     else:
         vectors = np.zeros((0, 0), dtype=np.float32)
+    writes: list[FileWrite] = []
+    stale: list[str] = list(removed)
     start = 0
-    with progress.stage("Writing passages", len(changes) + 1) as tick:
-        for change in changes:
-            end = start + len(change.passages)
-            # Write first, then delete what the new version no longer has: a crash in between
-            # leaves extra passages, never a file with none.
-            store.write(change.passages, vectors[start:end], folder=change.folder,
-                        file_hash=change.file_hash)
-            stale = sorted(set(change.old_ids or []) - {p.id for p in change.passages})
-            store.delete(stale)
-            report.chunks_deleted += len(stale)
-            report.chunks_written += len(change.passages)
-            if change.old_ids is None:
-                report.files_added += 1
-            else:
-                report.files_updated += 1
-            start = end
-            tick(1)
-        store.delete(removed)
-        report.chunks_deleted += len(removed)
-        tick(1)
+    for change in changes:
+        end = start + len(change.passages)
+        writes.append(FileWrite(change.passages, vectors[start:end], change.folder,
+                                change.file_hash))
+        start = end
+        stale += sorted(set(change.old_ids or []) - {p.id for p in change.passages})
+        report.chunks_written += len(change.passages)
+        if change.old_ids is None:
+            report.files_added += 1
+        else:
+            report.files_updated += 1
+    if writes or stale:
+        with progress.stage("Writing passages", None):
+            store.apply(writes, stale)
+            if stale or report.files_updated:
+                store.rebuild()
+    report.chunks_deleted = len(stale)
     report.chunks_total = store.count()
     return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,7 @@ from .ingest import default_knowledge_dir, ingest
 from .store import open_store
 
 MAX_TOP = 50
+_first_ingest = threading.Lock()
 FILTERS = ("phase", "kind", "source")
 
 
@@ -47,7 +49,8 @@ def search(settings: Settings, embedder: Embedder, query: str, top: int = 5,
     """The `top` passages most similar to `query`, best first (`score` = 1 - cosine distance),
     optionally only those matching `where` ({"phase", "kind", "source"}).
 
-    The bundled guidelines are ingested first if the store has none of them yet."""
+    The bundled guidelines (knowledge/, or COMPANION_KNOWLEDGE_DIR) are ingested first if the
+    store has none of them yet."""
     text = query.strip() if isinstance(query, str) else ""
     if not text:
         raise BadInputError("the search query is empty; ask something, e.g. "
@@ -57,7 +60,12 @@ def search(settings: Settings, embedder: Embedder, query: str, top: int = 5,
                             field="top")
     condition = chroma_where(where)
     store = open_store(settings, embedder.name)
-    if not store.has_folder(default_knowledge_dir().name):
-        ingest(settings, embedder)
+    default = default_knowledge_dir()
+    if not store.has_folder(default.name):
+        with _first_ingest:  # concurrent first searches (API workers' threads) ingest once
+            # Without the bundled folder (an installed package), search the user's own
+            # guidelines; with nothing at all, ingest's error says what to do.
+            if not store.has_folder(default.name) and (default.is_dir() or not store.count()):
+                ingest(settings, embedder)
     vector = embedder.embed([text])[0]
     return store.query(vector, top, condition)

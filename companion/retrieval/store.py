@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any, NamedTuple
+import warnings
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
 import chromadb
@@ -29,6 +30,13 @@ from companion.errors import ConfigurationError, StoreError
 
 _LISTS = ("topics", "audience")  # Passage list fields, stored as comma-joined strings
 _BATCH = 1000
+# HNSW stops exploring once it holds ef_search candidates. With the default 100, a query close
+# to a single passage was answered with the wrong one in ~3% of fresh indexes of the bundled
+# knowledge (hashing vectors: little gradient to follow); with 1000 (more than any program's
+# guidelines have passages) the search covers the whole graph: 0 of 150.
+EF_SEARCH = 1000
+_CONFIGURATION: Any = {"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}}
+_T = TypeVar("_T")
 _clients: dict[tuple[str, ...], ClientAPI] = {}
 _stores: dict[tuple[str, ...], KnowledgeStore] = {}
 _lock = threading.Lock()
@@ -39,6 +47,15 @@ class StoredFile(NamedTuple):
 
     content_hash: str
     ids: list[str]
+
+
+class FileWrite(NamedTuple):
+    """One guideline file's new passages and their vectors."""
+
+    passages: Sequence[Passage]
+    vectors: np.ndarray
+    folder: str
+    file_hash: str
 
 
 def collection_name(model: str) -> str:
@@ -53,7 +70,11 @@ def collection_name(model: str) -> str:
     return name
 
 
-def _parse_url(url: str) -> tuple[str, int, bool]:
+def _key(settings: Settings) -> tuple[str, ...]:
+    """("http", host, port, ssl) for COMPANION_CHROMA_URL, else ("path", folder)."""
+    url = settings.chroma_url
+    if not url:
+        return ("path", str(settings.home / "chroma"))
     parts = urlsplit(url.strip())
     try:
         port = parts.port
@@ -65,14 +86,7 @@ def _parse_url(url: str) -> tuple[str, int, bool]:
             f"COMPANION_CHROMA_URL={url!r} is not an http://host:port address; set it to e.g. "
             "http://127.0.0.1:8000 (a `chroma run` server) or unset it for the embedded store")
     ssl = parts.scheme == "https"
-    return parts.hostname, port or (443 if ssl else 8000), ssl
-
-
-def _key(settings: Settings) -> tuple[str, ...]:
-    if settings.chroma_url:
-        host, port, ssl = _parse_url(settings.chroma_url)
-        return ("http", host, str(port), str(ssl))
-    return ("path", str(settings.home / "chroma"))
+    return ("http", parts.hostname, str(port or (443 if ssl else 8000)), str(ssl))
 
 
 def _client(settings: Settings, key: tuple[str, ...]) -> ClientAPI:
@@ -81,9 +95,8 @@ def _client(settings: Settings, key: tuple[str, ...]) -> ClientAPI:
         if key in _clients:
             return _clients[key]
         if key[0] == "http":
-            host, port, ssl = key[1], int(key[2]), key[3] == "True"
             try:
-                client = chromadb.HttpClient(host=host, port=port, ssl=ssl,
+                client = chromadb.HttpClient(host=key[1], port=int(key[2]), ssl=key[3] == "True",
                                              settings=chroma_settings)
                 client.heartbeat()
             except Exception as exc:
@@ -93,12 +106,10 @@ def _client(settings: Settings, key: tuple[str, ...]) -> ClientAPI:
                     "--port PORT`, fix the address, or unset COMPANION_CHROMA_URL to use the "
                     "embedded store") from exc
         else:
-            path = settings.home / "chroma"
             try:
-                path.mkdir(parents=True, exist_ok=True)
-                client = chromadb.PersistentClient(path=path, settings=chroma_settings)
+                client = chromadb.PersistentClient(path=key[1], settings=chroma_settings)
             except Exception as exc:
-                raise StoreError(f"cannot open the embedded Chroma store at {path}: {exc}. "
+                raise StoreError(f"cannot open the embedded Chroma store at {key[1]}: {exc}. "
                                  "Check that COMPANION_HOME is writable") from exc
         _clients[key] = client
         return client
@@ -125,80 +136,105 @@ def _to_passage(id_: str, text: str | None, meta: dict[str, Any], score: float) 
     return Passage(id=id_, text=text or "", score=score, **fields, **lists)
 
 
+def _upsert(collection: Collection, records: Sequence[tuple[str, Any, str, Any]]) -> None:
+    ids, vectors, documents, metadatas = zip(*records, strict=True)
+    collection.upsert(ids=list(ids), embeddings=np.asarray(vectors, dtype=np.float32),
+                      documents=list(documents), metadatas=list(metadatas))
+
+
+def _delete(collection: Collection, ids: Sequence[str]) -> None:
+    collection.delete(ids=list(ids))
+
+
 class KnowledgeStore:
     """Passages of the guideline files, with their vectors, for one embedding model."""
 
-    def __init__(self, collection: Collection, where: str) -> None:
+    def __init__(self, client: ClientAPI, collection: Collection, where: str) -> None:
+        self.client = client
         self.collection = collection
         self.where = where
         self._folders: set[str] = set()  # folders known to have passages (saves a round trip)
-
-    @contextmanager
-    def _guard(self, action: str) -> Iterator[None]:
-        try:
-            yield
-        except Exception as exc:  # chromadb raises many types; users need one clear message
-            raise StoreError(f"Chroma at {self.where} failed to {action}: {exc}") from exc
 
     @property
     def name(self) -> str:
         return self.collection.name
 
+    def _call(self, action: str, run: Callable[[Collection], _T]) -> _T:
+        try:
+            return run(self.collection)
+        except Exception as exc:  # chromadb raises many types; users need one clear message
+            raise StoreError(f"Chroma at {self.where} failed to {action}: {exc}") from exc
+
     def count(self) -> int:
-        with self._guard("count passages"):
-            return self.collection.count()
+        return self._call("count passages", lambda c: c.count())
 
     def has_folder(self, folder: str) -> bool:
         """Whether any passage came from the folder named `folder`."""
         if folder not in self._folders:
-            with self._guard("read passages"):
-                found = self.collection.get(where={"folder": folder}, limit=1, include=[])
+            found = self._call("read passages", lambda c: c.get(
+                where={"folder": folder}, limit=1, include=[]))
             if found["ids"]:
                 self._folders.add(folder)
         return folder in self._folders
 
     def files(self, folder: str) -> dict[str, StoredFile]:
         """Stored files of `folder` by source, each with its content hash and passage ids."""
-        with self._guard("read passages"):
-            found = self.collection.get(where={"folder": folder}, include=["metadatas"])
+        found = self._call("read passages", lambda c: c.get(
+            where={"folder": folder}, include=["metadatas"]))
         files: dict[str, StoredFile] = {}
         for id_, meta in zip(found["ids"], found["metadatas"] or [], strict=True):
             entry = files.setdefault(str(meta["source"]), StoredFile(str(meta["file_hash"]), []))
             entry.ids.append(id_)
         return files
 
-    def write(self, passages: Sequence[Passage], vectors: np.ndarray, *, folder: str,
-              file_hash: str) -> None:
-        """Insert or replace `passages` (one file's, with their vectors)."""
-        for start in range(0, len(passages), _BATCH):
-            part = passages[start:start + _BATCH]
-            with self._guard("write passages"):
-                self.collection.upsert(
-                    ids=[p.id for p in part],
-                    embeddings=np.asarray(vectors[start:start + _BATCH], dtype=np.float32),
-                    documents=[p.text for p in part],
-                    metadatas=[_to_metadata(p, folder, file_hash) for p in part])
+    def apply(self, writes: Sequence[FileWrite], delete: Sequence[str] = ()) -> None:
+        """Store the passages of `writes` (replacing any with the same ids), then delete the
+        passages named in `delete`: a failure in between leaves extra passages, never a file
+        with none."""
+        records = [(p.id, vector, p.text, _to_metadata(p, w.folder, w.file_hash))
+                   for w in writes for p, vector in zip(w.passages, w.vectors, strict=True)]
+        for start in range(0, len(records), _BATCH):
+            self._call("write passages", partial(_upsert, records=records[start:start + _BATCH]))
+        if delete:
+            self._folders.clear()
+        for start in range(0, len(delete), _BATCH):
+            self._call("delete passages", partial(_delete, ids=delete[start:start + _BATCH]))
 
-    def delete(self, ids: Sequence[str]) -> None:
-        self._folders.clear()
-        for start in range(0, len(ids), _BATCH):
-            with self._guard("delete passages"):
-                self.collection.delete(ids=list(ids[start:start + _BATCH]))
+    def rebuild(self) -> None:
+        """Recreate the collection from its own records (no re-embedding). Chroma 1.5's HNSW
+        index can lose live records from search after deletes and upserts (chroma issue
+        #7758; seen here as a passage no longer finding itself), so after replacing or
+        deleting passages the index is rebuilt. Guideline collections are small: ~130 passages
+        take a fraction of a second."""
+        def read(c: Collection) -> Any:
+            return c.get(include=["embeddings", "documents", "metadatas"])
+
+        found = self._call("read passages", read)
+        name, metadata = self.collection.name, self.collection.metadata
+        try:
+            self.client.delete_collection(name)
+            self.collection = self.client.create_collection(
+                name, embedding_function=None, configuration=_CONFIGURATION,
+                metadata=metadata)
+        except Exception as exc:
+            raise StoreError(f"Chroma at {self.where} failed to rebuild {name}: {exc}") from exc
+        records = list(zip(found["ids"], found["embeddings"], found["documents"],
+                           found["metadatas"], strict=True))
+        for start in range(0, len(records), _BATCH):
+            self._call("write passages", partial(_upsert, records=records[start:start + _BATCH]))
 
     def query(self, vector: np.ndarray, top: int, where: dict[str, Any] | None = None
               ) -> list[Passage]:
         """The `top` passages nearest to `vector`, best first; score = 1 - cosine distance."""
-        with self._guard("search"):
-            found = self.collection.query(
-                query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
-                n_results=top,
-                where=where, include=["documents", "metadatas", "distances"])
-        ids = found["ids"][0]
+        found = self._call("search", lambda c: c.query(
+            query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
+            n_results=top, where=where, include=["documents", "metadatas", "distances"]))
         documents = (found["documents"] or [[]])[0]
         metadatas = (found["metadatas"] or [[]])[0]
         distances = (found["distances"] or [[]])[0]
         return [_to_passage(i, d, dict(m), round(1.0 - float(dist), 6))
-                for i, d, m, dist in zip(ids, documents, metadatas, distances, strict=True)]
+                for i, d, m, dist in zip(found["ids"][0], documents, metadatas, distances,
+                                         strict=True)]
 
 
 def open_store(settings: Settings, model: str) -> KnowledgeStore:
@@ -208,13 +244,18 @@ def open_store(settings: Settings, model: str) -> KnowledgeStore:
     if (*key, name) in _stores:
         return _stores[(*key, name)]
     client = _client(settings, key)
-    where = settings.chroma_url or str(settings.home / "chroma")
+    where = settings.chroma_url or key[1]
     try:
         collection = client.get_or_create_collection(
-            name, embedding_function=None,
-            configuration={"hnsw": {"space": "cosine"}}, metadata={"embedding_model": model})
+            name, embedding_function=None, configuration=_CONFIGURATION,
+            metadata={"embedding_model": model})
+        with warnings.catch_warnings():  # "legacy" = no embedding function: as intended
+            warnings.filterwarnings("ignore", "legacy embedding function config")
+            hnsw: Any = collection.configuration.get("hnsw") or {}
+            if hnsw.get("ef_search", 0) < EF_SEARCH:  # a collection made by an older build
+                collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
     except Exception as exc:
         raise StoreError(f"cannot open the knowledge collection in Chroma at {where}: {exc}"
                          ) from exc
-    store = _stores[(*key, name)] = KnowledgeStore(collection, where)
+    store = _stores[(*key, name)] = KnowledgeStore(client, collection, where)
     return store
