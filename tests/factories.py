@@ -69,3 +69,16 @@ def write_json(path: Path, rows: list[Any]) -> Path:
 def write_jsonl(path: Path, rows: list[Any]) -> Path:
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     return path
+
+
+def run_cli(capsys: Any, *args: str) -> tuple[int, str, str]:
+    """`companion ARGS` through the real entry point: (exit code, stdout, stderr)."""
+    import pytest
+
+    from companion.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    captured = capsys.readouterr()
+    code = exit_info.value.code
+    return (0 if code is None else int(code)), captured.out, captured.err

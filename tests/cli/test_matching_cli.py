@@ -8,18 +8,11 @@ from typing import Any
 
 import pytest
 
-from companion.cli import main
 from companion.embeddings import HashingEmbedder
 from tests import factories
 from tests.matching.conftest import PEOPLE
 
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    code = exit_info.value.code
-    return (0 if code is None else int(code)), captured.out, captured.err
+run = factories.run_cli
 
 
 @pytest.fixture(autouse=True)

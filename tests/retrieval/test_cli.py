@@ -8,17 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from companion.cli import main, output
+from companion.cli import output
 from companion.embeddings import HashingEmbedder
+from tests import factories
 from tests.retrieval.conftest import guideline
 
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    code = exit_info.value.code
-    return (0 if code is None else int(code)), captured.out, captured.err
+run = factories.run_cli
 
 
 @pytest.fixture(autouse=True)
