@@ -94,3 +94,29 @@ def test_reports_are_written_as_json_and_markdown(tmp_path: Path) -> None:
         "hit_at_3 = 0.5 (needs ≥ 0.85)"]
     text = md_path.read_text()
     assert "**FAILED**" in text and "### ❌ c1" in text and "a note" in text
+
+
+def test_eval_cli_takes_a_model_and_refuses_an_empty_one(capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
+    from companion.config import get_settings
+    from tests import factories
+
+    calls: list[str] = []
+
+    def fake_run(dataset: Path, embedder: object, progress: object = None) -> SuiteResult:
+        calls.append(get_settings().model)
+        return SuiteResult("matching", str(dataset), {"hit_at_3": 1.0},
+                           [Threshold("hit_at_3", 0.85, "min")])
+
+    monkeypatch.setenv("COMPANION_MODEL", "offline")  # restored after the test: eval sets it
+    monkeypatch.setattr("companion.evals.matching.run", fake_run)
+    monkeypatch.setattr("companion.embeddings.get_embedder", lambda _s: HashingEmbedder())
+    code, out, _ = factories.run_cli(capsys, "eval", "--model", "openai/test-model",
+                                     "--reports", str(tmp_path), "--format", "json")
+    assert code == 0 and calls == ["openai/test-model"]
+    report = json.loads(out)["suites"][0]
+    assert report["passed"] is True
+    assert "openai/test-model" in Path(report["report"]).read_text()
+    code, _, err = factories.run_cli(capsys, "eval", "--model", " ")
+    assert code == 2 and "--model is empty" in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import typer
 
 from companion.cli.app import app, settings
 from companion.cli.output import BarProgress, OutputFormat, err, esc, out, print_json, table
+from companion.config import get_settings
 from companion.errors import BadInputError
 
 SUITES = ("matching",)
@@ -24,6 +26,8 @@ def eval_(
     suite: str = typer.Option("all", "--suite", help=f"One of: all, {', '.join(SUITES)}."),
     reports: Path = typer.Option(None, "--reports", help="Folder for reports "
                                  "(default evals/reports)."),
+    model: str = typer.Option(None, "--model", help="litellm model string for the suites "
+                              "that call a model (default COMPANION_MODEL)."),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format"),
 ) -> None:
     """Run the eval suites; exit 1 when a committed threshold is missed."""
@@ -36,6 +40,12 @@ def eval_(
     if unknown:
         raise BadInputError(f"unknown suite '{unknown[0]}': use all or {', '.join(SUITES)}",
                             field="suite")
+    if model is not None:
+        if not model.strip():
+            raise BadInputError("--model is empty: give a litellm model string or 'offline'",
+                                field="model")
+        os.environ["COMPANION_MODEL"] = model.strip()
+        get_settings.cache_clear()
     root = evals_root()
     folder = reports or root / "reports"
     results = []
@@ -45,6 +55,9 @@ def eval_(
                                         get_embedder(settings()), progress=BarProgress()))
     summary: list[dict[str, Any]] = []
     for result in results:
+        if result.suite == "matching":
+            result.notes.append(f"model setting: {settings().model} (the matching suite calls "
+                                "no language model; it measures the embedder and the engine)")
         json_path, md_path = write_reports(result, folder)
         summary.append({"suite": result.suite, "passed": result.passed,
                         "metrics": result.metrics, "failures": result.failures,
