@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from companion.api.auth import Denied, log_denial
 from companion.errors import BadInputError, CompanionError
 
 log = logging.getLogger("companion.api")
@@ -34,6 +35,18 @@ def install(app: FastAPI) -> None:
                       exc)
         return problem(exc.http_status, exc.title, str(exc), **extra)
 
+    @app.exception_handler(Denied)
+    async def _denied(request: Request, exc: Denied) -> JSONResponse:
+        from starlette.concurrency import run_in_threadpool
+
+        from companion.api.deps import database_dep, settings_dep
+
+        await run_in_threadpool(log_denial, database_dep(settings_dep()), request, exc)
+        titles = {401: "Unauthorized", 403: "Forbidden", 404: "Not found"}
+        response = problem(exc.status, titles.get(exc.status, "Denied"), exc.detail)
+        response.headers.update(exc.headers)
+        return response
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body") or "body",
@@ -46,7 +59,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized",
-                  403: "Forbidden", 413: "Request too large"}
+                  403: "Forbidden", 413: "Request too large", 428: "Precondition required",
+                  400: "Bad request", 415: "Unsupported media type"}
         response = problem(exc.status_code, titles.get(exc.status_code, "HTTP error"),
                            str(exc.detail))
         if exc.headers:

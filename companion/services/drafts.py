@@ -3,6 +3,7 @@ list and read drafts. The LangGraph agent does the work; this module runs and re
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import date
 from typing import Any
@@ -52,8 +53,9 @@ def _run(deps: Deps, settings: Settings, draft_id: str, payload: Any) -> None:
 def request_draft(db: Database, settings: Settings, *, program: str, kind: DraftKind | str,
                   participant_id: str, topic: str | None = None, requested_by: str | None = None,
                   partner_id: str | None = None, deps: Deps | None = None,
-                  today: date | None = None) -> Draft:
-    """Draft, check and revise until the draft passes (or fails); it then waits for review."""
+                  today: date | None = None, draft_id: str | None = None) -> Draft:
+    """Draft, check and revise until the draft passes (or fails); it then waits for review.
+    `draft_id` lets a caller fix the id in advance (idempotent HTTP requests)."""
     try:
         kind = DraftKind(kind)
     except ValueError:
@@ -68,7 +70,7 @@ def request_draft(db: Database, settings: Settings, *, program: str, kind: Draft
                             "--topic 'feedback on missed deadlines'", field="topic")
     deps = deps or default_deps(db, settings)
     today = today or deps.today()
-    draft_id = f"dr-{uuid.uuid4().hex[:12]}"
+    draft_id = draft_id or new_draft_id()
     with db.session() as session:
         ProgramRepository(session).row(program)
         AuditLog(session).append(requested_by or participant_id, "draft.request", "draft",
@@ -83,16 +85,39 @@ def request_draft(db: Database, settings: Settings, *, program: str, kind: Draft
     return get_draft(db, draft_id)
 
 
+def new_draft_id() -> str:
+    return f"dr-{uuid.uuid4().hex[:12]}"
+
+
 def review_draft(db: Database, settings: Settings, draft_id: str, decision: str, *, by: str,
                  version: int | None = None, note: str | None = None,
                  content: dict[str, Any] | None = None, deps: Deps | None = None) -> Draft:
     """Approve, edit (a new version) or reject a pending draft. A rejection with feedback
     redrafts using it; without feedback it is final."""
-    from companion.domain.content import ContentError, parse_content
-
     if decision not in DECISIONS:
         raise BadInputError(f"unknown decision '{decision}': use {', '.join(DECISIONS)}",
                             field="decision")
+    with _lock_for(draft_id):  # one decision at a time per draft in this process
+        return _review(db, settings, draft_id, decision, by=by, version=version, note=note,
+                       content=content, deps=deps)
+
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock_for(draft_id: str) -> threading.Lock:
+    with _locks_guard:
+        if len(_locks) > 10_000:
+            _locks.clear()
+        return _locks.setdefault(draft_id, threading.Lock())
+
+
+def _review(db: Database, settings: Settings, draft_id: str, decision: str, *, by: str,
+            version: int | None, note: str | None, content: dict[str, Any] | None,
+            deps: Deps | None) -> Draft:
+    from companion.domain.content import ContentError, parse_content
+
     current = get_draft(db, draft_id)
     if version is not None and version != current.version:
         raise ConflictError(f"draft '{draft_id}' is at version {current.version}, not "

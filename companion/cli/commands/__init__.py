@@ -11,9 +11,10 @@ from companion.cli.commands import (
     programs,
     sample,
     serve,
+    tokens,
 )
 
 __all__ = [
     "audit", "demo", "drafts", "evals", "knowledge", "matching", "participants", "programs",
-    "sample", "serve",
+    "sample", "serve", "tokens",
 ]

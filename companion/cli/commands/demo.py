@@ -66,7 +66,8 @@ def demo(
     _summary(program, people)
     first = _matching(db, people)
     if first is not None:
-        _drafting(db, first, {p.id: p.name for p in people})
+        mentee = _drafting(db, first, {p.id: p.name for p in people})
+        _api(db, mentee)
     out.print("\n[bold]Next steps[/]")
     for line in (
         f'companion match suggest --program "{DEMO_PROGRAM}" --mentee me-00001',
@@ -108,7 +109,7 @@ def _matching(db: Database, people: list[Participant]) -> dict[str, Any] | None:
     return best[0] if best else None
 
 
-def _drafting(db: Database, pairing: dict[str, Any], names: dict[str, str]) -> None:
+def _drafting(db: Database, pairing: dict[str, Any], names: dict[str, str]) -> str:
     """Approve one pairing (as the demo's coordinator), then draft for both sides."""
     from companion.services import drafts, pairings
 
@@ -139,6 +140,37 @@ def _drafting(db: Database, pairing: dict[str, Any], names: dict[str, str]) -> N
               f"  companion drafts show {agenda.id}\n"
               f"  companion review approve {agenda.id} --by {mentee}\n"
               f"  companion review reject {made[1].id} --note \"fewer, sharper questions\"")
+    return mentee
+
+
+def _api(db: Database, mentee: str) -> None:
+    """Issue demo tokens and show how to call the HTTP API with them."""
+    from urllib.parse import quote
+
+    from companion.services.tokens import create_token
+
+    out.rule("[bold]HTTP API")
+    coordinator = create_token(db, participant_id="demo-coordinator", role="coordinator",
+                               program=DEMO_PROGRAM, days=7, created_by="demo")
+    own = create_token(db, participant_id=mentee, role="mentee", program=DEMO_PROGRAM,
+                       days=7, created_by="demo")
+    base = "http://127.0.0.1:8000/api/v1"
+    program = quote(DEMO_PROGRAM)
+    out.print("Sample tokens (valid 7 days; revoke with `companion token revoke ID`):")
+    out.print(f"  COORD={coordinator.token}", highlight=False, soft_wrap=True)
+    out.print(f"  MENTEE={own.token}", highlight=False, soft_wrap=True)
+    out.print("Start the server with [cyan]companion serve[/], then in another shell:")
+    for line in (
+        f'curl -H "Authorization: Bearer $MENTEE" {base}/me',
+        f'curl -H "Authorization: Bearer $MENTEE" {base}/me/queue',
+        f'curl -H "Authorization: Bearer $MENTEE" -H "Content-Type: application/json" '
+        f"-d '{{\"kind\": \"agenda\"}}' {base}/programs/{program}/drafts",
+        f'curl -H "Authorization: Bearer $COORD" "{base}/programs/{program}/pairings'
+        '?status=pending"',
+        f'curl -H "Authorization: Bearer $COORD" "{base}/programs/{program}/suggestions'
+        '?mentee_id=me-00001&top=3"',
+    ):
+        out.print(f"  {esc(line)}", highlight=False, soft_wrap=True)
 
 
 def _summary(program: Program, people: list[Participant]) -> None:

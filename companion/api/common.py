@@ -1,0 +1,102 @@
+"""Dependencies and helpers shared by the routers."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException
+from fastapi import Path as PathParam
+
+from companion.api.auth import Access, PrincipalDep, not_found
+from companion.api.deps import DatabaseDep, SettingsDep
+from companion.domain import AccessRole, PairingStatus, Participant
+from companion.drafting.graph import Deps
+from companion.embeddings import Embedder
+from companion.errors import BadInputError
+from companion.services.programs import get_program
+from companion.services.tokens import Principal
+from companion.store import Database, PairingRepository, ParticipantRepository, ProgramRepository
+
+ProgramName = Annotated[str, PathParam(min_length=1, max_length=100,
+                                       description="The program's name.")]
+
+
+def embedder_dep(settings: SettingsDep) -> Embedder:
+    from companion.embeddings import get_embedder
+
+    return get_embedder(settings)
+
+
+EmbedderDep = Annotated[Embedder, Depends(embedder_dep)]
+
+
+def draft_deps_dep(db: DatabaseDep, settings: SettingsDep) -> Deps:
+    from companion.services.drafts import default_deps
+
+    return default_deps(db, settings)
+
+
+DraftDepsDep = Annotated[Deps, Depends(draft_deps_dep)]
+
+
+def access_to(db: Database, principal: Principal, program: str) -> Access:
+    """The caller's access to `program`; 404 when the program is not theirs (or absent)."""
+    if principal.role is not AccessRole.admin and principal.program != program:
+        raise not_found(f"program '{program}'", reason="program outside the token's scope",
+                        program=None)
+    return Access(principal, get_program(db, program))
+
+
+def access_dep(program: ProgramName, principal: PrincipalDep, db: DatabaseDep) -> Access:
+    return access_to(db, principal, program)
+
+
+AccessDep = Annotated[Access, Depends(access_dep)]
+
+
+def people_of(db: Database, program: str) -> dict[str, Participant]:
+    with db.session() as session:
+        row = ProgramRepository(session).row(program)
+        return {p.id: p for p in ParticipantRepository(session, row.id).list()}
+
+
+def partners_of(db: Database, program: str, participant_id: str) -> set[str]:
+    """Ids of the people `participant_id` has an approved or active pairing with."""
+    with db.session() as session:
+        row = ProgramRepository(session).row(program)
+        pairings = PairingRepository(session, row).list(
+            [PairingStatus.approved, PairingStatus.active])
+    return {p.mentor_id if p.mentee_id == participant_id else p.mentee_id
+            for p in pairings if participant_id in (p.mentee_id, p.mentor_id)}
+
+
+_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+
+
+def expected_version(version: int | None, if_match: str | None) -> int:
+    """The version a decision was made on: the body's `version` or the If-Match ETag. One is
+    required, so a decision never lands on a state its maker did not see."""
+    from_header: int | None = None
+    if if_match is not None:
+        found = _ETAG.match(if_match)
+        if found is None:
+            raise BadInputError(f"If-Match must be the ETag of the resource, e.g. \"3\"; got "
+                                f"{if_match[:40]!r}", field="If-Match")
+        from_header = int(found.group(1))
+    if version is not None and from_header is not None and version != from_header:
+        raise BadInputError(f"version {version} and If-Match {from_header} disagree",
+                            field="version")
+    chosen = version if version is not None else from_header
+    if chosen is None:
+        raise HTTPException(428, "a decision needs the version it was made on: send "
+                            "\"version\" in the body or an If-Match header with the ETag")
+    return chosen
+
+
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=64,
+                                       description="ETag of the version decided on.")]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'

@@ -1,0 +1,158 @@
+"""The caller (/me), their review queue, knowledge search, the audit log and tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi import Path as PathParam
+
+from companion.api.auth import Denied, PrincipalDep, forbidden, not_found
+from companion.api.common import EmbedderDep, access_to, partners_of, people_of
+from companion.api.deps import DatabaseDep, SettingsDep
+from companion.api.schemas import Queue, TokenCreate, TokenOut
+from companion.domain import AccessRole, DraftStatus, PairingStatus
+from companion.errors import NotFoundError
+from companion.services import drafts as draft_service
+from companion.services import pairings as pairing_service
+from companion.services import tokens
+from companion.services.programs import list_programs
+from companion.store import AuditLog
+
+router = APIRouter()
+
+
+@router.get("/me", tags=["me"], summary="Who the token speaks for, their profile and partners")
+def me(principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "participant_id": principal.participant_id, "role": principal.role.value,
+        "program": principal.program, "organization": principal.organization,
+        "token_id": principal.token_id, "profile": None, "partners": []}
+    if principal.program is not None and principal.role in (AccessRole.mentee,
+                                                             AccessRole.mentor):
+        access = access_to(db, principal, principal.program)
+        people = people_of(db, principal.program)
+        partners = partners_of(db, principal.program, principal.participant_id)
+        person = people.get(principal.participant_id)
+        data["profile"] = access.participant_view(person, partners) if person else None
+        data["partners"] = [view for pid in sorted(partners) if pid in people
+                            if (view := access.participant_view(people[pid], partners))]
+    return data
+
+
+@router.get("/me/queue", tags=["me"], response_model=Queue,
+            summary="What waits for the caller's decision: pending pairings (coordinators) "
+                    "and drafts they review")
+def queue(principal: PrincipalDep, db: DatabaseDep,
+          limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> dict[str, Any]:
+    names = ([p.name for p in list_programs(db)] if principal.role is AccessRole.admin
+             else [principal.program] if principal.program else [])
+    pairings: list[dict[str, Any]] = []
+    found_drafts: list[dict[str, Any]] = []
+    for name in names:
+        try:
+            access = access_to(db, principal, name)
+        except NotFoundError:  # the token's program was deleted
+            continue
+        if access.coordinator:
+            people = people_of(db, name)
+            pairings += [access.pairing_view(p, people) for p in pairing_service.list_pairings(
+                db, name, PairingStatus.pending) if access.sees_pairing(p, people)]
+        found_drafts += [draft_service.draft_json(d) for d in draft_service.list_drafts(
+            db, program=name, status=DraftStatus.pending_review) if access.is_reviewer(d)]
+    return {"pairings": pairings[:limit], "drafts": found_drafts[:limit],
+            "counts": {"pairings": len(pairings), "drafts": len(found_drafts)}}
+
+
+@router.get("/knowledge/search", tags=["knowledge"],
+            summary="Search the program guidelines (passages, best first)")
+def knowledge_search(principal: PrincipalDep, settings: SettingsDep, embedder: EmbedderDep,
+                     q: Annotated[str, Query(min_length=1, max_length=500,
+                                             description="What to look for.")],
+                     top: Annotated[int, Query(ge=1, le=20)] = 5,
+                     phase: Annotated[str | None, Query(max_length=20)] = None,
+                     kind: Annotated[str | None, Query(max_length=40)] = None
+                     ) -> dict[str, Any]:
+    from companion.retrieval import search
+
+    where = {k: v for k, v in {"phase": phase, "kind": kind}.items() if v}
+    found = search(settings, embedder, q, top=top, where=where or None)
+    return {"query": q, "results": [p.model_dump(mode="json") for p in found]}
+
+
+@router.get("/audit", tags=["audit"],
+            summary="The audit log (coordinators: their program; admin: everything)")
+def audit(principal: PrincipalDep, db: DatabaseDep,
+          program: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+          entity_type: Annotated[str | None, Query(max_length=32)] = None,
+          entity_id: Annotated[str | None, Query(max_length=128)] = None,
+          limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> dict[str, Any]:
+    if principal.role is not AccessRole.admin:
+        if principal.role is not AccessRole.coordinator:
+            raise forbidden("only coordinators and admins can read the audit log")
+        if program is not None and program != principal.program:
+            raise not_found(f"program '{program}'", reason="program outside the token's scope")
+        access = access_to(db, principal, principal.program or "")
+        if access.partner_coordinator:
+            raise forbidden("the audit log is read by the host organisation's coordinators",
+                            program=access.program.name)
+        program = principal.program
+    with db.session() as session:
+        events = AuditLog(session).list(program=program, entity_type=entity_type,
+                                        entity_id=entity_id, limit=limit)
+    return {"events": [e.model_dump(mode="json") for e in events]}
+
+
+@router.post("/tokens", tags=["tokens"], status_code=201, response_model=TokenOut,
+             summary="Issue a token (admin; a coordinator for mentees and mentors of their "
+                     "program). The token is shown once.")
+def create_token(body: TokenCreate, principal: PrincipalDep, db: DatabaseDep
+                 ) -> dict[str, Any]:
+    if principal.role is not AccessRole.admin:
+        if principal.role is not AccessRole.coordinator:
+            raise forbidden("only admins and coordinators can issue tokens")
+        if body.role not in ("mentee", "mentor"):
+            raise forbidden("a coordinator issues mentee and mentor tokens only")
+        if body.program is not None and body.program != principal.program:
+            raise not_found(f"program '{body.program}'",
+                            reason="program outside the token's scope")
+        access = access_to(db, principal, principal.program or "")
+        access.require_host_coordinator("issue tokens")
+    program = body.program or (principal.program if principal.role is not AccessRole.admin
+                               else None)
+    issued = tokens.create_token(db, participant_id=body.participant_id, role=body.role,
+                                 program=program, organization=body.organization,
+                                 days=body.days, created_by=principal.actor)
+    return issued.json()
+
+
+@router.get("/tokens", tags=["tokens"], summary="Tokens (never their secrets)")
+def list_tokens(principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
+    if principal.role is AccessRole.admin:
+        return {"tokens": tokens.list_tokens(db)}
+    if principal.role is AccessRole.coordinator and principal.program and \
+            access_to(db, principal, principal.program).host_coordinator:
+        return {"tokens": tokens.list_tokens(db, program=principal.program)}
+    return {"tokens": [tokens.get_token(db, principal.token_id)]}
+
+
+@router.delete("/tokens/{token_id}", tags=["tokens"],
+               summary="Revoke a token (your own; a coordinator their program's; admin any)")
+def revoke(token_id: Annotated[str, PathParam(min_length=1, max_length=32)],
+           principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
+    try:
+        record = tokens.get_token(db, token_id)
+    except NotFoundError:
+        raise not_found(f"token '{token_id}'", reason="no such token") from None
+    allowed = (principal.role is AccessRole.admin or token_id == principal.token_id)
+    if not allowed and principal.role is AccessRole.coordinator and \
+            record["program"] == principal.program and record["role"] in ("mentee", "mentor"):
+        try:
+            access_to(db, principal, principal.program or "").require_host_coordinator(
+                "revoke tokens")
+            allowed = True
+        except Denied:
+            allowed = False
+    if not allowed:
+        raise not_found(f"token '{token_id}'", reason="token not the caller's to revoke")
+    return tokens.revoke_token(db, token_id, by=principal.actor)

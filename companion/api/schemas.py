@@ -1,0 +1,213 @@
+"""Request bodies and documented response shapes of the HTTP API (the JSON shapes of
+ARCHITECTURE.md; extra keys are allowed in responses)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from companion.domain import DraftKind, ProgramType
+
+ID = Field(min_length=1, max_length=64)
+
+
+class Open(BaseModel):
+    """A response model that documents required keys and lets extra keys through."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Body(BaseModel):
+    """A request body: unknown keys are a client mistake, named in the 422."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- requests -----------------------------------------------------------------------------
+class ProgramCreate(Body):
+    name: str = Field(min_length=1, max_length=100, examples=["leaders-2027"])
+    type: ProgramType = ProgramType.one_to_one
+    start_date: date | None = Field(None, description="Default: today.",
+                                    examples=["2027-01-11"])
+    months: int = Field(12, ge=3, le=36)
+    host_organization: str | None = Field(None, max_length=120)
+    partner_organizations: list[str] = Field(default_factory=list, max_length=20)
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"name": "leaders-2027", "type": "one_to_one", "start_date": "2027-01-11",
+         "months": 9}]})
+
+
+class AssignRequest(Body):
+    objective: Literal["best_total", "most_matched"] = "best_total"
+
+
+class ExclusionRequest(Body):
+    mentee_id: str = ID
+    mentor_id: str = ID
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class PairingReview(Body):
+    decision: Literal["approve", "reject", "swap", "lock", "activate"]
+    version: int | None = Field(None, ge=1, description="The version you decided on; or send "
+                                "If-Match with the pairing's ETag.")
+    note: str | None = Field(None, max_length=2000,
+                             description="Required to reject: the reason.")
+    mentor_id: str | None = Field(None, min_length=1, max_length=64,
+                                  description="swap: the new mentor.")
+    with_pairing: str | None = Field(None, min_length=1, max_length=32,
+                                     description="swap: exchange mentors with this pairing.")
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"decision": "approve", "version": 1},
+        {"decision": "reject", "version": 1, "note": "same team last year"},
+        {"decision": "swap", "version": 2, "mentor_id": "p-0042"}]})
+
+
+class DraftRequest(Body):
+    kind: DraftKind
+    participant_id: str | None = Field(None, min_length=1, max_length=64,
+                                       description="Default: the caller.")
+    topic: str | None = Field(None, max_length=500)
+    partner_id: str | None = Field(None, min_length=1, max_length=64)
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"kind": "agenda", "topic": "first session"},
+        {"kind": "framework", "topic": "feedback on missed deadlines"}]})
+
+
+class DraftReview(Body):
+    decision: Literal["approve", "reject", "edit"]
+    version: int | None = Field(None, ge=1, description="Or send If-Match with the ETag.")
+    note: str | None = Field(None, max_length=4000,
+                             description="A rejection's feedback: the draft is redone with it.")
+    content: dict[str, Any] | None = Field(None, description="edit: the whole edited content.")
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"decision": "approve", "version": 1},
+        {"decision": "reject", "version": 1, "note": "shorter, and about delegation"}]})
+
+
+class TokenCreate(Body):
+    participant_id: str = ID
+    role: Literal["mentee", "mentor", "coordinator", "admin"]
+    program: str | None = Field(None, min_length=1, max_length=100)
+    organization: str | None = Field(None, min_length=1, max_length=120)
+    days: int = Field(30, ge=1, le=366)
+
+
+# -- responses ----------------------------------------------------------------------------
+class Problem(Open):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, Any]] | None = None
+
+
+class Candidate(Open):
+    mentor_id: str
+    score: float
+    components: dict[str, float]
+    reasons: list[str]
+
+
+class MenteeSuggestions(Open):
+    mentee_id: str
+    candidates: list[Candidate]
+
+
+class Suggestions(Open):
+    program: str
+    suggestions: list[MenteeSuggestions]
+
+
+class Assignment(Open):
+    mentee_id: str
+    mentor_id: str
+    score: float
+    status: str
+
+
+class Unassigned(Open):
+    mentee_id: str
+    reason: str
+
+
+class Assignments(Open):
+    program: str
+    assignments: list[Assignment]
+    unassigned: list[Unassigned]
+
+
+class PairingOut(Open):
+    id: str
+    program: str
+    mentee_id: str
+    mentor_id: str
+    status: str
+    version: int
+
+
+class Pairings(Open):
+    program: str
+    pairings: list[PairingOut]
+
+
+class ReviewResult(Open):
+    pairing: PairingOut
+    created: list[PairingOut]
+
+
+class CitationOut(Open):
+    source: str
+    heading: str
+    excerpt: str
+
+
+class CheckOut(Open):
+    name: str
+    passed: bool
+    detail: str
+
+
+class DraftOut(Open):
+    id: str
+    kind: str
+    participant_id: str
+    status: str
+    generator: str
+    content: dict[str, Any]
+    citations: list[CitationOut]
+    checks: list[CheckOut]
+    version: int
+
+
+class Drafts(Open):
+    drafts: list[DraftOut]
+
+
+class Participants(Open):
+    participants: list[dict[str, Any]]
+
+
+class ImportResult(Open):
+    created: int
+    updated: int
+    unchanged: int
+    errors: list[dict[str, Any]]
+
+
+class TokenOut(Open):
+    token: str
+    participant_id: str
+    role: str
+    expires_at: str
+
+
+class Queue(Open):
+    pairings: list[PairingOut]
+    drafts: list[DraftOut]

@@ -1,0 +1,60 @@
+"""Idempotency keys for requests that create things: a client that retries a draft request
+with the same `Idempotency-Key` gets the same draft, never a second one."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from companion.errors import BadInputError, ConflictError
+from companion.store import Database
+from companion.store.tables import IdempotencyRow, utcnow
+
+MAX_KEY = 200
+
+
+def request_hash(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def claim(db: Database, principal: str, key: str, payload: dict[str, Any],
+          resource_id: str) -> str | None:
+    """Claim `key` for a new resource `resource_id`. Returns None when the claim is new (go
+    ahead and create it), or the id of the resource an earlier request with this key made.
+
+    The same key with a different request is a client mistake (422); a key whose first request
+    has not finished is a conflict (409)."""
+    key = key.strip()
+    if not key or len(key) > MAX_KEY:
+        raise BadInputError(f"Idempotency-Key must be 1–{MAX_KEY} characters",
+                            field="Idempotency-Key")
+    digest = request_hash(payload)
+    try:
+        with db.session() as session:
+            session.add(IdempotencyRow(principal=principal, key=key, request_hash=digest,
+                                       resource_id=resource_id, created_at=utcnow()))
+        return None
+    except IntegrityError:
+        pass
+    with db.session() as session:
+        row = session.scalar(select(IdempotencyRow).where(
+            IdempotencyRow.principal == principal, IdempotencyRow.key == key))
+        if row is None:  # released in between: the caller may retry
+            raise ConflictError("a request with this Idempotency-Key was just abandoned; "
+                                "send it again")
+        if row.request_hash != digest:
+            raise BadInputError("this Idempotency-Key was used for a different request; use "
+                                "a new key for a new request", field="Idempotency-Key")
+        assert row.resource_id is not None
+        return row.resource_id
+
+
+def release(db: Database, principal: str, key: str) -> None:
+    """Forget a claim whose request failed before creating anything, so a retry can run."""
+    with db.session() as session:
+        session.execute(delete(IdempotencyRow).where(
+            IdempotencyRow.principal == principal, IdempotencyRow.key == key.strip()))

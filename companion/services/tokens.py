@@ -1,0 +1,199 @@
+"""API bearer tokens: issue, list, revoke, authenticate.
+
+A token is shown once, when it is created; the database keeps only its SHA-256. Each token
+speaks for one participant id in one role, optionally bound to a program (mentees, mentors and
+coordinators are; admins need not be) and, for a partner organisation's coordinator, to that
+organisation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from companion.domain import AccessRole, Role
+from companion.errors import BadInputError, NotFoundError
+from companion.store import AuditLog, Database, ParticipantRepository, ProgramRepository
+from companion.store.tables import TokenRow, utcnow
+
+PREFIX = "cmp_"
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+#: Which participant roles may hold which token roles.
+_HOLDERS = {AccessRole.mentee: (Role.mentee, Role.both),
+            AccessRole.mentor: (Role.mentor, Role.both)}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request speaks for."""
+
+    token_id: str
+    participant_id: str
+    role: AccessRole
+    program: str | None
+    organization: str | None
+
+    @property
+    def actor(self) -> str:
+        """The name the audit log records."""
+        return f"{self.role.value}:{self.participant_id}"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    id: str
+    participant_id: str
+    role: AccessRole
+    program: str | None
+    organization: str | None
+    expires_at: datetime
+
+    def json(self) -> dict[str, Any]:
+        return {"token": self.token, "id": self.id, "participant_id": self.participant_id,
+                "role": self.role.value, "program": self.program,
+                "organization": self.organization,
+                "expires_at": self.expires_at.isoformat(timespec="seconds")}
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(db: Database, *, participant_id: str, role: AccessRole | str,
+                 program: str | None = None, organization: str | None = None,
+                 days: int = DEFAULT_DAYS, created_by: str = "cli",
+                 label: str | None = None) -> IssuedToken:
+    """Issue a token. Mentee and mentor tokens must name a participant of the program with
+    that role; a coordinator token must name a program; an admin token may not."""
+    try:
+        role = AccessRole(role)
+    except ValueError:
+        raise BadInputError(f"unknown role '{role}': use "
+                            f"{', '.join(r.value for r in AccessRole)}", field="role") from None
+    participant_id = (participant_id or "").strip()
+    if not participant_id or len(participant_id) > 64:
+        raise BadInputError("participant id must be 1–64 characters", field="participant")
+    if not 1 <= days <= MAX_DAYS:
+        raise BadInputError(f"days must be between 1 and {MAX_DAYS}, not {days}", field="days")
+    program = (program or "").strip() or None
+    organization = (organization or "").strip() or None
+    with db.session() as session:
+        programs = ProgramRepository(session)
+        if role is not AccessRole.admin and program is None:
+            programs_with = [name for name in programs.names() if _has_participant(
+                session, programs.row(name).id, participant_id)]
+            if len(programs_with) != 1:
+                raise BadInputError(
+                    f"a {role.value} token needs --program NAME"
+                    + (f" ('{participant_id}' is in {len(programs_with)} programs)"
+                       if programs_with else ""), field="program")
+            program = programs_with[0]
+        if program is not None:
+            row = programs.row(program)  # NotFoundError names a missing program
+            if role in _HOLDERS:
+                try:
+                    person = ParticipantRepository(session, row.id).get(participant_id)
+                except NotFoundError:
+                    raise NotFoundError(f"no participant '{participant_id}' in {program}: a "
+                                        f"{role.value} token speaks for a participant of the "
+                                        "program") from None
+                if person.role not in _HOLDERS[role]:
+                    raise BadInputError(f"'{participant_id}' is a {person.role.value} in "
+                                        f"{program}, not a {role.value}", field="role")
+                organization = organization or person.organization
+        if organization is not None and role is AccessRole.admin:
+            raise BadInputError("an admin token is not bound to an organisation",
+                                field="organization")
+        secret = secrets.token_urlsafe(32)
+        token_id = secrets.token_hex(6)
+        token = f"{PREFIX}{token_id}_{secret}"
+        expires = utcnow() + timedelta(days=days)
+        session.add(TokenRow(id=token_id, secret_hash=_hash(token),
+                             participant_id=participant_id, role=role.value, program=program,
+                             organization=organization, label=label, created_by=created_by,
+                             created_at=utcnow(), expires_at=expires))
+        AuditLog(session).append(created_by, "token.create", "token", token_id,
+                                 program=program, detail={
+                                     "participant_id": participant_id, "role": role.value,
+                                     "organization": organization,
+                                     "expires_at": expires.isoformat(timespec="seconds")})
+    return IssuedToken(token, token_id, participant_id, role, program, organization, expires)
+
+
+def _has_participant(session: Any, program_id: int, participant_id: str) -> bool:
+    try:
+        ParticipantRepository(session, program_id).get(participant_id)
+    except NotFoundError:
+        return False
+    return True
+
+
+def authenticate(db: Database, token: str) -> Principal | None:
+    """The principal of a valid token, or None (unknown, revoked or expired)."""
+    if not token.startswith(PREFIX) or len(token) > 200:
+        return None
+    now = utcnow()
+    with db.session() as session:
+        row = session.scalar(select(TokenRow).where(TokenRow.secret_hash == _hash(token)))
+        if row is None or row.revoked_at is not None or row.expires_at <= now:
+            return None
+        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
+            row.last_used_at = now  # coarse, so reads do not write on every request
+        return Principal(row.id, row.participant_id, AccessRole(row.role), row.program,
+                         row.organization)
+
+
+def revoke_token(db: Database, token_id: str, *, by: str) -> dict[str, Any]:
+    with db.session() as session:
+        row = session.get(TokenRow, token_id)
+        if row is None:
+            raise NotFoundError(f"no token '{token_id}'")
+        if row.revoked_at is None:
+            session.execute(update(TokenRow).where(TokenRow.id == token_id)
+                            .values(revoked_at=utcnow()))
+            AuditLog(session).append(by, "token.revoke", "token", token_id,
+                                     program=row.program,
+                                     detail={"participant_id": row.participant_id})
+        session.flush()
+        session.refresh(row)
+        return token_json(row)
+
+
+def list_tokens(db: Database, *, program: str | None = None,
+                participant_id: str | None = None) -> list[dict[str, Any]]:
+    with db.session() as session:
+        query = select(TokenRow).order_by(TokenRow.created_at)
+        if program is not None:
+            query = query.where(TokenRow.program == program)
+        if participant_id is not None:
+            query = query.where(TokenRow.participant_id == participant_id)
+        return [token_json(r) for r in session.scalars(query)]
+
+
+def get_token(db: Database, token_id: str) -> dict[str, Any]:
+    with db.session() as session:
+        row = session.get(TokenRow, token_id)
+        if row is None:
+            raise NotFoundError(f"no token '{token_id}'")
+        return token_json(row)
+
+
+def token_json(row: TokenRow) -> dict[str, Any]:
+    """A token's record, never its secret."""
+    now = utcnow()
+    state = ("revoked" if row.revoked_at is not None
+             else "expired" if row.expires_at <= now else "active")
+    return {"id": row.id, "participant_id": row.participant_id, "role": row.role,
+            "program": row.program, "organization": row.organization, "status": state,
+            "created_at": row.created_at.isoformat(timespec="seconds"),
+            "expires_at": row.expires_at.isoformat(timespec="seconds"),
+            "revoked_at": row.revoked_at.isoformat(timespec="seconds")
+            if row.revoked_at else None,
+            "last_used_at": row.last_used_at.isoformat(timespec="seconds")
+            if row.last_used_at else None}
