@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from companion import __version__
 from companion.api import errors
 from companion.api.limits import BodySizeLimit
 from companion.api.routes import drafts, health, matching, people, programs
+from companion.api.schemas import Problem
 from companion.config import get_settings
 
 API_PREFIX = "/api/v1"
@@ -36,4 +40,45 @@ def create_app() -> FastAPI:
                    drafts.router):
         app.include_router(router, prefix=API_PREFIX)
     app.add_middleware(BodySizeLimit, upload_limit=get_settings().max_upload_bytes)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+#: Problem answers every authenticated operation may give, beside its own.
+_PROBLEMS = {
+    "400": "Malformed request (e.g. a Content-Length that is not a number)",
+    "401": "Missing, unknown, revoked or expired bearer token",
+    "403": "You may see this but not do this",
+    "404": "Not found — or not yours to see (the two are indistinguishable)",
+    "409": "Conflict with the current state (stale version, already decided, duplicate)",
+    "413": "Request body too large",
+    "422": "Invalid input; `errors` names each field",
+}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with every error documented as problem+json."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    document = get_openapi(title=app.title, version=app.version, description=app.description,
+                           routes=app.routes)
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = Problem.model_json_schema()
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in document.get("paths", {}).items():
+        public = path.endswith(("/health", "/ready"))
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in _PROBLEMS.items():
+                if public and code not in ("400", "413", "422"):
+                    continue
+                entry = responses.setdefault(code, {"description": description})
+                entry["content"] = problem
+            if path.endswith("/ready"):
+                responses.setdefault("503", {"description": "Not ready"})
+            if not public:
+                operation.setdefault("security", [{"HTTPBearer": []}])
+    app.openapi_schema = document
+    return document

@@ -35,10 +35,10 @@ def expect(default: int | None = None, **per_role: int) -> dict[str, int]:
     return table
 
 
-PILOT_READ = dict(admin=200, coord=200, partner=200, e1=200, m1=200, e2=200, e3=200,
-                  other=404, o1=404)
-COORD_ONLY = dict(admin=200, coord=200, partner=403, e1=403, m1=403, e2=403, e3=403,
-                  other=404, o1=404)
+PILOT_READ = {"admin": 200, "coord": 200, "partner": 200, "e1": 200, "m1": 200, "e2": 200,
+              "e3": 200, "other": 404, "o1": 404}
+COORD_ONLY = {"admin": 200, "coord": 200, "partner": 403, "e1": 403, "m1": 403, "e2": 403,
+              "e3": 403, "other": 404, "o1": 404}
 
 #: (case id, method, path (with {pending}/{approved}/{e3draft}/{e3token}), body, expected)
 CASES: list[tuple[str, str, str, Any, dict[str, int]]] = [
