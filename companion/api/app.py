@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -26,9 +31,30 @@ may not see answers 404, exactly as if it did not exist. Decisions need the vers
 made on (`version` in the body, or `If-Match`); a stale one answers 409."""
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """`companion serve` sets COMPANION_WARMUP=1: the embedding model and the guideline index
+    load in the background at start, so the first suggestion or draft does not wait ~10 s."""
+    if os.environ.get("COMPANION_WARMUP") == "1":
+        threading.Thread(target=_warm_up, name="companion-warm-up", daemon=True).start()
+    yield
+
+
+def _warm_up() -> None:
+    try:
+        from companion.embeddings import get_embedder
+        from companion.retrieval import search
+
+        settings = get_settings()
+        search(settings, get_embedder(settings), "warm up", top=1)
+    except Exception:  # a failed warm-up only means a slower first request
+        logging.getLogger("companion.api").warning("warm-up failed", exc_info=True)
+
+
 def create_app() -> FastAPI:
     """A new app; settings and the database come in through dependencies."""
     app = FastAPI(
+        lifespan=_lifespan,
         title="Companion",
         version=__version__,
         description=DESCRIPTION,

@@ -157,8 +157,8 @@ def _api(db: Database, mentee: str) -> None:
     base = "http://127.0.0.1:8000/api/v1"
     program = quote(DEMO_PROGRAM)
     out.print("Sample tokens (valid 7 days; revoke with `companion token revoke ID`):")
-    out.print(f"  COORD={coordinator.token}", highlight=False, soft_wrap=True)
-    out.print(f"  MENTEE={own.token}", highlight=False, soft_wrap=True)
+    out.print(f"  export COORD={coordinator.token}", highlight=False, soft_wrap=True)
+    out.print(f"  export MENTEE={own.token}", highlight=False, soft_wrap=True)
     out.print("Start the server with [cyan]companion serve[/], then in another shell:")
     for line in (
         f'curl -H "Authorization: Bearer $MENTEE" {base}/me',

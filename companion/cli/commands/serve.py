@@ -15,7 +15,11 @@ def serve(
                                 "recommended for more than one)."),
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import os
+
     import uvicorn
+
+    os.environ["COMPANION_WARMUP"] = "1"
 
     uvicorn.run("companion.api.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="info")
