@@ -112,8 +112,15 @@ def test_eval_cli_takes_a_model_and_refuses_an_empty_one(capsys: pytest.CaptureF
     monkeypatch.setenv("COMPANION_MODEL", "offline")  # restored after the test: eval sets it
     monkeypatch.setattr("companion.evals.matching.run", fake_run)
     monkeypatch.setattr("companion.embeddings.get_embedder", lambda _s: HashingEmbedder())
-    code, out, _ = factories.run_cli(capsys, "eval", "--model", "openai/test-model",
-                                     "--reports", str(tmp_path), "--format", "json")
+    root = tmp_path / "evals"  # thresholds of our own, and no formats.yaml
+    (root / "matching").mkdir(parents=True)
+    (root / "matching" / "thresholds.yaml").write_text(yaml.safe_dump(
+        {"matching": {"hit_at_3": {"min": 0.85}}}))
+    monkeypatch.setattr("companion.cli.commands.evals.evals_root", lambda: root)
+    code, out, _ = factories.run_cli(capsys, "eval", "--suite", "matching", "--model",
+                                     "openai/test-model", "--reports", str(tmp_path),
+                                     "--baseline", str(tmp_path / "baseline.json"),
+                                     "--format", "json")
     assert code == 0 and calls == ["openai/test-model"]
     report = json.loads(out)["suites"][0]
     assert report["passed"] is True
