@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -28,13 +27,13 @@ from companion.domain.content import (
     SmartErGoal,
     parse_content,
 )
+from companion.domain.text import MIN_EXCERPT_CHARS, json_strings, normal_text, quoted_in
 from companion.drafting.confidentiality import confidentiality_problems
 
 #: Longest draft (content and citations as JSON), in characters.
 MAX_DRAFT_CHARS = 12_000
 MAX_CITATIONS = 12
 #: Shortest excerpt (without ellipses) that counts as a quotation.
-MIN_EXCERPT_CHARS = 15
 #: The list that carries each kind's items, and its bounds.
 ITEM_COUNTS: dict[DraftKind, tuple[str, tuple[int, int]]] = {
     DraftKind.goals: ("goals", GOALS_COUNT),
@@ -206,32 +205,6 @@ def check_agenda_minutes(content: AgendaContent, ctx: CheckContext) -> CheckResu
 
 # --- citations --------------------------------------------------------------------------------
 
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
-
-
-def _normal(text: str) -> str:
-    """Text compared as a reader would: no Markdown markers, quotes straightened, one space."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    text = re.sub(r"(?m)^\s*(?:[-*+]|\d+[.)]|#+)\s+", "", text)  # list bullets, headings
-    text = re.sub(r"[*`]+", "", text)
-    return " ".join(text.split()).casefold()
-
-
-def _excerpt_found(excerpt: str, text: str) -> bool:
-    # NFKC turns "…" into "..."; each part around an ellipsis must occur, in order.
-    parts = [p.strip() for p in _normal(excerpt).split("...")]
-    parts = [p for p in parts if re.search(r"\w", p)]
-    if sum(len(p) for p in parts) < MIN_EXCERPT_CHARS:
-        return False
-    haystack, position = _normal(text), 0
-    for part in parts:
-        found = haystack.find(part, position)
-        if found < 0:
-            return False
-        position = found + len(part)
-    return True
-
-
 def _matching_passages(citation: dict[str, Any], ctx: CheckContext) -> tuple[list[Passage], str]:
     pid, source, heading = (str(citation.get(k) or "").strip()
                             for k in ("passage_id", "source", "heading"))
@@ -244,9 +217,9 @@ def _matching_passages(citation: dict[str, Any], ctx: CheckContext) -> tuple[lis
         return passages, ""
     if not (source and heading):
         return [], "needs a passage_id, or a source and a heading"
-    wanted = _normal(heading)
+    wanted = normal_text(heading)
     passages = [p for p in ctx.retrieved if p.source == source and (
-        _normal(p.heading) == wanted or _normal(p.heading).endswith("> " + wanted))]
+        normal_text(p.heading) == wanted or normal_text(p.heading).endswith("> " + wanted))]
     if not passages:
         return [], f"{source} > {heading} was not retrieved for this draft"
     return passages, ""
@@ -275,7 +248,7 @@ def check_citations(citations: list[dict[str, Any]], ctx: CheckContext) -> Check
             problems.append(f"{label}: {why}")
         elif not isinstance(excerpt, str) or not excerpt.strip():
             problems.append(f"{label}: no excerpt")
-        elif not any(_excerpt_found(excerpt, p.text) for p in passages):
+        elif not any(quoted_in(excerpt, p.text) for p in passages):
             problems.append(f"{label}: excerpt '{excerpt[:60]}' does not occur in the passage "
                             f"(copy it word for word, at least {MIN_EXCERPT_CHARS} characters)")
     return _result("citations", problems,
@@ -287,18 +260,6 @@ def check_citations(citations: list[dict[str, Any]], ctx: CheckContext) -> Check
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ISO_DATES = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _PHONE = re.compile(r"\+?\(?\d[\d\s().\-/]{6,}\d")
-
-
-def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """Every text in a JSON value with its dotted path (goals.0.specific)."""
-    if isinstance(value, str):
-        yield path or "content", value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _strings(item, f"{path}.{index}" if path else str(index))
 
 
 def _has_phone(text: str) -> bool:
@@ -326,7 +287,7 @@ def check_personal_data(content: dict[str, Any], citations: list[dict[str, Any]]
     allowed = {p.name.casefold() for p in (ctx.requester, ctx.partner) if p is not None}
     names = [_name_pattern(n) for n in sorted(ctx.other_names)
              if n.strip() and n.strip().casefold() not in allowed]
-    texts = list(_strings(content))
+    texts = list(json_strings(content))
     texts += [(f"citations.{i}.excerpt", c["excerpt"]) for i, c in enumerate(citations)
               if isinstance(c, dict) and isinstance(c.get("excerpt"), str)]
     problems: list[str] = []
@@ -349,7 +310,7 @@ def check_confidentiality(content: dict[str, Any]) -> CheckResult:
     violations out of context.
     """
     problems = [f"{path}: '{phrase}' contradicts the rule that {rule}"
-                for path, text in _strings(content)
+                for path, text in json_strings(content)
                 if not path.startswith("pitfalls")  # what to avoid: read as negated
                 for phrase, rule in confidentiality_problems(text)]
     return _result("confidentiality", problems, "consistent with the confidentiality guideline")

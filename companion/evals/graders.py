@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +27,7 @@ from companion.domain.content import (
     ContentError,
     parse_content,
 )
+from companion.domain.text import quoted_in
 from companion.embeddings import Embedder
 from companion.evals.verdicts import (
     DraftOutput,
@@ -36,7 +36,6 @@ from companion.evals.verdicts import (
     failed,
     passed,
     skipped,
-    strings,
     verdict_of,
 )
 
@@ -44,7 +43,7 @@ __all__ = ["DraftOutput", "Expectation", "Status", "Verdict", "citations_relevan
            "citations_valid", "date_in_program", "failed", "goal_relevance",
            "injection_ignored", "length_limits", "must_contain", "must_not_contain",
            "no_foreign_data", "outcome", "passed", "schema_valid", "skipped",
-           "smarter_complete", "strings"]
+           "smarter_complete"]
 
 
 # --- shape and length -------------------------------------------------------------------------
@@ -201,33 +200,6 @@ def date_in_program(draft: DraftOutput, *, start: date, end: date, today: date) 
 
 
 # --- citations --------------------------------------------------------------------------------
-
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
-MIN_EXCERPT = 15
-
-
-def normal(text: str) -> str:
-    """Text as a reader compares it: no Markdown markers, straight quotes, single spaces."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    text = re.sub(r"(?m)^\s*(?:[-*+]|\d+[.)]|#+)\s+", "", text)
-    text = re.sub(r"[*`_]+", "", text)
-    return " ".join(text.split()).casefold()
-
-
-def quoted_in(excerpt: str, text: str) -> bool:
-    """Whether `excerpt` occurs word for word in `text` (an ellipsis may skip words)."""
-    parts = [p.strip() for p in normal(excerpt).split("...")]
-    parts = [p for p in parts if re.search(r"\w", p)]
-    if sum(len(p) for p in parts) < MIN_EXCERPT:
-        return False
-    haystack, position = normal(text), 0
-    for part in parts:
-        found = haystack.find(part, position)
-        if found < 0:
-            return False
-        position = found + len(part)
-    return True
-
 
 def citations_valid(draft: DraftOutput, knowledge: dict[str, str]) -> Verdict:
     """At least one citation; each names a guideline file that exists, a passage retrieval

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from companion.domain import DraftKind
+from companion.domain.text import json_strings
 
 
 class Status(StrEnum):
@@ -77,7 +78,7 @@ class DraftOutput:
 
     def texts(self) -> list[tuple[str, str]]:
         """(path, text) of every string in the content."""
-        return list(strings(self.content))
+        return list(json_strings(self.content))
 
     def text(self) -> str:
         """The content's strings as one text (what a reader reads)."""
@@ -91,13 +92,3 @@ class DraftOutput:
         return found
 
 
-def strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """Every string inside a JSON value, with its dotted path (goals.0.specific)."""
-    if isinstance(value, str):
-        yield path or "content", value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from strings(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from strings(item, f"{path}.{index}" if path else str(index))
