@@ -1,4 +1,5 @@
-"""A tiny OpenAI-compatible chat server on 127.0.0.1 for testing the litellm path offline.
+"""A tiny OpenAI-compatible chat server on 127.0.0.1 for testing the litellm path offline —
+the eval suite's `companion.evals.fake_server`, with a scripting vocabulary for tests.
 
 Script what the next requests get, point litellm at `server.base_url`, then inspect
 `server.requests`:
@@ -15,77 +16,24 @@ conftest.py.
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
+from companion.evals.fake_server import FakeOpenAIServer
+from companion.evals.fake_server import Reply as Behaviour
+from companion.evals.fake_server import Request as RecordedRequest
 from companion.llm.base import allow_model_requests as _allow
 
-
-@dataclass
-class Behaviour:
-    """One scripted answer: an HTTP status, a body, extra headers and a delay before it."""
-
-    status: int = 200
-    content: str | None = None  # the assistant message text of a 200 answer
-    body: dict[str, Any] | None = None  # a full JSON body (errors)
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
+__all__ = ["Behaviour", "FakeOpenAI", "RecordedRequest", "allow_model_requests", "fake_openai"]
 
 
-@dataclass
-class RecordedRequest:
-    """What the server was sent."""
-
-    path: str
-    headers: dict[str, str]
-    body: dict[str, Any]
-
-    @property
-    def model(self) -> str:
-        return str(self.body.get("model", ""))
-
-
-class FakeOpenAI:
+class FakeOpenAI(FakeOpenAIServer):
     """The server and its queue of behaviours; an empty queue answers 500 with a clear note."""
 
-    def __init__(self) -> None:
-        self.requests: list[RecordedRequest] = []
-        self._queue: deque[Behaviour] = deque()
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
-                                        daemon=True, name="fake-openai")
-
-    # --- lifecycle ---------------------------------------------------------------------------
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    @property
-    def base_url(self) -> str:
-        """The api_base to give litellm (`openai/<anything>` models)."""
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def start(self) -> FakeOpenAI:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    # --- scripting (each returns self, so calls chain) ----------------------------------------
     def push(self, behaviour: Behaviour) -> FakeOpenAI:
-        with self._lock:
-            self._queue.append(behaviour)
+        self.script(behaviour)
         return self
 
     def reply_text(self, text: str, *, delay: float = 0.0) -> FakeOpenAI:
@@ -109,71 +57,7 @@ class FakeOpenAI:
     def error(self, status: int = 500, message: str = "The server had an error",
               code: str = "server_error", *, headers: dict[str, str] | None = None) -> FakeOpenAI:
         """An OpenAI-style error body with `status`."""
-        body = {"error": {"message": message, "type": code, "param": None, "code": code}}
-        return self.push(Behaviour(status=status, body=body, headers=dict(headers or {})))
-
-    # --- serving -----------------------------------------------------------------------------
-    def _next(self, request: RecordedRequest) -> Behaviour:
-        with self._lock:
-            self.requests.append(request)
-            if self._queue:
-                return self._queue.popleft()
-        return Behaviour(status=500, body={"error": {
-            "message": f"fake_openai: no scripted behaviour left for request "
-                       f"{len(self.requests)}", "type": "server_error", "code": "unscripted"}})
-
-    def completion_body(self, request: RecordedRequest, content: str) -> dict[str, Any]:
-        words = sum(len(str(m.get("content", "")).split())
-                    for m in request.body.get("messages", []))
-        return {
-            "id": f"chatcmpl-fake-{len(self.requests)}", "object": "chat.completion",
-            "created": int(time.time()), "model": request.model,
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": content}}],
-            "usage": {"prompt_tokens": words, "completion_tokens": len(content.split()),
-                      "total_tokens": words + len(content.split())},
-        }
-
-
-def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-            pass
-
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            try:
-                body = json.loads(raw or b"{}")
-            except json.JSONDecodeError:
-                body = {"_raw": raw.decode("utf-8", "replace")}
-            request = RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()},
-                                      body)
-            if self.path.rstrip("/").endswith("/chat/completions"):
-                behaviour = server._next(request)
-            else:
-                behaviour = Behaviour(status=404, body={"error": {
-                    "message": f"fake_openai serves only /v1/chat/completions, not {self.path}",
-                    "type": "invalid_request_error", "code": "not_found"}})
-            if behaviour.delay:
-                time.sleep(behaviour.delay)
-            payload = behaviour.body if behaviour.status != 200 else \
-                server.completion_body(request, behaviour.content or "")
-            data = json.dumps(payload).encode()
-            try:
-                self.send_response(behaviour.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in behaviour.headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (a time-out test); nothing to answer
-
-    return Handler
+        return self.push(Behaviour.error(status, message, code, headers))
 
 
 @pytest.fixture
@@ -182,7 +66,8 @@ def fake_openai() -> Iterator[FakeOpenAI]:
 
     It does not switch model requests on: ask for `allow_model_requests` as well.
     """
-    server = FakeOpenAI().start()
+    server = FakeOpenAI()
+    server.start()
     try:
         yield server
     finally:

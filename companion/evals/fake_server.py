@@ -56,6 +56,11 @@ class Request:
 
     path: str
     body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)  # lower-cased names
+
+    @property
+    def model(self) -> str:
+        return str(self.body.get("model", ""))
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -80,9 +85,13 @@ class FakeOpenAIServer:
                                         daemon=True, name="companion-fake-openai")
 
     @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
     def base_url(self) -> str:
         """The api_base to give litellm for `openai/<anything>` models."""
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self.port}/v1"
 
     def start(self) -> FakeOpenAIServer:
         self._thread.start()
@@ -148,7 +157,8 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 body = json.loads(raw or b"{}")
             except json.JSONDecodeError:
                 body = {}
-            request = Request(self.path, body if isinstance(body, dict) else {})
+            request = Request(self.path, body if isinstance(body, dict) else {},
+                              {k.lower(): v for k, v in self.headers.items()})
             if self.path.rstrip("/").endswith("/chat/completions"):
                 reply = server.answer(request)
             else:
