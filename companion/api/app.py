@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from companion import __version__
 from companion.api import errors
+from companion.api.common import no_nul_characters
 from companion.api.limits import BodySizeLimit
 from companion.api.routes import drafts, health, matching, people, programs
 from companion.api.schemas import Problem
@@ -64,7 +65,8 @@ def create_app() -> FastAPI:
     errors.install(app)
     for router in (health.router, people.router, programs.router, matching.router,
                    drafts.router):
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX,
+                           dependencies=[Depends(no_nul_characters)])
     app.add_middleware(BodySizeLimit, upload_limit=get_settings().max_upload_bytes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

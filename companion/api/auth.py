@@ -194,9 +194,18 @@ class Access:
             return True
         return draft.participant_id == self.me or draft.participant_id in partners
 
+    @property
+    def reviewer_name(self) -> str:
+        """Who this principal is as a draft's reviewer: a mentee or mentor by their participant
+        id (the CLI's `--by ID` too), a coordinator or admin by their audit name, so that a
+        coordinator's label can never pass for a participant."""
+        if self.principal.role in (AccessRole.mentee, AccessRole.mentor):
+            return self.me
+        return self.principal.actor
+
     def is_reviewer(self, draft: Draft) -> bool:
-        return (draft.reviewer_id == self.me and self.principal.program == draft.program) \
-            or self.admin
+        return (draft.reviewer_id == self.reviewer_name
+                and self.principal.program == draft.program) or self.admin
 
 
 WITHHELD = ("reasons withheld: they quote another organisation's private profile fields")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException
+from fastapi import Depends, Header, HTTPException, Request
 from fastapi import Path as PathParam
 
 from companion.api.auth import Access, PrincipalDep, not_found
@@ -20,6 +20,18 @@ from companion.store import Database, PairingRepository, ParticipantRepository, 
 
 ProgramName = Annotated[str, PathParam(min_length=1, max_length=100,
                                        description="The program's name.")]
+
+
+def no_nul_characters(request: Request) -> None:
+    """Refuse NUL characters in path and query parameters (422 naming the parameter as
+    validation errors do, `path.x` / `query.x`): no database stores them and PostgreSQL fails
+    on them. Bodies are checked by their models."""
+    for where, params in (("path", request.path_params.items()),
+                          ("query", request.query_params.multi_items())):
+        for name, value in params:
+            if "\x00" in str(value):
+                raise BadInputError(f"{name} contains a NUL character (%00), which is never "
+                                    "valid", field=f"{where}.{name}")
 
 
 def embedder_dep(settings: SettingsDep) -> Embedder:
@@ -71,7 +83,7 @@ def partners_of(db: Database, program: str, participant_id: str) -> set[str]:
             for p in pairings if participant_id in (p.mentee_id, p.mentor_id)}
 
 
-_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+_ETAG = re.compile(r'^\s*(?:W/)?(?:"(\d{1,9})"|(\d{1,9}))\s*$')
 
 
 def expected_version(version: int | None, if_match: str | None) -> int:
@@ -83,7 +95,7 @@ def expected_version(version: int | None, if_match: str | None) -> int:
         if found is None:
             raise BadInputError(f"If-Match must be the ETag of the resource, e.g. \"3\"; got "
                                 f"{if_match[:40]!r}", field="If-Match")
-        from_header = int(found.group(1))
+        from_header = int(found.group(1) or found.group(2))
     if version is not None and from_header is not None and version != from_header:
         raise BadInputError(f"version {version} and If-Match {from_header} disagree",
                             field="version")

@@ -49,9 +49,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body") or "body",
-                   "message": str(e["msg"]).removeprefix("Value error, ")}
-                  for e in exc.errors()]
+        errors = [_field_error(e) for e in exc.errors()]
         first = errors[0] if errors else {"field": "body", "message": "invalid request"}
         return problem(422, "Invalid request", f"{first['field']}: {first['message']}",
                        errors=errors)
@@ -72,3 +70,17 @@ def install(app: FastAPI) -> None:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return problem(500, "Internal error",
                        "Something went wrong on our side; it has been logged.")
+
+
+def _field_error(error: dict[str, Any]) -> dict[str, Any]:
+    """One validation error as {field, message}: a body field by its (dotted) name, a
+    parameter with its location (`query.top`, `path.draft_id`, `header.If-Match`); a body that
+    is not JSON at all is `body`, with where it broke (not the bare character offset)."""
+    loc = [str(p) for p in error.get("loc") or ()]
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if error.get("type") == "json_invalid":
+        reason = (error.get("ctx") or {}).get("error")
+        where = f" at character {loc[1]}" if len(loc) > 1 else ""
+        return {"field": "body", "message": f"the body is not valid JSON{where}"
+                + (f": {reason}" if reason else "")}
+    return {"field": ".".join(p for p in loc if p != "body") or "body", "message": message}

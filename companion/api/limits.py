@@ -45,28 +45,36 @@ class BodySizeLimit:
                 return
         seen = 0
         started = False
+        too_large = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
+                    too_large = True
                     raise _TooLarge
             return message
 
         async def tracked(message: Message) -> None:
             nonlocal started
+            if too_large and not started:
+                # The app may turn the cut-off body into its own answer (FastAPI answers 400
+                # "error parsing the body", a form parser a 422): the answer is still 413.
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
             await self.app(scope, counted, tracked)
-        except _TooLarge:
-            if not started:
-                await _problem(send, 413, "Request too large",
-                               f"the body is larger than {limit} bytes, the most accepted here")
+        except Exception:
+            if not too_large:
+                raise
+        if too_large and not started:
+            await _problem(send, 413, "Request too large",
+                           f"the body is larger than {limit} bytes, the most accepted here")
 
 
 async def _problem(send: Send, status: int, title: str, detail: str, **extra: Any) -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from companion.domain import DraftKind, ProgramType
 
 ID = Field(min_length=1, max_length=64)
+#: Versions are whole numbers (`true` and `1.0` are not) that fit the database's integer.
+MAX_VERSION = 2**31 - 1
 
 
 class Open(BaseModel):
@@ -20,9 +22,33 @@ class Open(BaseModel):
 
 
 class Body(BaseModel):
-    """A request body: unknown keys are a client mistake, named in the 422."""
+    """A request body: unknown keys are a client mistake, named in the 422. NUL characters
+    are refused in every string (PostgreSQL cannot store them)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("NUL characters (\\u0000) are not accepted")
+        return value
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether a NUL character is anywhere in `value` (iterative: bodies may nest deeply)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return False
 
 
 # -- requests -----------------------------------------------------------------------------
@@ -52,8 +78,9 @@ class ExclusionRequest(Body):
 
 class PairingReview(Body):
     decision: Literal["approve", "reject", "swap", "lock", "activate"]
-    version: int | None = Field(None, ge=1, description="The version you decided on; or send "
-                                "If-Match with the pairing's ETag.")
+    version: int | None = Field(None, ge=1, le=MAX_VERSION, strict=True,
+                                description="The version you decided on; or send If-Match "
+                                "with the pairing's ETag.")
     note: str | None = Field(None, max_length=2000,
                              description="Required to reject: the reason.")
     mentor_id: str | None = Field(None, min_length=1, max_length=64,
@@ -81,7 +108,8 @@ class DraftRequest(Body):
 
 class DraftReview(Body):
     decision: Literal["approve", "reject", "edit"]
-    version: int | None = Field(None, ge=1, description="Or send If-Match with the ETag.")
+    version: int | None = Field(None, ge=1, le=MAX_VERSION, strict=True,
+                                description="Or send If-Match with the ETag.")
     note: str | None = Field(None, max_length=4000,
                              description="A rejection's feedback: the draft is redone with it.")
     content: dict[str, Any] | None = Field(None, description="edit: the whole edited content.")

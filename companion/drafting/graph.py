@@ -186,7 +186,7 @@ def build_graph(deps: Deps) -> StateGraph:
         d = state["decision"] or {}
         _store(deps, state, status, author=d.get("by", "reviewer"),
                action=f"draft.{'approve' if status is DraftStatus.approved else 'reject'}",
-               note=d.get("note"), same_content=True)
+               note=d.get("note"), same_content=True, decided_on=d.get("version"))
         return d
 
     def approve_node(state: DraftState) -> dict[str, Any]:
@@ -215,7 +215,8 @@ def build_graph(deps: Deps) -> StateGraph:
             _pretty(state["content"]).splitlines(), _pretty(content).splitlines(),
             "before", "after", lineterm=""))
         _store(deps, edited, DraftStatus.pending_review, author=d.get("by", "reviewer"),
-               action="draft.edit", note=d.get("note"), diff=diff)
+               action="draft.edit", note=d.get("note"), diff=diff,
+               decided_on=d.get("version"))
         return {"content": content, "citations": citations, "checks": edited["checks"],
                 "generator": edited["generator"], "decision": None}
 
@@ -310,8 +311,12 @@ def _citations(raw: list[dict[str, Any]]) -> list[Citation]:
 
 def _store(deps: Deps, state: DraftState, status: DraftStatus, *, author: str, action: str,
            note: str | None = None, diff: str | None = None, failure: str | None = None,
-           same_content: bool = False) -> Draft:
-    """Write the draft's new state once: re-running after a crash finds it already written."""
+           same_content: bool = False, decided_on: int | None = None) -> Draft:
+    """Write the draft's new state once: re-running after a crash finds it already written.
+
+    `decided_on` is the version a reviewer's decision was made on: the write lands only if
+    the draft is still at that version (checked by the database, so two workers deciding at
+    once cannot both win)."""
     draft = Draft(
         id=state["draft_id"], program=state["program"], kind=DraftKind(state["kind"]),
         participant_id=state["participant_id"], status=status,
@@ -331,7 +336,8 @@ def _store(deps: Deps, state: DraftState, status: DraftStatus, *, author: str, a
         else:
             if current.status == status and (same_content or current.content == draft.content):
                 return current  # already written before a crash: do not write it twice
-            stored = repo.revise(draft.id, expected_version=current.version, status=status,
+            expected = current.version if decided_on is None else decided_on
+            stored = repo.revise(draft.id, expected_version=expected, status=status,
                                  author=author, content=None if same_content else draft,
                                  diff=diff, note=note, failure_reason=failure)
         AuditLog(session).append(author, action, "draft", draft.id, program=state["program"],

@@ -136,7 +136,8 @@ def _review(db: Database, settings: Settings, draft_id: str, decision: str, *, b
             raise BadInputError(f"edited content: {exc}", field="content") from None
     deps = deps or default_deps(db, settings)
     _run(deps, settings, draft_id, Command(resume={
-        "decision": decision, "by": by, "note": note, "content": content}))
+        "decision": decision, "by": by, "note": note, "content": content,
+        "version": current.version if version is None else version}))
     return get_draft(db, draft_id)
 
 

@@ -15,10 +15,18 @@ from companion.store import Database
 from companion.store.tables import IdempotencyRow, utcnow
 
 MAX_KEY = 200
+MAX_PRINCIPAL = 64
 
 
 def request_hash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _scope(principal: str) -> str:
+    """The principal as stored: as given when it fits the column (64), else its hash."""
+    if len(principal) <= MAX_PRINCIPAL:
+        return principal
+    return "sha256:" + hashlib.sha256(principal.encode()).hexdigest()[:MAX_PRINCIPAL - 7]
 
 
 def claim(db: Database, principal: str, key: str, payload: dict[str, Any],
@@ -33,6 +41,7 @@ def claim(db: Database, principal: str, key: str, payload: dict[str, Any],
         raise BadInputError(f"Idempotency-Key must be 1–{MAX_KEY} characters",
                             field="Idempotency-Key")
     digest = request_hash(payload)
+    principal = _scope(principal)
     try:
         with db.session() as session:
             session.add(IdempotencyRow(principal=principal, key=key, request_hash=digest,
@@ -55,6 +64,7 @@ def claim(db: Database, principal: str, key: str, payload: dict[str, Any],
 
 def release(db: Database, principal: str, key: str) -> None:
     """Forget a claim whose request failed before creating anything, so a retry can run."""
+    principal = _scope(principal)
     with db.session() as session:
         session.execute(delete(IdempotencyRow).where(
             IdempotencyRow.principal == principal, IdempotencyRow.key == key.strip()))

@@ -23,6 +23,8 @@ from companion.store.tables import TokenRow, utcnow
 PREFIX = "cmp_"
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
+#: Longest actor name the audit log (and decided_by, created_by) stores.
+ACTOR_MAX = 64
 #: Which participant roles may hold which token roles.
 _HOLDERS = {AccessRole.mentee: (Role.mentee, Role.both),
             AccessRole.mentor: (Role.mentor, Role.both)}
@@ -40,8 +42,12 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        """The name the audit log records."""
-        return f"{self.role.value}:{self.participant_id}"
+        """The name the audit log records: `role:participant`, shortened to fit the audit
+        log's actor column (64 characters) with the token id keeping it unique."""
+        actor = f"{self.role.value}:{self.participant_id}"
+        if len(actor) > ACTOR_MAX:
+            actor = f"{actor[:ACTOR_MAX - len(self.token_id) - 1]}~{self.token_id}"
+        return actor
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ def request_draft(access: AccessDep, body: DraftRequest, db: DatabaseDep,
         draft = service.request_draft(
             db, settings, program=access.program.name, kind=body.kind,
             participant_id=participant_id, topic=body.topic, partner_id=body.partner_id,
-            requested_by=access.me, deps=deps, draft_id=draft_id)
+            requested_by=access.reviewer_name, deps=deps, draft_id=draft_id)
     except Exception:
         if idempotency_key is not None:
             try:
@@ -166,7 +166,8 @@ def review(draft_id: DraftId, body: DraftReview, principal: PrincipalDep, db: Da
     if not access.is_reviewer(draft):
         raise forbidden("only the draft's reviewer can decide it", program=draft.program)
     version = expected_version(body.version, if_match)
-    decided = service.review_draft(db, settings, draft_id, body.decision, by=access.me,
+    decided = service.review_draft(db, settings, draft_id, body.decision,
+                                   by=access.reviewer_name,
                                    version=version, note=body.note, content=body.content,
                                    deps=deps)
     response.headers["ETag"] = etag(decided.version)

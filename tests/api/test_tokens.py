@@ -1,0 +1,253 @@
+"""Bearer tokens: stored hashed, revocable at once, expiring; every bad token is a 401 with a
+challenge. The service is checked on SQLite and PostgreSQL (with idempotency claims)."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text, update
+
+from companion.domain import AccessRole
+from companion.errors import BadInputError, ConflictError, NotFoundError
+from companion.services import idempotency, tokens
+from companion.services.participants import import_participants_file
+from companion.services.programs import build_program, create_program
+from companion.store import Database
+from companion.store.tables import IdempotencyRow, TokenRow, utcnow
+from tests import factories
+from tests.api.conftest import World
+from tests.api.helpers import assert_problem, audit, call, each, get, ok
+
+
+def _expire(db: Database, token_id: str) -> None:
+    with db.session() as session:
+        session.execute(update(TokenRow).where(TokenRow.id == token_id)
+                        .values(expires_at=utcnow() - timedelta(seconds=1)))
+
+
+# -- through the API ---------------------------------------------------------------------
+def test_the_database_keeps_only_the_hash(world: World) -> None:
+    with world.db.session() as session:
+        rows = {r.id: r for r in session.scalars(select(TokenRow))}
+        columns = [c.name for c in TokenRow.__table__.columns]
+        dumped = [tuple(r) for r in session.execute(text("SELECT * FROM api_tokens"))]
+    assert set(rows) == set(world.token_ids.values())
+    everything = repr(dumped)
+    for who, token in world.tokens.items():
+        row = rows[world.token_ids[who]]
+        assert row.secret_hash == hashlib.sha256(token.encode()).hexdigest()
+        assert token not in everything and token.split("_", 2)[2] not in everything
+    assert not {"token", "secret", "plaintext"} & set(columns)
+    # nor anywhere else in the state: database, WAL, checkpoints, caches
+    home = Path(world.db.engine.url.database or "").parent
+    world.db.dispose()
+    for path in home.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            for token in world.tokens.values():
+                assert token.split("_", 2)[2].encode() not in data, path
+
+
+def test_a_revoked_token_is_refused_at_once(world: World) -> None:
+    ok(get(world, "e3", "/me"))
+    revoked = ok(call(world, "e3", "DELETE", f"/tokens/{world.token_ids['e3']}"))
+    assert revoked["status"] == "revoked"
+    response = get(world, "e3", "/me")
+    assert_problem(response, 401)
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    ok(get(world, "e1", "/me"))  # others are untouched
+    assert audit(world, "token.revoke", entity_id=world.token_ids["e3"])
+
+
+def test_revocation_by_the_service_is_seen_by_a_running_app(world: World) -> None:
+    ok(get(world, "m1", "/me"))
+    tokens.revoke_token(world.db, world.token_ids["m1"], by="cli")
+    assert_problem(get(world, "m1", "/drafts"), 401)
+
+
+def test_an_expired_token_is_refused(world: World) -> None:
+    ok(get(world, "e1", "/me"))
+    _expire(world.db, world.token_ids["e1"])
+    response = get(world, "e1", "/me")
+    assert_problem(response, 401)
+    assert "expired" in response.json()["detail"]
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    listed = ok(get(world, "admin", "/tokens"))["tokens"]
+    assert {t["id"]: t["status"] for t in listed}[world.token_ids["e1"]] == "expired"
+
+
+BAD_AUTHORIZATION = [  # absent, empty, scheme only, scheme and space, unknown, foreign,
+    # basic, other scheme, no scheme, suffix, prefix, huge, twice, latin-1, tab
+    None, "", "Bearer", "Bearer ", "Bearer cmp_000000000000_notarealtoken",
+    "Bearer not-even-our-prefix", "Basic dXNlcjpwYXNz", "Token {e1}", "{e1}",
+    "Bearer {e1}x", "Bearer x{e1}", "Bearer cmp_" + "a" * 5000, "Bearer {e1} {e1}",
+    "Bearer cmp_\u00e9\u00e8", "bearer\t{e1}junk",
+]
+
+
+def test_unknown_or_malformed_tokens_are_401_with_a_challenge(world: World) -> None:
+    def check(authorization: str | None) -> None:
+        headers = {}
+        if authorization is not None:
+            value = authorization.format(e1=world.tokens["e1"])
+            headers["Authorization"] = value.encode("latin-1")
+        response = world.client.get("/api/v1/me", headers=headers)  # type: ignore[arg-type]
+        assert_problem(response, 401)
+        assert response.headers["www-authenticate"] == 'Bearer realm="companion"'
+
+    each(BAD_AUTHORIZATION, check)
+
+
+def test_the_scheme_is_case_insensitive_and_whitespace_tolerated(world: World) -> None:
+    for value in (f"bearer {world.tokens['e1']}", f"BEARER   {world.tokens['e1']}  "):
+        response = world.client.get("/api/v1/me", headers={"Authorization": value})
+        assert ok(response)["participant_id"] == "e1"
+
+
+def test_me_says_who_the_token_speaks_for(world: World) -> None:
+    me = ok(get(world, "partner", "/me"))
+    assert me == {**me, "participant_id": "c-globex", "role": "coordinator", "program": "Pilot",
+                  "organization": "Globex", "token_id": world.token_ids["partner"]}
+    e1 = ok(get(world, "e1", "/me"))
+    assert e1["organization"] == "Acme"  # taken from the participant's record
+    assert e1["profile"]["id"] == "e1" and [p["id"] for p in e1["partners"]] == ["m1"]
+
+
+def test_token_lists_never_show_secrets(world: World) -> None:
+    for who in ("admin", "coord", "e1"):
+        body = get(world, who, "/tokens").text
+        for token in world.tokens.values():
+            assert token.split("_", 2)[2] not in body
+    mine = ok(get(world, "e1", "/tokens"))["tokens"]
+    assert [t["id"] for t in mine] == [world.token_ids["e1"]]
+    pilot = {t["program"] for t in ok(get(world, "coord", "/tokens"))["tokens"]}
+    assert pilot == {"Pilot"}
+
+
+def test_issued_over_the_api_works_and_is_shown_once(world: World) -> None:
+    issued = ok(call(world, "coord", "POST", "/tokens",
+                     json={"participant_id": "e3", "role": "mentee", "days": 1}), 201)
+    assert {"token", "participant_id", "role", "expires_at"} <= issued.keys()
+    assert issued["program"] == "Pilot"
+    me = world.client.get("/api/v1/me", headers={"Authorization": f"Bearer {issued['token']}"})
+    assert ok(me)["participant_id"] == "e3"
+    listed = ok(get(world, "admin", "/tokens"))["tokens"]
+    assert issued["id"] in {t["id"] for t in listed}
+    assert "token" not in next(t for t in listed if t["id"] == issued["id"])
+
+
+def test_a_coordinator_cannot_issue_for_an_unknown_participant(world: World) -> None:
+    response = call(world, "coord", "POST", "/tokens",
+                    json={"participant_id": "ghost", "role": "mentee"})
+    assert "ghost" in assert_problem(response, 404)["detail"]
+    response = call(world, "coord", "POST", "/tokens",
+                    json={"participant_id": "e1", "role": "mentor"})
+    assert assert_problem(response, 422)["errors"][0]["field"] == "role"
+
+
+# -- the services, on SQLite and PostgreSQL ----------------------------------------------
+def _program(db: Database, tmp_path: Path) -> None:
+    create_program(db, build_program("Pilot", months=12))
+    report = import_participants_file(db, "Pilot", factories.write_csv(
+        tmp_path / "people.csv", [factories.mentee("e1"), factories.mentor("m1")]),
+        skip_invalid=False)
+    assert report.imported, report.errors
+
+
+def test_token_lifecycle_on_each_database(any_db: Database, tmp_path: Path) -> None:
+    _program(any_db, tmp_path)
+    issued = tokens.create_token(any_db, participant_id="e1", role="mentee", days=2)
+    assert issued.program == "Pilot"  # the only program e1 is in
+    principal = tokens.authenticate(any_db, issued.token)
+    assert principal == tokens.Principal(issued.id, "e1", AccessRole.mentee, "Pilot",
+                                         "Harbourline")
+    with any_db.session() as session:
+        row = session.get(TokenRow, issued.id)
+        assert row is not None and row.last_used_at is not None
+        assert row.secret_hash == hashlib.sha256(issued.token.encode()).hexdigest()
+        assert issued.token not in repr([tuple(r) for r in session.execute(
+            text("SELECT * FROM api_tokens"))])
+    assert tokens.authenticate(any_db, issued.token + "x") is None
+    assert tokens.authenticate(any_db, "cmp_" + issued.token[4:].upper()) is None
+
+    other = tokens.create_token(any_db, participant_id="root", role="admin")
+    _expire(any_db, other.id)
+    assert tokens.authenticate(any_db, other.token) is None
+    assert tokens.get_token(any_db, other.id)["status"] == "expired"
+
+    record = tokens.revoke_token(any_db, issued.id, by="test")
+    assert record["status"] == "revoked"
+    assert tokens.authenticate(any_db, issued.token) is None
+    assert tokens.revoke_token(any_db, issued.id, by="test")["status"] == "revoked"
+    with pytest.raises(NotFoundError):
+        tokens.revoke_token(any_db, "nope", by="test")
+    assert [t["status"] for t in tokens.list_tokens(any_db)] == ["revoked", "expired"]
+    assert [t["id"] for t in tokens.list_tokens(any_db, participant_id="e1")] == [issued.id]
+    with pytest.raises(NotFoundError):
+        tokens.create_token(any_db, participant_id="ghost", role="mentee", program="Pilot")
+    with pytest.raises(BadInputError):
+        tokens.create_token(any_db, participant_id="e1", role="mentor", program="Pilot")
+
+
+def test_idempotency_claims_on_each_database(any_db: Database) -> None:
+    payload = {"kind": "agenda", "participant_id": "e1"}
+    assert idempotency.claim(any_db, "t1:e1", "key-1", payload, "dr-1") is None
+    assert idempotency.claim(any_db, "t1:e1", "key-1", payload, "dr-2") == "dr-1"
+    assert idempotency.claim(any_db, "t1:e1", " key-1 ", dict(reversed(payload.items())),
+                             "dr-3") == "dr-1"
+    with pytest.raises(BadInputError) as wrong:
+        idempotency.claim(any_db, "t1:e1", "key-1", {**payload, "kind": "goals"}, "dr-4")
+    assert wrong.value.field == "Idempotency-Key"
+    assert idempotency.claim(any_db, "t2:e2", "key-1", {"other": 1}, "dr-5") is None
+    for bad in ("", "   ", "k" * 201):
+        with pytest.raises(BadInputError):
+            idempotency.claim(any_db, "t1:e1", bad, payload, "dr-6")
+    idempotency.release(any_db, "t1:e1", "key-1")
+    assert idempotency.claim(any_db, "t1:e1", "key-1", payload, "dr-7") is None
+    with any_db.session() as session:
+        rows = {(r.principal, r.key): r.resource_id for r in session.scalars(
+            select(IdempotencyRow))}
+    assert rows == {("t1:e1", "key-1"): "dr-7", ("t2:e2", "key-1"): "dr-5"}
+    # a scope longer than the column (token id + a 64-character participant id) still works
+    long = "0123456789ab:" + "p" * 64
+    assert idempotency.claim(any_db, long, "k", payload, "dr-8") is None
+    assert idempotency.claim(any_db, long, "k", payload, "dr-9") == "dr-8"
+    assert idempotency.claim(any_db, long[:-1] + "q", "k", payload, "dr-10") is None
+    idempotency.release(any_db, long, "k")
+    assert idempotency.claim(any_db, long, "k", payload, "dr-11") is None
+
+
+def test_actors_fit_the_audit_log() -> None:
+    short = tokens.Principal("0123456789ab", "e1", AccessRole.mentee, "Pilot", None)
+    assert short.actor == "mentee:e1"
+    long = tokens.Principal("0123456789ab", "c" * 64, AccessRole.coordinator, "Pilot", None)
+    assert len(long.actor) == 64 and long.actor.startswith("coordinator:ccc")
+    assert long.actor.endswith("~0123456789ab")
+
+
+def test_concurrent_claims_of_one_key_make_one_winner(any_db: Database) -> None:
+    any_db.upgrade()
+    results: list[str | None | Exception] = []
+    barrier = threading.Barrier(6)
+
+    def claim(n: int) -> None:
+        barrier.wait()
+        try:
+            results.append(idempotency.claim(any_db, "t:e", "same", {"a": 1}, f"dr-{n}"))
+        except ConflictError as exc:  # pragma: no cover - only if released in between
+            results.append(exc)
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winners = [r for r in results if r is None]
+    assert len(results) == 6 and len(winners) == 1, results
+    with any_db.session() as session:
+        (row,) = session.scalars(select(IdempotencyRow)).all()
+    assert results.count(row.resource_id) == 5
