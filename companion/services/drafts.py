@@ -16,6 +16,7 @@ from companion.config import Settings
 from companion.domain import Draft, DraftKind, DraftStatus
 from companion.drafting.graph import Deps, build_graph, checkpointer
 from companion.errors import BadInputError, ConflictError, NotFoundError
+from companion.services import idempotency
 from companion.store import AuditLog, Database, DraftRepository, ProgramRepository
 from companion.store.tables import DraftRow, ProgramRow
 
@@ -135,9 +136,19 @@ def _review(db: Database, settings: Settings, draft_id: str, decision: str, *, b
         except ContentError as exc:
             raise BadInputError(f"edited content: {exc}", field="content") from None
     deps = deps or default_deps(db, settings)
-    _run(deps, settings, draft_id, Command(resume={
-        "decision": decision, "by": by, "note": note, "content": content,
-        "version": current.version if version is None else version}))
+    # One decision per version across every worker: resuming the agent twice at once could
+    # mix up the two decisions, so the database arbitrates before the agent resumes.
+    if not idempotency.claim_decision(db, draft_id, current.version):
+        raise ConflictError(f"draft '{draft_id}' is being decided by someone else (version "
+                            f"{current.version}); reload and decide again")
+    try:
+        _run(deps, settings, draft_id, Command(resume={
+            "decision": decision, "by": by, "note": note, "content": content,
+            "version": current.version}))
+    except BaseException:
+        if get_draft(db, draft_id).version == current.version:  # nothing landed
+            idempotency.release_decision(db, draft_id, current.version)
+        raise
     return get_draft(db, draft_id)
 
 

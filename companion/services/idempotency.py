@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -68,3 +69,34 @@ def release(db: Database, principal: str, key: str) -> None:
     with db.session() as session:
         session.execute(delete(IdempotencyRow).where(
             IdempotencyRow.principal == principal, IdempotencyRow.key == key.strip()))
+
+
+#: A decision claim older than this belongs to a run that died; it no longer blocks.
+STALE_CLAIM = timedelta(minutes=10)
+
+
+def claim_decision(db: Database, resource: str, version: int) -> bool:
+    """Claim the right to decide `resource` at `version`, across every worker process (the
+    database's unique constraint arbitrates). False when someone else holds the claim: their
+    decision is landing, so this one is stale."""
+    scope, key = "decision", f"{resource}@{version}"
+    for _ in range(2):
+        try:
+            with db.session() as session:
+                session.add(IdempotencyRow(principal=scope, key=key, request_hash="-",
+                                           resource_id=resource, created_at=utcnow()))
+            return True
+        except IntegrityError:
+            with db.session() as session:
+                row = session.scalar(select(IdempotencyRow).where(
+                    IdempotencyRow.principal == scope, IdempotencyRow.key == key))
+                if row is not None and utcnow() - row.created_at < STALE_CLAIM:
+                    return False
+                session.execute(delete(IdempotencyRow).where(
+                    IdempotencyRow.principal == scope, IdempotencyRow.key == key))
+    return False
+
+
+def release_decision(db: Database, resource: str, version: int) -> None:
+    """Drop a claim whose decision failed without landing, so it can be made again."""
+    release(db, "decision", f"{resource}@{version}")
