@@ -43,7 +43,11 @@ typecheck: install-dev
 serve: install
 	$(BIN)/companion serve
 
-bench: install-dev
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev
+	$(PIP) install -e '.[dev,bench]'
+	touch $@
+
+bench: install-dev $(VENV)/.installed-bench
 	$(BIN)/python bench/run_all.py
 
 clean:
