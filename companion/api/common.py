@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
@@ -13,7 +14,7 @@ from companion.api.deps import DatabaseDep, SettingsDep
 from companion.domain import AccessRole, PairingStatus, Participant
 from companion.drafting.graph import Deps
 from companion.embeddings import Embedder
-from companion.errors import BadInputError
+from companion.errors import BadInputError, NotFoundError
 from companion.services.programs import get_program
 from companion.services.tokens import Principal
 from companion.store import Database, PairingRepository, ParticipantRepository, ProgramRepository
@@ -67,10 +68,22 @@ def access_dep(program: ProgramName, principal: PrincipalDep, db: DatabaseDep) -
 AccessDep = Annotated[Access, Depends(access_dep)]
 
 
-def people_of(db: Database, program: str) -> dict[str, Participant]:
+def people_of(db: Database, program: str, ids: Iterable[str] | None = None
+              ) -> dict[str, Participant]:
+    """The program's participants by id — all of them, or only `ids` (a handful of look-ups
+    instead of reading a whole program for one person)."""
     with db.session() as session:
         row = ProgramRepository(session).row(program)
-        return {p.id: p for p in ParticipantRepository(session, row.id).list()}
+        repo = ParticipantRepository(session, row.id)
+        if ids is None:
+            return {p.id: p for p in repo.list()}
+        found: dict[str, Participant] = {}
+        for pid in dict.fromkeys(ids):
+            try:
+                found[pid] = repo.get(pid)
+            except NotFoundError:
+                pass
+        return found
 
 
 def partners_of(db: Database, program: str, participant_id: str) -> set[str]:

@@ -47,7 +47,7 @@ def request_draft(access: AccessDep, body: DraftRequest, db: DatabaseDep,
         raise forbidden("mentees and mentors request drafts for themselves only",
                         program=access.program.name)
     if access.partner_coordinator and not access.own_org(
-            people_of(db, access.program.name).get(participant_id)):
+            people_of(db, access.program.name, [participant_id]).get(participant_id)):
         raise not_found(f"participant '{participant_id}' in {access.program.name}",
                         reason="another organisation's participant",
                         program=access.program.name)
@@ -98,7 +98,7 @@ def _visible(db: Database, principal: Principal, draft_id: str) -> tuple[Draft, 
         raise not_found(f"draft '{draft_id}'", reason="draft in another program",
                         program=draft.program) from None
     partners = set() if access.coordinator else partners_of(db, draft.program, access.me)
-    owner = people_of(db, draft.program).get(draft.participant_id) \
+    owner = people_of(db, draft.program, [draft.participant_id]).get(draft.participant_id) \
         if access.partner_coordinator else None
     if not access.sees_draft(draft, partners, owner):
         raise not_found(f"draft '{draft_id}'", reason="draft not visible to the caller",

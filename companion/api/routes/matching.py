@@ -99,7 +99,7 @@ def _visible_pairing(db: DatabaseDep, principal: PrincipalDep, pairing_id: str) 
     except Denied:
         raise not_found(f"pairing '{pairing_id}'", reason="pairing in another program",
                         program=pairing.program) from None
-    people = people_of(db, pairing.program)
+    people = people_of(db, pairing.program, [pairing.mentee_id, pairing.mentor_id])
     if not access.sees_pairing(pairing, people):
         raise not_found(f"pairing '{pairing_id}'", reason="pairing not visible to the caller",
                         program=pairing.program)

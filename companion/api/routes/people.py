@@ -31,8 +31,8 @@ def me(principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
     if principal.program is not None and principal.role in (AccessRole.mentee,
                                                              AccessRole.mentor):
         access = access_to(db, principal, principal.program)
-        people = people_of(db, principal.program)
         partners = partners_of(db, principal.program, principal.participant_id)
+        people = people_of(db, principal.program, [principal.participant_id, *partners])
         person = people.get(principal.participant_id)
         data["profile"] = access.participant_view(person, partners) if person else None
         data["partners"] = [view for pid in sorted(partners) if pid in people

@@ -66,9 +66,11 @@ def participants(access: AccessDep, db: DatabaseDep,
                  role: Annotated[Role | None, Query()] = None,
                  limit: Annotated[int, Query(ge=1, le=20000)] = 1000,
                  offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
-    people = people_of(db, access.program.name)
     partners = set() if access.coordinator else partners_of(db, access.program.name,
                                                             access.me)
+    # a participant sees themselves and their partners: read just those
+    people = people_of(db, access.program.name,
+                       None if access.coordinator else [access.me, *sorted(partners)])
     shown = []
     for person in people.values():
         if role is not None and person.role is not role:
@@ -84,8 +86,7 @@ def participants(access: AccessDep, db: DatabaseDep,
             summary="One participant: the whole record or the shareable fields")
 def participant(access: AccessDep, participant_id: ParticipantId,
                 db: DatabaseDep) -> dict[str, Any]:
-    people = people_of(db, access.program.name)
-    person = people.get(participant_id)
+    person = people_of(db, access.program.name, [participant_id]).get(participant_id)
     partners = set() if access.coordinator else partners_of(db, access.program.name,
                                                             access.me)
     view = access.participant_view(person, partners) if person else None
