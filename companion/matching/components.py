@@ -101,3 +101,11 @@ def load_fit(load: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         spare = np.where(capacity > 0, 1.0 - load / np.maximum(capacity, 1), 0.0)
     return np.clip(spare, 0.0, 1.0)
+
+
+def semantic_fit_inplace(cosine: np.ndarray) -> np.ndarray:
+    """`semantic_fit` computed in place on a float array (same numbers, no temporaries)."""
+    if SEMANTIC_FLOOR:
+        np.subtract(cosine, SEMANTIC_FLOOR, out=cosine)
+    np.divide(cosine, SEMANTIC_SPAN, out=cosine)
+    return np.clip(cosine, 0.0, 1.0, out=cosine)

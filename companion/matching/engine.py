@@ -8,10 +8,10 @@ never be suggested or assigned), and reasons are written only for the pairs that
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -85,11 +85,11 @@ class MatchPool:
         goals = [(i, text) for i, p in enumerate(self.mentees) for text in goal_texts(p)]
         phrases = [(j, text) for j, p in enumerate(self.mentors) for text in expertise_phrases(p)]
         self.goal_owner = np.array([i for i, _ in goals], dtype=np.int64)
-        self._goal_quote = [shorten(t) for _, t in goals]
-        self._phrase_quote = [shorten(t) for _, t in phrases]
         self.goal_text = [t for _, t in goals]
         self.phrase_owner = np.array([j for j, _ in phrases], dtype=np.int64)
         self.phrase_text = [t for _, t in phrases]
+        self._goal_quote = _Quotes(self.goal_text)
+        self._phrase_quote = _Quotes(self.phrase_text)
         texts = self.goal_text + self.phrase_text
         with progress.stage("Embedding profiles", len(texts)) as tick:
             vectors = embedder.embed(texts, tick=tick) if texts else np.zeros((0, 1), np.float32)
@@ -101,17 +101,23 @@ class MatchPool:
         self.goal_count = np.bincount(self.goal_owner, minlength=len(self.mentees))
         self.goal_start = np.concatenate([[0], np.cumsum(self.goal_count)[:-1]]).astype(np.int64)
         self.phrase_start = np.searchsorted(self.phrase_owner, np.arange(len(self.mentors)))
-        # Phrase slots per mentor (−1 = empty) to gather a few candidates' phrases, and the
-        # same slots as slices (every mentor's k-th phrase) to score whole blocks.
+        # Phrase slots per mentor (−1 = empty) to gather a few candidates' phrases.
         counts = np.bincount(self.phrase_owner, minlength=len(self.mentors))
         width = max(int(counts.max()) if len(counts) else 1, 1)
         self.mentor_slots = np.full((len(self.mentors), width), -1, dtype=np.int64)
         within = np.arange(len(self.phrase_owner)) - self.phrase_start[self.phrase_owner]
         self.mentor_slots[self.phrase_owner, within] = np.arange(len(self.phrase_owner))
-        self.slices = [
-            (np.flatnonzero(counts > k),
-             np.ascontiguousarray(self.phrase_vecs[self.phrase_start[counts > k] + k]))
-            for k in range(width if len(self.phrase_owner) else 0)
+        # The same slots as slices to score whole blocks: slot k holds every k-th phrase. With
+        # mentors ordered by phrase count (most first), the mentors having a k-th phrase are a
+        # prefix of that order, so each slot updates a contiguous column range in place.
+        self._slot_order = np.argsort(-counts, kind="stable")
+        self._slot_position = np.argsort(self._slot_order, kind="stable")
+        ordered = counts[self._slot_order]
+        self._slot_width = [int(np.count_nonzero(ordered > k))
+                            for k in range(width if len(self.phrase_owner) else 0)]
+        self._slot_vecs = [
+            np.ascontiguousarray(self.phrase_vecs[self.phrase_start[self._slot_order[:n]] + k])
+            for k, n in enumerate(self._slot_width)
         ]
 
     def _attributes(self, on: date) -> None:
@@ -155,6 +161,35 @@ class MatchPool:
             "mentor_offset": self.mentor_offset.tolist(),
             "load": self.load.tolist(), "capacity": self.capacity.tolist(),
         }
+        self._tables()
+
+    def _tables(self) -> None:
+        """Each component but semantic fit as a small table over the distinct attribute
+        values on each side (a few dozen), filled by the same vectorised formulas: a block
+        then gathers its values instead of evaluating every formula for every pair."""
+        kind = self.program.type
+        levels = _Pairwise.of(self.mentee_level, self.mentor_level,
+                              lambda a, b: comp.level_fit(kind, a, b))
+        departments = _Pairwise.of(
+            np.stack([self.mentee_dept, self.prefers_cross], axis=1), self.mentor_dept,
+            lambda a, b: comp.department_fit(a[:, 0], b, a[:, 1]))
+        organisations = _Pairwise.of(self.mentee_org, self.mentor_org,
+                                     lambda a, b: comp.organization_fit(kind, a, b))
+        zones = _Pairwise.of(self.mentee_offset, self.mentor_offset,
+                             lambda a, b: comp.timezone_fit(comp.overlap_hours(a, b)))
+
+        def shared_known(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return (a @ b.T) > 0, (a.sum(axis=1)[:, None] > 0) & (b.sum(axis=1)[None, :] > 0)
+
+        languages = _Pairwise.of(self.mentee_langs, self.mentor_langs,
+                                 lambda a, b: comp.language_fit(*shared_known(a, b)))
+        shared, known = shared_known(languages.mentee_values, languages.mentor_values)
+        self._no_shared_language = languages.with_table(known & ~shared)
+        self._pairwise: dict[str, _Pairwise] = {
+            "level": levels, "cross_department": departments,
+            "cross_organization": organisations, "timezone": zones, "language": languages}
+        self._load_fit = comp.load_fit(self.load, self.capacity)
+        self._full = np.flatnonzero(self.load >= self.capacity)
 
     @staticmethod
     def _language_matrix(people: list[Participant], table: dict[str, int]) -> np.ndarray:
@@ -194,19 +229,43 @@ class MatchPool:
     def score_block(self, rows: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Exact total scores (−inf where a hard rule excludes the pair) and each component,
         for mentees `rows` against every mentor."""
-        languages = self._languages(rows)
-        parts = self._other_parts(rows, languages)
+        parts = self._other_parts(rows)
         parts["semantic"] = self._semantic_all(rows)
         total = self.weighted(parts)
-        total[self._excluded_mask(rows, languages)] = -np.inf
+        total[self._excluded_mask(rows)] = -np.inf
         return total, parts
+
+    def block_total(self, rows: np.ndarray, semantic: np.ndarray | None = None) -> np.ndarray:
+        """`score_block`'s totals alone, without building every component: each component's
+        weighted table is gathered and added in `weighted`'s order, so the sums are the same
+        numbers. `semantic` when the caller already has it."""
+        if semantic is None:
+            semantic = self._semantic_all(rows)
+        total: np.ndarray | None = None
+        for weight, name in zip(self.weights, comp.COMPONENTS, strict=True):
+            if name == "semantic":
+                term: np.ndarray | np.floating = weight * semantic
+            elif name == "load":
+                term = weight * self._load_fit
+            else:
+                term = self._pairwise[name].weighted_block(rows, weight)
+            if total is None:  # sum() starts from 0
+                total = np.add(0, np.broadcast_to(term, (len(rows), len(self.mentors))))
+            else:
+                total += term
+        assert total is not None
+        total /= self.weights.sum()
+        total[:, self._full] = -np.inf
+        if self.program.require_shared_language and self._no_shared_language.any:
+            total[self._no_shared_language.block(rows)] = -np.inf
+        self._mask_pair_rules(total, rows)
+        return total
 
     def score_candidates(self, rows: np.ndarray, cand: np.ndarray
                          ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Exact scores of mentee `rows[r]` against mentors `cand[r, :]` (shape n × N); for a
         few chosen pairs (proposals, swaps), cheaper than a whole block."""
-        parts = {name: np.take_along_axis(values, cand, axis=1)
-                 for name, values in self._other_parts(rows).items()}
+        parts = self._candidate_parts(rows, cand)
         parts["semantic"] = self._semantic_for(rows, cand)
         total = self.weighted(parts)
         total[np.take_along_axis(self._excluded_mask(rows), cand, axis=1)] = -np.inf
@@ -218,23 +277,17 @@ class MatchPool:
                                                        strict=True))
         return np.asarray(total, dtype=np.float64) / self.weights.sum()
 
-    def _other_parts(self, rows: np.ndarray,
-                     languages: tuple[np.ndarray, np.ndarray] | None = None
-                     ) -> dict[str, np.ndarray]:
+    def _other_parts(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         """Every component but semantic fit, for `rows` × every mentor (cheap: no vectors)."""
-        return {
-            "level": comp.level_fit(self.program.type, self.mentee_level[rows],
-                                    self.mentor_level),
-            "cross_department": comp.department_fit(self.mentee_dept[rows], self.mentor_dept,
-                                                    self.prefers_cross[rows]),
-            "cross_organization": comp.organization_fit(self.program.type, self.mentee_org[rows],
-                                                        self.mentor_org),
-            "timezone": comp.timezone_fit(comp.overlap_hours(self.mentee_offset[rows],
-                                                             self.mentor_offset)),
-            "language": comp.language_fit(*(languages or self._languages(rows))),
-            "load": np.broadcast_to(comp.load_fit(self.load, self.capacity),
-                                    (len(rows), len(self.mentors))),
-        }
+        parts = {name: table.block(rows) for name, table in self._pairwise.items()}
+        parts["load"] = np.broadcast_to(self._load_fit, (len(rows), len(self.mentors)))
+        return parts
+
+    def _candidate_parts(self, rows: np.ndarray, cand: np.ndarray) -> dict[str, np.ndarray]:
+        """Every component but semantic fit, for mentee `rows[r]` × mentors `cand[r, :]`."""
+        parts = {name: table.pairs(rows, cand) for name, table in self._pairwise.items()}
+        parts["load"] = self._load_fit[cand]
+        return parts
 
     def _goals_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Goal indices of `rows` in order, each goal's row position, and rows with goals."""
@@ -269,51 +322,62 @@ class MatchPool:
         return out
 
     def _semantic_all(self, rows: np.ndarray) -> np.ndarray:
-        """Exact semantic fit of `rows` against every mentor, via the phrase slot slices: one
-        matrix product per slot and a running best / second-best, all on contiguous goals ×
-        mentors arrays (1.8x faster than segmented reductions over goals × phrases, same
-        result)."""
+        """Exact semantic fit of `rows` against every mentor, via the phrase slots: slot k
+        holds the k-th phrase of each mentor having one, mentors in phrase-count order, so one
+        matrix product per slot updates a running best / second best in place on a column
+        prefix — no gathers, no temporaries, the same numbers as segmented reductions over
+        goals × phrases. The products keep their per-slot shapes on purpose: BLAS results can
+        differ in the last bit with the shape (one product over all slots moved a few scores
+        in the 8th decimal)."""
         out = np.zeros((len(rows), len(self.mentors)))
         goals, _, has = self._goals_of(rows)
         if not len(goals) or not len(self.mentors):
             return out
         vectors = self.goal_vecs[goals]
-        shape = (len(goals), len(self.mentors))
-        best = np.full(shape, -np.inf, dtype=np.float32)
-        second = np.full(shape, -np.inf, dtype=np.float32)
-        for columns, phrases in self.slices:
-            cosine = vectors @ phrases.T
-            if len(columns) == len(self.mentors):
-                np.maximum(second, np.minimum(best, cosine), out=second)
-                np.maximum(best, cosine, out=best)
-            else:
-                b = best[:, columns]
-                second[:, columns] = np.maximum(second[:, columns], np.minimum(b, cosine))
-                best[:, columns] = np.maximum(b, cosine)
-        second = np.where(np.isfinite(second), second, best)  # one-phrase mentors
-        fit = comp.semantic_fit((best + second) / 2)
+        widths = self._slot_width
+        best = np.empty((len(goals), len(self.mentors)), dtype=np.float32)
+        second = np.empty_like(best)
+        scratch = np.empty(len(goals) * (widths[1] if len(widths) > 1 else 0), dtype=np.float32)
+        best[:, widths[0]:] = -np.inf  # mentors without a phrase (never built so)
+        np.matmul(vectors, self._slot_vecs[0].T, out=best[:, :widths[0]])
+        for k in range(1, len(widths)):
+            n = widths[k]
+            cosine = scratch[:len(goals) * n].reshape(len(goals), n)
+            np.matmul(vectors, self._slot_vecs[k].T, out=cosine)
+            b, s = best[:, :n], second[:, :n]
+            if k == 1:  # second best so far: the smaller of the first two
+                np.minimum(b, cosine, out=s)
+            else:  # max(second, min(best, c)) written as min(best, max(second, c)): in place
+                np.maximum(s, cosine, out=s)
+                np.minimum(s, b, out=s)
+            np.maximum(b, cosine, out=b)
+        two = widths[1] if len(widths) > 1 else 0
+        np.add(best[:, :two], second[:, :two], out=best[:, :two])
+        np.multiply(best[:, :two], 0.5, out=best[:, :two])  # == / 2, exactly
+        comp.semantic_fit_inplace(best)
         counts = self.goal_count[rows][has]
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        out[has] = np.add.reduceat(fit, starts, axis=0) / counts[:, None]
+        sums = _segment_sums(best, counts)[:, self._slot_position]  # mentors in their order
+        if has.all():
+            np.divide(sums, counts[:, None], out=out)
+        else:
+            out[has] = sums / counts[:, None]
         return out
 
-    def _languages(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        shared = (self.mentee_langs[rows] @ self.mentor_langs.T) > 0
-        known = (self.mentee_langs[rows].sum(axis=1)[:, None] > 0) & (
-            self.mentor_langs.sum(axis=1)[None, :] > 0)
-        return shared, known
-
-    def _excluded_mask(self, rows: np.ndarray,
-                       languages: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    def _excluded_mask(self, rows: np.ndarray) -> np.ndarray:
         mask = np.zeros((len(rows), len(self.mentors)), dtype=bool)
-        mask[:, self.load >= self.capacity] = True
-        if self.program.require_shared_language:
-            shared, known = languages or self._languages(rows)
-            mask |= known & ~shared
-        for local, i in enumerate(rows):
-            for j in self.pair_rules.get(int(i), {}):
+        mask[:, self._full] = True
+        if self.program.require_shared_language and self._no_shared_language.any:
+            mask |= self._no_shared_language.block(rows)
+        for local, i in enumerate(rows.tolist()):
+            for j in self.pair_rules.get(i, ()):
                 mask[local, j] = True
         return mask
+
+    def _mask_pair_rules(self, total: np.ndarray, rows: np.ndarray) -> None:
+        for local, i in enumerate(rows.tolist()):
+            rules = self.pair_rules.get(i)
+            if rules:
+                total[local, list(rules)] = -np.inf
 
     def blocks(self, rows: np.ndarray | None = None) -> Iterator[np.ndarray]:
         rows = np.arange(len(self.mentees)) if rows is None else rows
@@ -363,23 +427,40 @@ class MatchPool:
                 zip(semantic, mentors, strict=True)]
 
     def _other_reasons(self, i: int, j: int) -> list[str]:
-        mentee, mentor = self.mentees[i], self.mentors[j]
-        reasons = [_level_reason(self.program.type, mentee.level, mentor.level)]
-        department = _department_reason(mentee.department, mentor.department,
-                                        mentee.prefer_cross_department)
-        if department:
-            reasons.append(department)
-        if self.program.type is ProgramType.cross_org:
-            organisation = _organisation_reason(mentee.organization, mentor.organization)
-            if organisation:
-                reasons.append(organisation)
-        reasons.append(_timezone_reason(mentee.timezone, mentor.timezone,
-                                        self._plain["mentee_offset"][i],
-                                        self._plain["mentor_offset"][j]))
-        reasons.append(_language_reason(tuple(mentee.languages), tuple(mentor.languages)))
-        reasons.append(f"Mentor has {self._plain['load'][j]} of "
-                       f"{self._plain['capacity'][j]} places filled")
-        return [r for r in reasons if r]
+        texts = (table[table.key(i, j)] for table in self._reason_tables)
+        return [text for text in (*texts, self._load_texts[j]) if text]
+
+    @cached_property
+    def _reason_tables(self) -> list[_Reasons]:
+        """Memoised reason texts per attribute (level, department, organisation in cross-org
+        programs, time zone, languages), in the order reasons are listed; the mentor's load
+        comes last (`_load_texts`). 50,000 candidates share a few thousand distinct texts."""
+        kind = self.program.type
+        mentees, mentors = self.mentees, self.mentors
+        tables = [
+            _Reasons([p.level for p in mentees], [p.level for p in mentors],
+                     lambda a, b: _level_reason(kind, a, b)),
+            _Reasons([(p.department, p.prefer_cross_department) for p in mentees],
+                     [p.department for p in mentors],
+                     lambda a, b: _department_reason(a[0], b, a[1])),
+        ]
+        if kind is ProgramType.cross_org:
+            tables.append(_Reasons([p.organization for p in mentees],
+                                   [p.organization for p in mentors], _organisation_reason))
+        offsets = self._plain["mentee_offset"], self._plain["mentor_offset"]
+        tables += [
+            _Reasons([(p.timezone, offsets[0][i]) for i, p in enumerate(mentees)],
+                     [(p.timezone, offsets[1][j]) for j, p in enumerate(mentors)],
+                     lambda a, b: _timezone_reason(a[0], b[0], a[1], b[1])),
+            _Reasons([tuple(p.languages) for p in mentees], [tuple(p.languages) for p in mentors],
+                     _language_reason),
+        ]
+        return tables
+
+    @cached_property
+    def _load_texts(self) -> list[str]:
+        return [f"Mentor has {load} of {capacity} places filled" for load, capacity in
+                zip(self._plain["load"], self._plain["capacity"], strict=True)]
 
     def match_quotes(self, rows: np.ndarray, cand: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -409,80 +490,107 @@ class MatchPool:
                           ) -> list[str]:
         count = int(self.goal_count[i])
         if not count:
-            return ["No goals recorded for the mentee, so fit rests on the other factors"
-                    ] * len(mentors)
+            return [_NO_GOALS] * len(mentors)
         if quotes is None:
             goal, phrase, covered = self.match_quotes(np.array([i]),
                                                       np.array([list(mentors)]))
             quotes = (goal[0], phrase[0], covered[0])
         goal, phrase, covered = quotes
-        texts = []
-        for m, fit in enumerate(fits):
-            strength = "Strong" if fit >= 0.6 else "Good" if fit >= 0.4 else "Partial" if (
-                fit >= 0.2) else "Weak"
-            text = (f"{strength} fit ({fit:.0%}): goal “{self._goal_quote[goal[m]]}” ↔ "
-                    f"expertise “{self._phrase_quote[phrase[m]]}”")
-            if count > 1:
-                text += f"; covers {covered[m]} of {count} goals well"
-            texts.append(text)
-        return texts
+        return [_semantic_text(fit, self._goal_quote[int(goal[m])],
+                               self._phrase_quote[int(phrase[m])], int(covered[m]), count)
+                for m, fit in enumerate(fits)]
 
     # -- suggestions -----------------------------------------------------------------------
 
     def suggest(self, top: int = 5, mentee_ids: Sequence[str] | None = None) -> list[Suggestion]:
         """Top-`top` mentors per mentee with scores, components and reasons."""
+        return [Suggestion(mentee_id, [Candidate(*c) for c in candidates], note)
+                for mentee_id, candidates, note in self._ranked(top, mentee_ids)]
+
+    def suggest_json(self, top: int = 5, mentee_ids: Sequence[str] | None = None
+                     ) -> list[dict[str, Any]]:
+        """`suggest` as the `match suggest` JSON items, built directly as dicts."""
+        items: list[dict[str, Any]] = []
+        for mentee_id, candidates, note in self._ranked(top, mentee_ids):
+            item: dict[str, Any] = {"mentee_id": mentee_id, "candidates": [
+                {"mentor_id": mentor, "score": score, "components": parts, "reasons": reasons}
+                for mentor, score, parts, reasons in candidates]}
+            if note:
+                item["note"] = note
+            items.append(item)
+        return items
+
+    def _ranked(self, top: int, mentee_ids: Sequence[str] | None
+                ) -> Iterator[tuple[str, list[_Shown], str | None]]:
+        """(mentee id, candidates as Candidate fields, note) per mentee, block by block."""
         rows = np.arange(len(self.mentees)) if mentee_ids is None else np.array(
             [self.mentee_index[m] for m in mentee_ids], dtype=np.int64)
-        results: list[Suggestion] = []
-        every = np.arange(len(self.mentors))
+        k = min(top + 1, len(self.mentors))  # one more than shown, for the runner-up gap
         for block in self.blocks(rows):
-            total, parts = self.score_block(block)
-            k = min(top + 1, total.shape[1])  # one more than shown, for the runner-up gap
             if k == 0:
-                results += [Suggestion(self.mentees[int(i)].id, [], self.exclusion_summary(
-                    int(i))) for i in block]
+                for i in block.tolist():
+                    yield self.mentees[i].id, [], self.exclusion_summary(i)
                 continue
+            semantic = self._semantic_all(block)
+            total = self.block_total(block, semantic)
             best = np.argpartition(-total, k - 1, axis=1)[:, :k]
             order = np.lexsort((best, -np.take_along_axis(total, best, axis=1)), axis=1)
             best = np.take_along_axis(best, order, axis=1)
-            quotes = self.match_quotes(block, best[:, :top])
-            # components of the ranked candidates, rounded, as Python floats in one go
-            shown = np.stack([np.round(np.take_along_axis(parts[name], best, axis=1), 4)
-                              for name in comp.COMPONENTS], axis=2).tolist()
-            for local, i in enumerate(block):
-                results.append(self._suggestion(
-                    int(i), every, total[local], shown[local], top,
-                    ranked=best[local], quotes=tuple(q[local] for q in quotes)))
-        return results
+            shown = best[:, :top]
+            quotes = self.match_quotes(block, shown)
+            # components of the shown candidates, rounded, as Python floats in one go
+            parts = self._candidate_parts(block, shown)
+            parts["semantic"] = np.take_along_axis(semantic, shown, axis=1)
+            values = np.stack([np.round(parts[name], 4) for name in comp.COMPONENTS],
+                              axis=2).tolist()
+            yield from self._explained(block, best, np.take_along_axis(total, best, axis=1),
+                                       values, quotes, top)
 
-    def _suggestion(self, i: int, cand: np.ndarray, scores: np.ndarray,
-                    components: list[list[float]], top: int, *, ranked: np.ndarray,
-                    quotes: tuple[np.ndarray, ...]) -> Suggestion:
-        """One mentee's suggestion from its ranked candidates (best first; excluded pairs,
-        scored −inf, are dropped here). `components[r]` are the values of `ranked[r]`."""
-        mentee_id = self.mentees[i].id
-        keep = np.isfinite(scores[ranked])
-        best = ranked[keep]
-        if not len(best):
-            return Suggestion(mentee_id, [], self.exclusion_summary(i))
-        shown = best[:top]
-        values = [dict(zip(comp.COMPONENTS, components[r], strict=True))
-                  for r in np.flatnonzero(keep)[:top]]
-        kept = keep[:top]
-        batched = (quotes[0][:top][kept], quotes[1][:top][kept], quotes[2][:top][kept])
-        all_reasons = self.reasons_for(i, [int(cand[c]) for c in shown], values, batched)
-        candidates = []
-        for rank, c in enumerate(shown):
-            reasons = all_reasons[rank]
-            if rank == 0 and len(best) > 1:
-                runner = self.mentors[int(cand[best[1]])]
-                reasons.append(f"Leads the runner-up ({runner.name}) by "
-                               f"{scores[c] - scores[best[1]]:.3f}")
-            elif rank > 0:
-                reasons.append(f"{scores[best[0]] - scores[c]:.3f} behind the top candidate")
-            candidates.append(Candidate(self.mentors[int(cand[c])].id,
-                                        round(float(scores[c]), 4), values[rank], reasons))
-        return Suggestion(mentee_id, candidates, None)
+    def _explained(self, block: np.ndarray, ranked: np.ndarray, scores: np.ndarray,
+                   values: list[list[list[float]]], quotes: tuple[np.ndarray, ...], top: int
+                   ) -> Iterator[tuple[str, list[_Shown], str | None]]:
+        """Candidates with reasons for each mentee of `block`, from its ranked mentors (best
+        first) and their `scores`; `values` and `quotes` hold the first `top` ranks. Excluded
+        pairs score −inf, which sorts last, so the allowed candidates are a prefix of the
+        ranks. Plain Python values throughout (formatting numpy scalars costs ~10x more), and
+        the attribute reasons of the whole block looked up at once."""
+        mentor_ids = self._mentor_ids
+        names = comp.COMPONENTS
+        shown = ranked[:, :top]
+        allowed = np.isfinite(scores).sum(axis=1).tolist()
+        goal, phrase, covered = (q.tolist() for q in quotes)
+        goal_quote, phrase_quote = self._goal_quote, self._phrase_quote
+        counts = self.goal_count[block].tolist()
+        columns = [[table[key] for key in table.pair_keys(block, shown)]
+                   for table in self._reason_tables]
+        columns.append([self._load_texts[j] for j in shown.ravel().tolist()])
+        attributes = [[text for text in texts if text] for texts in zip(*columns, strict=True)]
+        width = shown.shape[1]
+        for local, (i, row, ranks) in enumerate(zip(block.tolist(), scores.tolist(),
+                                                    ranked.tolist(), strict=True)):
+            if not allowed[local]:
+                yield self.mentees[i].id, [], self.exclusion_summary(i)
+                continue
+            count = counts[local]
+            candidates: list[_Shown] = []
+            for r in range(min(allowed[local], top)):
+                components = dict(zip(names, values[local][r], strict=True))
+                first = _semantic_text(
+                    components["semantic"], goal_quote[goal[local][r]],
+                    phrase_quote[phrase[local][r]], covered[local][r], count) if count else (
+                    _NO_GOALS)
+                reasons = [first, *attributes[local * width + r]]
+                if r > 0:
+                    reasons.append(f"{row[0] - row[r]:.3f} behind the top candidate")
+                elif allowed[local] > 1:
+                    reasons.append(f"Leads the runner-up ({self.mentors[ranks[1]].name}) by "
+                                   f"{row[0] - row[1]:.3f}")
+                candidates.append((mentor_ids[ranks[r]], round(row[r], 4), components, reasons))
+            yield self.mentees[i].id, candidates, None
+
+    @cached_property
+    def _mentor_ids(self) -> list[str]:
+        return [p.id for p in self.mentors]
 
     def candidate_edges(self, rows: np.ndarray, per_mentee: int
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -492,7 +600,7 @@ class MatchPool:
         mentors: list[np.ndarray] = []
         scores: list[np.ndarray] = []
         for block in self.blocks(rows):
-            total, _ = self.score_block(block)
+            total = self.block_total(block)
             k = min(per_mentee, total.shape[1])
             if k == 0:
                 continue
@@ -520,6 +628,176 @@ class MatchPool:
             for name, values in block_parts.items():
                 parts[name][start:start + len(rows)] = values[:, 0]
         return total, parts
+
+
+_NO_GOALS = "No goals recorded for the mentee, so fit rests on the other factors"
+_Shown = tuple[str, float, dict[str, float], list[str]]  # Candidate's fields
+
+
+def _semantic_text(fit: float, goal: str, phrase: str, covered: int, count: int) -> str:
+    """The first reason: how well the goals fit, quoting the best-matching goal and expertise
+    phrase, and how many of the mentee's `count` (> 0) goals are covered well."""
+    text = f"{_fit_label(fit)}: goal “{goal}” ↔ expertise “{phrase}”"
+    if count > 1:
+        text += f"; covers {covered} of {count} goals well"
+    return text
+
+
+def _fit_label(fit: float) -> str:
+    # memoised by value, except ±0.0: equal as keys, but formatted "0%" and "-0%"
+    return _label(fit) if fit else _label.__wrapped__(fit)
+
+
+@lru_cache(maxsize=16384)
+def _label(fit: float) -> str:
+    strength = "Strong" if fit >= 0.6 else "Good" if fit >= 0.4 else "Partial" if (
+        fit >= 0.2) else "Weak"
+    return f"{strength} fit ({fit:.0%})"
+
+
+class _Reasons(dict[int, str]):
+    """A reason that depends on one attribute of each side: texts memoised by the pair of
+    distinct values (a plain dict look-up once written)."""
+
+    def __init__(self, mentee_values: Sequence[Hashable], mentor_values: Sequence[Hashable],
+                 write: Callable[[Any, Any], str]) -> None:
+        super().__init__()
+        self._mentee_values, self._mentee = _numbered(mentee_values)
+        self._mentor_values, self._mentor = _numbered(mentor_values)
+        self._mentee_codes = np.array(self._mentee, dtype=np.int64)
+        self._mentor_codes = np.array(self._mentor, dtype=np.int64)
+        self._width = max(len(self._mentor_values), 1)
+        self._write = write
+
+    def key(self, i: int, j: int) -> int:
+        return self._mentee[i] * self._width + self._mentor[j]
+
+    def pair_keys(self, rows: np.ndarray, cand: np.ndarray) -> list[int]:
+        """`key(rows[r], cand[r, m])` for every pair, flattened row by row."""
+        mentee = self._mentee_codes[rows][:, None]
+        return (mentee * self._width + self._mentor_codes[cand]).ravel().tolist()
+
+    def __missing__(self, key: int) -> str:
+        a, b = divmod(key, self._width)
+        text = self[key] = self._write(self._mentee_values[a], self._mentor_values[b])
+        return text
+
+
+class _Quotes(dict[int, str]):
+    """Quotable excerpts of texts by index, made when first quoted: reasons quote a few
+    thousand of the pool's texts, not all of them."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        super().__init__()
+        self._texts = texts
+
+    def __missing__(self, index: int) -> str:
+        quote = self[index] = shorten(self._texts[index])
+        return quote
+
+
+def _numbered(values: Sequence[Hashable]) -> tuple[list[Any], list[int]]:
+    """Distinct values in first-seen order, and each value's number among them."""
+    numbers: dict[Hashable, int] = {}
+    codes = [numbers.setdefault(v, len(numbers)) for v in values]
+    return list(numbers), codes
+
+
+def _segment_sums(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """`np.add.reduceat(values, starts, axis=0)` for consecutive segments of `counts` rows
+    (each ≥ 1), with the same float arithmetic but ~8x faster: reduceat adds each segment's
+    rows after the first left to right, then adds the first row; up to 8 rows a segment (one
+    to three goals is typical) that order is replayed on whole row sets at once, once checked
+    against reduceat itself (`_reduceat_order_holds`); longer segments use reduceat."""
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    if not len(counts) or counts.max() > 8 or not _reduceat_order_holds():
+        return np.add.reduceat(values, starts, axis=0)
+    return _replayed_sums(values, starts, counts)
+
+
+def _replayed_sums(values: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    out = values[starts]
+    several = np.flatnonzero(counts > 1)
+    if len(several):
+        first = starts[several]
+        rest = values[first + 1]
+        for k in range(2, int(counts.max())):
+            more = counts[several] > k
+            rest[more] += values[first[more] + k]
+        out[several] += rest
+    return out
+
+
+@lru_cache(maxsize=1)
+def _reduceat_order_holds() -> bool:
+    """Does this numpy's reduceat add segment rows in the order `_replayed_sums` replays?"""
+    rng = np.random.default_rng(0)
+    counts = np.array([1, 2, 3, 4, 5, 6, 7, 8, 3, 2, 8, 1])
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    for columns in (1, 7, 64, 1000):
+        values = rng.standard_normal((int(counts.sum()), columns)).astype(np.float32)
+        if not np.array_equal(_replayed_sums(values, starts, counts),
+                              np.add.reduceat(values, starts, axis=0)):
+            return False
+    return True
+
+
+class _Pairwise:
+    """A component (or rule) that depends on one attribute of each side only: its values
+    over the distinct attribute values (mentee × mentor), and each person's row or column."""
+
+    def __init__(self, mentee: np.ndarray, mentor: np.ndarray, table: np.ndarray,
+                 mentee_values: np.ndarray, mentor_values: np.ndarray) -> None:
+        self.mentee, self.mentor, self.table = mentee, mentor, table
+        self.mentee_values, self.mentor_values = mentee_values, mentor_values
+        self.any = bool(table.any())
+        self._constant = table.size > 0 and bool((table == table.flat[0]).all())
+        self._weighted: dict[float, np.ndarray] = {}
+
+    @classmethod
+    def of(cls, mentee_values: np.ndarray, mentor_values: np.ndarray,
+           formula: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> _Pairwise:
+        a, rows = _distinct(mentee_values)
+        b, columns = _distinct(mentor_values)
+        return cls(rows, columns, formula(a, b), a, b)
+
+    def with_table(self, table: np.ndarray) -> _Pairwise:
+        """Another function of the same attributes (`table` over the same distinct values)."""
+        return _Pairwise(self.mentee, self.mentor, table, self.mentee_values,
+                         self.mentor_values)
+
+    def block(self, rows: np.ndarray) -> np.ndarray:
+        """Values for mentees `rows` × every mentor."""
+        return np.take(self.table[self.mentee[rows]], self.mentor, axis=1)
+
+    def pairs(self, rows: np.ndarray, cand: np.ndarray) -> np.ndarray:
+        """Values for mentee `rows[r]` × mentors `cand[r, :]`."""
+        return self.table[self.mentee[rows][:, None], self.mentor[cand]]
+
+    def weighted_block(self, rows: np.ndarray, weight: np.floating) -> np.ndarray | np.floating:
+        """`weight * block(rows)`: the same products, from a weighted table (a scalar when
+        the component is constant, as organisation fit is outside cross-org programs)."""
+        table = self._weighted.get(float(weight))
+        if table is None:
+            table = self._weighted[float(weight)] = weight * self.table
+        if self._constant:
+            return table.flat[0]
+        return np.take(table[self.mentee[rows]], self.mentor, axis=1)
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values (rows of a matrix) and each entry's index among them."""
+    if values.ndim == 1:
+        unique, inverse = np.unique(values, return_inverse=True)
+        return unique, inverse.reshape(-1)
+    # Rows compared as bytes (30x faster than np.unique(axis=0) on 10k rows): equal bytes are
+    # equal values; the reverse needs no care here, a repeated row only repeats table rows.
+    rows = np.ascontiguousarray(values)
+    if not rows.shape[1]:
+        return rows[:1], np.zeros(len(rows), dtype=np.int64)
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).reshape(-1)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return rows[first], inverse.reshape(-1)
 
 
 def _category(reason: str | None) -> str | None:

@@ -42,8 +42,19 @@ def expertise_phrases(person: Participant) -> list[str]:
 
 def shorten(text: str, limit: int = 110) -> str:
     """A quotable excerpt: whole words, an ellipsis when cut."""
+    if len(text) > 2 * limit:
+        # Long text: the excerpt comes from its start. Whitespace-normalising a prefix gives a
+        # prefix of the normalised text, so when that is already longer than `limit` the rest
+        # need not be normalised (goals run to ~300 characters; reasons quote 20,000 of them).
+        head = " ".join(text[:2 * limit].split())
+        if len(head) > limit:
+            return _cut(head, limit)
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
+    return _cut(text, limit)
+
+
+def _cut(text: str, limit: int) -> str:
     cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
     return f"{cut}…"

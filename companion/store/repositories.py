@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import builtins
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, Text, delete, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from companion.domain import (
@@ -34,6 +35,7 @@ from companion.store.tables import (
 )
 
 _PROGRAM_COLUMNS = {"name", "type", "start_date", "months"}
+_JSON_FIELDS = {"languages", "goals", "skills", "extra"}
 _PARTICIPANT_FIELDS = [
     "name", "role", "email", "organization", "department", "title", "level", "manager_id",
     "location", "timezone", "languages", "capacity", "expertise", "goals", "skills", "format",
@@ -105,14 +107,26 @@ class ParticipantRepository:
 
     def list(self, role: Role | None = None) -> list[Participant]:
         # Plain columns, not ORM entities: 10k participants load in a fraction of the time.
-        columns = [ParticipantRow.pid, *(getattr(ParticipantRow, f) for f in _PARTICIPANT_FIELDS)]
+        # On SQLite the JSON columns come as their stored text and are decoded in one call per
+        # column (~50k separate json.loads calls otherwise); other databases decode them.
+        whole = self.session.get_bind().dialect.name == "sqlite"
+        columns = [ParticipantRow.pid, *(
+            type_coerce(getattr(ParticipantRow, f), Text) if whole and f in _JSON_FIELDS
+            else getattr(ParticipantRow, f) for f in _PARTICIPANT_FIELDS)]
         query = select(*columns).where(ParticipantRow.program_id == self.program_id)
         if role is not None:
             wanted = [role.value, Role.both.value] if role != Role.both else [role.value]
             query = query.where(ParticipantRow.role.in_(wanted))
-        rows = self.session.execute(query.order_by(ParticipantRow.pid))
-        return [_participant_from(row[0], dict(zip(_PARTICIPANT_FIELDS, row[1:], strict=True)))
-                for row in rows]
+        rows = self.session.execute(query.order_by(ParticipantRow.pid)).all()
+        if not rows:
+            return []
+        values = [list(column) for column in zip(*rows, strict=True)]
+        if whole:
+            for k, name in enumerate(_PARTICIPANT_FIELDS, 1):
+                if name in _JSON_FIELDS:
+                    values[k] = _json_documents(values[k])
+        return [_participant_from(pid, dict(zip(_PARTICIPANT_FIELDS, rest, strict=True)))
+                for pid, *rest in zip(*values, strict=True)]
 
     def get(self, pid: str) -> Participant:
         row = self.session.scalar(select(ParticipantRow).where(
@@ -172,7 +186,39 @@ def _participant_from(pid: str, data: dict[str, Any]) -> Participant:
     data["role"] = Role(data["role"])
     if data["format"] is not None:
         data["format"] = MentoringFormat(data["format"])
-    return Participant.model_construct(**data, id=pid)
+    data["id"] = pid
+    return _constructed(data)
+
+
+_FIELD_ORDER = tuple(Participant.model_fields)
+_FIELD_NAMES = frozenset(_FIELD_ORDER)
+#: `model_construct` can be replayed directly: no aliases, private attributes, post-init or
+#: allowed extras, so an instance is its field values in order and the set of their names.
+_PLAIN_MODEL = (not Participant.__pydantic_post_init__ and not Participant.__private_attributes__
+                and Participant.model_config.get("extra") != "allow"
+                and not any(f.alias or f.validation_alias
+                            for f in Participant.model_fields.values()))
+
+
+def _constructed(values: dict[str, Any]) -> Participant:
+    """`Participant.model_construct(**values)`, ~4x faster when `values` holds every field:
+    the same instance state (field values in declaration order, all of them set, no extra or
+    private values) assigned directly."""
+    if not _PLAIN_MODEL or values.keys() != _FIELD_NAMES:
+        return Participant.model_construct(**values)
+    person = Participant.__new__(Participant)
+    object.__setattr__(person, "__dict__", {name: values[name] for name in _FIELD_ORDER})
+    object.__setattr__(person, "__pydantic_fields_set__", set(_FIELD_NAMES))
+    object.__setattr__(person, "__pydantic_extra__", None)
+    object.__setattr__(person, "__pydantic_private__", None)
+    return person
+
+
+def _json_documents(texts: Sequence[str | None]) -> list[Any]:
+    """Each stored JSON text decoded (None for NULL), as one JSON array: the same values as
+    `json.loads` on each, in one call."""
+    return cast(list[Any], json.loads(
+        "[" + ",".join("null" if t is None else t for t in texts) + "]"))
 
 
 class AuditLog:
