@@ -12,7 +12,6 @@ from companion.cli.app import app, database, settings
 from companion.cli.output import OutputFormat, esc, out, print_json, table
 from companion.domain import Draft, DraftKind, DraftStatus
 from companion.errors import BadInputError
-from companion.services import drafts as service
 
 draft_app = typer.Typer(help="Ask the agent for a draft (it waits for human review).",
                         no_args_is_help=True)
@@ -26,9 +25,17 @@ app.add_typer(review_app, name="review")
 FORMAT = typer.Option(OutputFormat.table, "--format", help="table for people, json for scripts.")
 
 
+def _service() -> Any:
+    """The drafting services, imported on first use (LangGraph is slow to import, and most
+    commands never need it)."""
+    from companion.services import drafts
+
+    return drafts
+
+
 def _request(kind: DraftKind, program: str, participant: str, topic: str | None,
              partner: str | None, by: str | None, fmt: OutputFormat) -> None:
-    result = service.request_draft(database(), settings(), program=program, kind=kind,
+    result = _service().request_draft(database(), settings(), program=program, kind=kind,
                                    participant_id=participant, topic=topic,
                                    requested_by=by, partner_id=partner)
     show(result, fmt)
@@ -66,10 +73,10 @@ def list_(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Drafts, oldest first (pending_review ones are the review queue)."""
-    found = service.list_drafts(database(), program=program, participant_id=participant,
+    found = _service().list_drafts(database(), program=program, participant_id=participant,
                                 status=status)
     if fmt is OutputFormat.json:
-        print_json({"drafts": [service.draft_json(d) for d in found]})
+        print_json({"drafts": [_service().draft_json(d) for d in found]})
         return
     table(f"Drafts ({len(found)})", ["draft", "kind", "participant", "status", "v",
                                      "checks", "generator"],
@@ -83,11 +90,11 @@ def show_(draft_id: str, versions: bool = typer.Option(False, "--versions",
                                                         help="Also list every version."),
           fmt: OutputFormat = FORMAT) -> None:
     """One draft with its content, citations and checks."""
-    draft = service.get_draft(database(), draft_id)
+    draft = _service().get_draft(database(), draft_id)
     if fmt is OutputFormat.json:
-        data = service.draft_json(draft)
+        data = _service().draft_json(draft)
         if versions:
-            data["versions"] = service.draft_versions(database(), draft_id)
+            data["versions"] = _service().draft_versions(database(), draft_id)
         print_json(data)
         return
     show(draft, fmt)
@@ -95,12 +102,12 @@ def show_(draft_id: str, versions: bool = typer.Option(False, "--versions",
         table("Versions", ["v", "author", "generator", "note", "diff lines"],
               [[v["number"], v["author"], v["generator"], v["note"] or "",
                 len((v["diff"] or "").splitlines())]
-               for v in service.draft_versions(database(), draft_id)])
+               for v in _service().draft_versions(database(), draft_id)])
 
 
 def _decide(draft_id: str, decision: str, by: str, note: str | None, version: int | None,
             content: dict[str, Any] | None, fmt: OutputFormat) -> None:
-    result = service.review_draft(database(), settings(), draft_id, decision, by=by,
+    result = _service().review_draft(database(), settings(), draft_id, decision, by=by,
                                   note=note, version=version, content=content)
     show(result, fmt)
 
@@ -143,7 +150,7 @@ def edit(draft_id: str, file: Path = typer.Option(..., "--file", help="Edited co
 def show(draft: Draft, fmt: OutputFormat) -> None:
     """A draft for people: header, content by kind, citations, checks, next steps."""
     if fmt is OutputFormat.json:
-        print_json(service.draft_json(draft))
+        print_json(_service().draft_json(draft))
         return
     out.print(f"[bold]{draft.kind} draft {draft.id}[/] for {esc(draft.participant_id)} — "
               f"[bold]{draft.status}[/] (version {draft.version}, by {esc(draft.generator)})")

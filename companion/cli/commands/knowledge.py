@@ -9,7 +9,6 @@ import typer
 from companion.cli.app import app, settings
 from companion.cli.output import BarProgress, OutputFormat, out, print_json, table
 from companion.embeddings import get_embedder
-from companion.retrieval import ingest, search
 
 knowledge_app = typer.Typer(help="Program guidelines: ingest them and search them.",
                             no_args_is_help=True)
@@ -34,6 +33,8 @@ def ingest_(
     skipped, files deleted from an ingested folder removed. Exit 2 if any file was invalid
     (the others are still ingested)."""
     current = settings()
+    from companion.retrieval import ingest
+
     report = ingest(current, get_embedder(current), None if path is None else [path],
                     progress=BarProgress())
     if fmt is OutputFormat.json:
@@ -66,6 +67,8 @@ def search_(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """The guideline passages closest in meaning to QUERY, best first."""
+    from companion.retrieval import search
+
     current = settings()
     found = search(current, get_embedder(current), query, top=top,
                    where={"phase": phase, "kind": kind, "source": source})
