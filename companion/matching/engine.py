@@ -592,6 +592,20 @@ class MatchPool:
     def _mentor_ids(self) -> list[str]:
         return [p.id for p in self.mentors]
 
+    def mentee_similarity(self, limit: int = 5000) -> np.ndarray | None:
+        """Cosine similarity between mentees' goals (the mean of each mentee's centred goal
+        vectors), for cohorts of related goals in group programs. None above `limit` mentees
+        (the matrix grows with the square)."""
+        n = len(self.mentees)
+        if n > limit or not len(self.goal_owner):
+            return None
+        means = np.zeros((n, self.goal_vecs.shape[1]), dtype=np.float64)
+        np.add.at(means, self.goal_owner, self.goal_vecs)
+        norms = np.linalg.norm(means, axis=1, keepdims=True)
+        means = np.divide(means, norms, out=np.zeros_like(means), where=norms > 0)
+        similarity: np.ndarray = means @ means.T
+        return similarity
+
     def candidate_edges(self, rows: np.ndarray, per_mentee: int
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The best `per_mentee` allowed mentors of each mentee in `rows`, as edge arrays

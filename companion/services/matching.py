@@ -151,7 +151,8 @@ def assign(db: Database, program: str, embedder: Embedder, *,
     solver = ""
     if pool.program.type is ProgramType.group:
         cohorts, _ = form_group_cohorts(len(pool.mentees), len(pool.mentors), mentee_idx,
-                                        mentor_idx, scores)
+                                        mentor_idx, scores,
+                                        goal_similarity=pool.mentee_similarity())
         solver = "group-cohorts"
         for number, cohort in enumerate(cohorts, 1):
             proposals += [(i, cohort.mentor, f"cohort-{number}") for i in cohort.mentees]
