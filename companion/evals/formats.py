@@ -145,14 +145,22 @@ def _in_line(a: str, b: str, managers: dict[str, str | None]) -> bool:
     return a in chain_of_command(b, managers) or b in chain_of_command(a, managers)
 
 
-def _group(case: FormatCase, programs: _Programs, result: FormatsResult) -> None:
+def _assigned(case: FormatCase, programs: _Programs, kind: str
+              ) -> tuple[SampleProgram, dict[str, Participant], dict[str, str | None],
+                         dict[str, Any]]:
+    """The case's sample as a `kind` program, assigned: (sample, people, managers, answer)."""
     from companion.services.matching import assign
 
     sample = programs.sample(case.sample)
     people = _people(sample)
     managers = {pid: p.manager_id for pid, p in people.items()}
-    answer = assign(programs.db, programs.program("group", case.sample), programs.embedder,
+    answer = assign(programs.db, programs.program(kind, case.sample), programs.embedder,
                     actor="eval")
+    return sample, people, managers, answer
+
+
+def _group(case: FormatCase, programs: _Programs, result: FormatsResult) -> None:
+    sample, people, managers, answer = _assigned(case, programs, "group")
     cohorts: dict[tuple[str, str], list[str]] = defaultdict(list)
     for a in answer["assignments"]:
         cohorts[(a["mentor_id"], a["cohort"])].append(a["mentee_id"])
@@ -212,13 +220,7 @@ def _group(case: FormatCase, programs: _Programs, result: FormatsResult) -> None
 
 
 def _peer(case: FormatCase, programs: _Programs, result: FormatsResult) -> None:
-    from companion.services.matching import assign
-
-    sample = programs.sample(case.sample)
-    people = _people(sample)
-    managers = {pid: p.manager_id for pid, p in people.items()}
-    answer = assign(programs.db, programs.program("peer", case.sample), programs.embedder,
-                    actor="eval")
+    sample, people, managers, answer = _assigned(case, programs, "peer")
     groups: dict[str, set[str]] = defaultdict(set)
     for a in answer["assignments"]:
         groups[a["cohort"]] |= {a["mentee_id"], a["mentor_id"]}
