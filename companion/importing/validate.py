@@ -91,6 +91,10 @@ def validate_record(record: RawRecord) -> tuple[Participant | None, list[RowErro
             extra[key] = value if isinstance(value, str) else json.dumps(value)
     problems = [RowError(record.row, f, f"{f} is required")
                 for f in REQUIRED if _blank(data.get(f))]
+    # No database stores NUL characters (PostgreSQL refuses the whole import on one).
+    problems += [RowError(record.row, key, f"{key} contains a NUL character (\\x00), which "
+                          "is never valid text")
+                 for key, value in record.data.items() if "\x00" in str(value)]
     raw_id, raw_manager = data.get("id"), data.get("manager_id")
     if not _blank(raw_id) and not _blank(raw_manager) and str(raw_id).strip() == str(
             raw_manager).strip():

@@ -260,3 +260,22 @@ def test_ten_thousand_rows(run_import, pilot, tmp_path: Path) -> None:
 
     again = run_import(path)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 10_000)
+
+
+def test_a_nul_character_deep_in_a_file_is_a_row_error_on_every_database(
+        any_db: Database, tmp_path: Path) -> None:
+    """Past the binary-file sniff (the first 4 KB), a NUL in one cell names its row and field;
+    PostgreSQL used to refuse the whole import with a database error."""
+    create_program(any_db, build_program("Pilot", start=date(2027, 1, 11)))
+    filler = [factories.mentee(f"f{i}", goals="Grow as a leader in my own team " * 3)
+              for i in range(60)]
+    rows = [*filler, factories.mentee("z1", name="Zed\x00Null")]
+    path = factories.write_csv(tmp_path / "nul.csv", rows)
+    assert b"\x00" not in path.read_bytes()[:4096]
+    report = import_participants_file(any_db, "Pilot", path, skip_invalid=False)
+    assert not report.imported
+    assert [(e["row"], e["field"]) for e in report.errors] == [(len(rows) + 1, "name")]
+    assert "NUL character" in report.errors[0]["message"]
+    assert list_participants(any_db, "Pilot") == []
+    skipped = import_participants_file(any_db, "Pilot", path, skip_invalid=True)
+    assert (skipped.created, skipped.skipped) == (len(filler), 1)
