@@ -5,21 +5,19 @@ litellm's exceptions turned into Companion's `ModelError`s. The only module that
 from __future__ import annotations
 
 import logging
-import os
 import random
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-# Before litellm is imported: otherwise it fetches its model cost map from GitHub at import.
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+# companion.llm (this package's __init__, always imported first) has set
+# LITELLM_LOCAL_MODEL_COST_MAP, so litellm does not fetch its cost map at import.
+import litellm
+import tenacity
 
-import litellm  # noqa: E402
-import tenacity  # noqa: E402
-
-from companion.config import Settings  # noqa: E402
-from companion.llm import base  # noqa: E402
-from companion.llm.base import (  # noqa: E402
+from companion.config import Settings
+from companion.llm import base
+from companion.llm.base import (
     ChatModel,
     ChatResult,
     Message,
@@ -28,7 +26,7 @@ from companion.llm.base import (  # noqa: E402
     ModelTimeout,
     ModelUnavailable,
 )
-from companion.llm.offline import OFFLINE_MODEL, OFFLINE_NAME, register_offline_provider  # noqa: E402
+from companion.llm.offline import OFFLINE_MODEL, OFFLINE_NAME, register_offline_provider
 
 litellm.suppress_debug_info = True
 log = logging.getLogger(__name__)

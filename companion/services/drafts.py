@@ -3,7 +3,6 @@ list and read drafts. The LangGraph agent does the work; this module runs and re
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import date
 from typing import Any
@@ -95,30 +94,11 @@ def review_draft(db: Database, settings: Settings, draft_id: str, decision: str,
                  content: dict[str, Any] | None = None, deps: Deps | None = None) -> Draft:
     """Approve, edit (a new version) or reject a pending draft. A rejection with feedback
     redrafts using it; without feedback it is final."""
+    from companion.domain.content import ContentError, parse_content
+
     if decision not in DECISIONS:
         raise BadInputError(f"unknown decision '{decision}': use {', '.join(DECISIONS)}",
                             field="decision")
-    with _lock_for(draft_id):  # one decision at a time per draft in this process
-        return _review(db, settings, draft_id, decision, by=by, version=version, note=note,
-                       content=content, deps=deps)
-
-
-_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
-
-
-def _lock_for(draft_id: str) -> threading.Lock:
-    with _locks_guard:
-        if len(_locks) > 10_000:
-            _locks.clear()
-        return _locks.setdefault(draft_id, threading.Lock())
-
-
-def _review(db: Database, settings: Settings, draft_id: str, decision: str, *, by: str,
-            version: int | None, note: str | None, content: dict[str, Any] | None,
-            deps: Deps | None) -> Draft:
-    from companion.domain.content import ContentError, parse_content
-
     current = get_draft(db, draft_id)
     if version is not None and version != current.version:
         raise ConflictError(f"draft '{draft_id}' is at version {current.version}, not "

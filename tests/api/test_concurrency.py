@@ -213,8 +213,8 @@ def test_simultaneous_draft_approvals_make_one_decision(world: World) -> None:
 
 def test_two_workers_deciding_a_draft_at_once_make_one_decision(world: World) -> None:
     """As two worker processes would: both read the draft at version 1 and resume the agent at
-    the same moment, without the in-process lock. The database's version check lets exactly
-    one decision land; the other is a conflict, and what each caller is told is true."""
+    the same moment. The database's claim on the version lets exactly one decision land; the
+    other is a conflict, and what each caller is told is true."""
     from companion.config import get_settings
     from companion.errors import ConflictError
     from companion.services import drafts
@@ -227,9 +227,8 @@ def test_two_workers_deciding_a_draft_at_once_make_one_decision(world: World) ->
     def decide(decision: str, note: str | None) -> None:
         barrier.wait()
         try:
-            outcomes[decision] = drafts._review(world.db, settings, draft_id, decision,
-                                                by="e1", version=1, note=note, content=None,
-                                                deps=None)
+            outcomes[decision] = drafts.review_draft(world.db, settings, draft_id, decision,
+                                                     by="e1", version=1, note=note)
         except ConflictError as exc:
             outcomes[decision] = exc
         except Exception as exc:  # a checkpointer clash must not pass as a decision either
