@@ -225,8 +225,10 @@ def test_me_and_queue(world: World) -> None:
     me = ok(get(world, "e1", "/me"))
     _keys(me, "participant_id", "role", "program", "organization", "token_id", "profile",
           "partners")
+    assert me["participant_id"] == "e1" and me["profile"]["id"] == "e1"
     queue = ok(get(world, "e1", "/me/queue"))
     _keys(queue, "pairings", "drafts", "counts")
+    assert world.drafts["pending"] in {d["id"] for d in queue["drafts"]}  # e1 reviews it
     for draft in queue["drafts"]:
         check_draft(draft)
 

@@ -54,6 +54,7 @@ def test_csv_body(world: World) -> None:
 def test_csv_with_charset_and_a_bom(world: World) -> None:
     data = "\ufeff".encode() + GOOD_CSV.encode()
     _check_import(ok(_import(world, data, "text/csv; charset=utf-8")), 2)
+    assert participant_ids(world) == PEOPLE | {"n1", "n2"}  # the BOM is not part of "id"
 
 
 @pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8"])
@@ -68,15 +69,18 @@ def test_jsonl_body(world: World) -> None:
     lines = "\n".join(json.dumps({"id": f"l{i}", "name": f"L {i}", "role": "mentee"})
                       for i in range(3))
     _check_import(ok(_import(world, lines, "application/x-ndjson")), 3)
+    assert participant_ids(world) == PEOPLE | {"l0", "l1", "l2"}
 
 
 def test_multipart_file_field(world: World) -> None:
     response = post(world, "coord", URL, files={"file": ("people.csv", GOOD_CSV, "text/csv")})
     _check_import(ok(response), 2)
+    assert participant_ids(world) == PEOPLE | {"n1", "n2"}
     records = json.dumps([{"id": "j9", "name": "Jo", "role": "mentee"}])
     response = post(world, "coord", URL, files={"file": ("people.json", records,
                                                          "application/octet-stream")})
     _check_import(ok(response), 1)
+    assert participant_ids(world) == PEOPLE | {"n1", "n2", "j9"}
 
 
 def test_multipart_without_the_file_field_is_422(world: World) -> None:
