@@ -118,8 +118,7 @@ def list_drafts(principal: PrincipalDep, db: DatabaseDep,
         if program is not None and program != principal.program:
             raise not_found(f"program '{program}'", reason="program outside the token's scope")
         program = principal.program
-    if program is not None:
-        access_to(db, principal, program)  # 404 for a missing program
+    # a missing program is a NotFoundError (404) from the service
     found = service.list_drafts(db, program=program, participant_id=participant_id,
                                 status=status)
     shown = []
