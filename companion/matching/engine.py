@@ -23,7 +23,7 @@ from companion.matching import components as comp
 from companion.matching.centre import centre, reference_centre
 from companion.matching.constraints import reporting_line_rule
 from companion.matching.texts import expertise_phrases, goal_texts, shorten
-from companion.services.progress import NoProgress, Progress
+from companion.progress import NoProgress, Progress
 
 BLOCK = 128  # mentees per scoring block: ~256 goals × mentors stays cache-friendly
 

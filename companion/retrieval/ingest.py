@@ -21,7 +21,7 @@ from companion.config import Settings
 from companion.domain.passages import Passage
 from companion.embeddings import Embedder
 from companion.errors import BadInputError, CompanionError, ConfigurationError
-from companion.services.progress import NoProgress, Progress, Tick
+from companion.progress import NoProgress, Progress, Tick
 
 from .chunking import chunk_text, content_hash, embedding_text
 from .store import FileWrite, KnowledgeStore, open_store
