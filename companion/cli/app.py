@@ -15,6 +15,7 @@ from companion.config import Settings, get_settings
 from companion.errors import CompanionError
 from companion.store import Database, get_database
 
+from .hints import hint_for
 from .output import err, esc
 
 app = typer.Typer(
@@ -60,6 +61,9 @@ def main(argv: list[str] | None = None) -> None:
         result = app(args=argv, standalone_mode=False)
     except CompanionError as exc:
         err.print(f"[bold red]error:[/] {esc(exc)}", highlight=False)
+        hint = hint_for(exc, sys.argv[1:] if argv is None else argv, _has_programs)
+        if hint:
+            err.print(f"[bold]hint:[/] {esc(hint)}", highlight=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -78,6 +82,16 @@ def main(argv: list[str] | None = None) -> None:
                   highlight=False)
         sys.exit(1)
     sys.exit(result if isinstance(result, int) else 0)
+
+
+def _has_programs() -> bool:
+    """Whether any program exists (asked only to word a "not found" error)."""
+    from companion.services.programs import list_programs
+
+    try:
+        return bool(list_programs(database()))
+    except Exception:  # the database itself failing: the error already says enough
+        return True
 
 
 def _is_usage_error(exc: Exception) -> bool:

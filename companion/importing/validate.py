@@ -34,7 +34,7 @@ class ValidRow(NamedTuple):
 
 class Validation(NamedTuple):
     """Rows that passed every rule, and every problem found. `fatal` problems (a missing
-    required column) leave no row importable, whatever --skip-invalid says."""
+    required column) leave no row importable, even when invalid rows are to be skipped."""
 
     valid: list[ValidRow]
     errors: list[RowError]

@@ -28,7 +28,7 @@ class ImportReport(BaseModel):
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    skipped: int = Field(0, description="Invalid rows left out under --skip-invalid.")
+    skipped: int = Field(0, description="Invalid rows left out (the import was told to skip them).")
     errors: list[dict[str, Any]] = Field(default_factory=list)
 
     @property

@@ -96,7 +96,7 @@ def create_token(db: Database, *, participant_id: str, role: AccessRole | str,
                 session, programs.row(name).id, participant_id)]
             if len(programs_with) != 1:
                 raise BadInputError(
-                    f"a {role.value} token needs --program NAME"
+                    f"a {role.value} token needs a program"
                     + (f" ('{participant_id}' is in {len(programs_with)} programs)"
                        if programs_with else ""), field="program")
             program = programs_with[0]

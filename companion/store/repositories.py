@@ -69,7 +69,7 @@ class ProgramRepository:
         if row is None:
             known = self.names()
             hint = f" Known programs: {', '.join(known)}." if known else (
-                " Create one with `companion program create NAME` or run `companion demo`."
+                " No programs exist yet: create one first."
             )
             raise NotFoundError(f"no program named '{name}'.{hint}")
         return row
