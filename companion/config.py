@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024, description="Largest request body / import file accepted."
     )
+    drafts_per_hour: int = Field(
+        default=30, ge=1, le=10_000,
+        description="Drafts one mentee or mentor may request per hour (coordinators are not "
+        "limited).",
+    )
 
     @field_validator("home", mode="after")
     @classmethod

@@ -43,6 +43,48 @@ class ConflictError(CompanionError):
     title = "Conflict"
 
 
+class AccessDenied(CompanionError):
+    """An access decision against the caller: 401 (who are you), 403 (you may see this but
+    not do this) or 404 (not yours to see — said exactly as if it did not exist). The API
+    writes each to the audit log; `reason` is what the log records, never shown."""
+
+    exit_code = 2
+    title = "Denied"
+
+    def __init__(self, status: int, detail: str, *, reason: str | None = None,
+                 program: str | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.http_status = status
+        self.detail = detail
+        self.reason = reason or detail
+        self.program = program
+        self.headers = headers or {}
+
+
+def hidden(what: str, *, reason: str, program: str | None = None) -> AccessDenied:
+    """A 'not found' that hides something the caller may not see (same text as a real
+    miss)."""
+    return AccessDenied(404, f"no {what}", reason=reason, program=program)
+
+
+def forbidden(detail: str, *, program: str | None = None) -> AccessDenied:
+    """The caller may see the thing but not do this to it."""
+    return AccessDenied(403, detail, program=program)
+
+
+class RateLimitedError(CompanionError):
+    """Too many requests of one kind from one person in a while; `retry_after` seconds."""
+
+    exit_code = 2
+    http_status = 429
+    title = "Too many requests"
+
+    def __init__(self, message: str, *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ConfigurationError(CompanionError):
     """Settings or the environment are wrong (bad database URL, model weights mismatch)."""
 

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi import Path as PathParam
 
-from companion.api.auth import Access, PrincipalDep, not_found
+from companion.api.auth import PrincipalDep
 from companion.api.deps import DatabaseDep, SettingsDep
-from companion.domain import AccessRole, PairingStatus, Participant
 from companion.drafting.graph import Deps
 from companion.embeddings import Embedder
-from companion.errors import BadInputError, NotFoundError
-from companion.services.programs import get_program
-from companion.services.tokens import Principal
-from companion.store import Database, PairingRepository, ParticipantRepository, ProgramRepository
+from companion.errors import BadInputError
+from companion.services.access import Access, access_to, partners_of, people_of
+
+__all__ = ["AccessDep", "DraftDepsDep", "EmbedderDep", "IfMatch", "ProgramName", "access_to",
+           "etag", "expected_version", "no_nul_characters", "partners_of", "people_of"]
 
 ProgramName = Annotated[str, PathParam(min_length=1, max_length=100,
                                        description="The program's name.")]
@@ -53,47 +52,11 @@ def draft_deps_dep(db: DatabaseDep, settings: SettingsDep) -> Deps:
 DraftDepsDep = Annotated[Deps, Depends(draft_deps_dep)]
 
 
-def access_to(db: Database, principal: Principal, program: str) -> Access:
-    """The caller's access to `program`; 404 when the program is not theirs (or absent)."""
-    if principal.role is not AccessRole.admin and principal.program != program:
-        raise not_found(f"program '{program}'", reason="program outside the token's scope",
-                        program=None)
-    return Access(principal, get_program(db, program))
-
-
 def access_dep(program: ProgramName, principal: PrincipalDep, db: DatabaseDep) -> Access:
     return access_to(db, principal, program)
 
 
 AccessDep = Annotated[Access, Depends(access_dep)]
-
-
-def people_of(db: Database, program: str, ids: Iterable[str] | None = None
-              ) -> dict[str, Participant]:
-    """The program's participants by id — all of them, or only `ids` (a handful of look-ups
-    instead of reading a whole program for one person)."""
-    with db.session() as session:
-        row = ProgramRepository(session).row(program)
-        repo = ParticipantRepository(session, row.id)
-        if ids is None:
-            return {p.id: p for p in repo.list()}
-        found: dict[str, Participant] = {}
-        for pid in dict.fromkeys(ids):
-            try:
-                found[pid] = repo.get(pid)
-            except NotFoundError:
-                pass
-        return found
-
-
-def partners_of(db: Database, program: str, participant_id: str) -> set[str]:
-    """Ids of the people `participant_id` has an approved or active pairing with."""
-    with db.session() as session:
-        row = ProgramRepository(session).row(program)
-        pairings = PairingRepository(session, row).list(
-            [PairingStatus.approved, PairingStatus.active])
-    return {p.mentor_id if p.mentee_id == participant_id else p.mentee_id
-            for p in pairings if participant_id in (p.mentee_id, p.mentor_id)}
 
 
 _ETAG = re.compile(r'^\s*(?:W/)?(?:"(\d{1,9})"|(\d{1,9}))\s*$')

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from companion.api.auth import Denied, log_denial
-from companion.errors import BadInputError, CompanionError
+from companion.errors import BadInputError, CompanionError, RateLimitedError
 
 log = logging.getLogger("companion.api")
 PROBLEM = "application/problem+json"
@@ -33,7 +33,10 @@ def install(app: FastAPI) -> None:
         if exc.http_status >= 500:
             log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path,
                       exc)
-        return problem(exc.http_status, exc.title, str(exc), **extra)
+        response = problem(exc.http_status, exc.title, str(exc), **extra)
+        if isinstance(exc, RateLimitedError):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(Denied)
     async def _denied(request: Request, exc: Denied) -> JSONResponse:

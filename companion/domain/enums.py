@@ -68,8 +68,12 @@ class DraftKind(StrEnum):
 
 
 class DraftStatus(StrEnum):
-    """A draft's life: only `approved` drafts are visible beyond their reviewer."""
+    """A draft's life: only `approved` drafts are visible beyond their reviewer.
 
+    `drafting`: the agent is writing it (a first draft, or a redraft after a rejection with
+    feedback); a run interrupted by a crash is resumed or ends `failed` with the reason."""
+
+    drafting = "drafting"
     pending_review = "pending_review"
     approved = "approved"
     rejected = "rejected"

@@ -75,6 +75,10 @@ class Draft(BaseModel):
     retrieved_ids: list[str] = Field(default_factory=list)
     reviewer_id: str | None = None
     failure_reason: str | None = None
+    pairing_id: str | None = Field(None, description="The pairing the draft was made for; "
+                                   "its partner sees it once approved. None: private to the "
+                                   "requester.")
+    partner_id: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -92,3 +96,4 @@ class AuditEvent(BaseModel):
     entity_id: str
     program: str | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
+    token_id: str | None = Field(None, description="The API token the action was taken with.")

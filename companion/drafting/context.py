@@ -1,5 +1,6 @@
 """What the drafting model may read: the program allows some profile fields, the requester's
-own goals, their partner's shareable fields — never anyone else's data."""
+own goals, their partner's shareable fields, earlier approved drafts of the same pairing —
+never anyone else's data. The reading itself is the `DraftStore` port's job."""
 
 from __future__ import annotations
 
@@ -7,33 +8,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from companion.domain import (
-    DraftKind,
-    DraftStatus,
-    PairingStatus,
-    Participant,
-    Phase,
-    Program,
-)
-from companion.errors import BadInputError, NotFoundError
-from companion.store import (
-    Database,
-    DraftRepository,
-    PairingRepository,
-    ParticipantRepository,
-    ProgramRepository,
-)
-
-PARTNERED = (PairingStatus.approved, PairingStatus.active)
+from companion.domain import DraftKind, Participant, Phase, Program
 
 
 @dataclass(frozen=True)
 class Gathered:
+    """What one draft may draw on, read through the `DraftStore` port."""
+
     program: Program
     requester: Participant
     partner: Participant | None
     other_names: frozenset[str]
+    #: earlier approved drafts of the same pairing (or, with no partner, the requester's own
+    #: unpaired ones) — never drafts about anyone else
     approved: list[dict[str, Any]]
+    pairing_id: str | None = None
 
 
 def phase_for(program: Program, day: date) -> Phase:
@@ -42,38 +31,6 @@ def phase_for(program: Program, day: date) -> Phase:
     if phase is not None:
         return phase
     return Phase.launch if day < program.start_date else Phase.completion
-
-
-def gather(db: Database, program_name: str, participant_id: str, partner_id: str | None
-           ) -> Gathered:
-    with db.session() as session:
-        programs = ProgramRepository(session)
-        row = programs.row(program_name)
-        program = programs.get(program_name)
-        people = {p.id: p for p in ParticipantRepository(session, row.id).list()}
-        if participant_id not in people:
-            raise NotFoundError(f"no participant '{participant_id}' in {program_name}")
-        requester = people[participant_id]
-        partners = _partners(PairingRepository(session, row).list(PARTNERED), participant_id)
-        if partner_id is not None and partner_id not in partners:
-            raise BadInputError(f"'{partner_id}' is not an approved partner of "
-                                f"'{participant_id}'", field="partner_id")
-        chosen = partner_id or (partners[0] if len(partners) == 1 else None)
-        partner = people.get(chosen) if chosen else None
-        approved = [
-            {"kind": d.kind.value, "version": d.version, "content": d.content}
-            for d in DraftRepository(session, row).list(participant_id=participant_id,
-                                                        status=DraftStatus.approved)
-        ][-3:]
-    others = frozenset(p.name for pid, p in people.items()
-                       if pid not in {participant_id, chosen} and p.name)
-    return Gathered(program, requester, partner, others, approved)
-
-
-def _partners(pairings: list[Any], participant_id: str) -> list[str]:
-    found = [p.mentor_id if p.mentee_id == participant_id else p.mentee_id
-             for p in pairings if participant_id in (p.mentee_id, p.mentor_id)]
-    return list(dict.fromkeys(found))
 
 
 def model_context(g: Gathered, *, kind: DraftKind, topic: str | None, today: date,

@@ -35,12 +35,11 @@ from companion.domain import (
     Passage,
 )
 from companion.drafting.checks import CheckContext, failed_feedback, passed_all, run_checks
-from companion.drafting.context import gather, model_context
+from companion.drafting.context import model_context
+from companion.drafting.ports import DraftStore
 from companion.drafting.prompts import prompt_for
 from companion.drafting.state import DraftState
-from companion.errors import NotFoundError
 from companion.llm.base import ChatModel, ModelError
-from companion.store import AuditLog, Database, DraftRepository, ProgramRepository
 
 Search = Callable[[str, int, dict[str, str] | None], list[Passage]]
 MAX_ATTEMPTS = 3
@@ -51,7 +50,7 @@ _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.S)
 class Deps:
     """What the nodes need from outside; tests pass fakes."""
 
-    db: Database
+    store: DraftStore
     model: ChatModel
     search: Search
     today: Callable[[], date] = date.today
@@ -65,8 +64,9 @@ class Deps:
     def gather(self, state: DraftState) -> Any:
         key = state["draft_id"]
         if key not in self.gathered:
-            self.gathered[key] = gather(self.db, state["program"], state["participant_id"],
-                                        state.get("partner_id"))
+            self.gathered[key] = self.store.gather(state["program"], state["participant_id"],
+                                                   state.get("partner_id"),
+                                                   state.get("pairing_id"))
         return self.gathered[key]
 
 
@@ -107,7 +107,7 @@ def build_graph(deps: Deps) -> StateGraph:
         return {"context": model_context(g, kind=DraftKind(state["kind"]),
                                          topic=state.get("topic"), today=today, passages=[],
                                          feedback=[]),
-                "partner_id": g.partner.id if g.partner else None}
+                "partner_id": g.partner.id if g.partner else None, "pairing_id": g.pairing_id}
 
     def retrieve_node(state: DraftState) -> dict[str, Any]:
         deps.calls.append("retrieve")
@@ -121,6 +121,7 @@ def build_graph(deps: Deps) -> StateGraph:
 
     def draft_node(state: DraftState) -> dict[str, Any]:
         deps.calls.append("draft")
+        deps.store.renew(state["draft_id"])  # a model call may take a minute: still alive
         kind = DraftKind(state["kind"])
         context = {**state["context"],
                    "passages": [{k: p[k] for k in ("id", "source", "heading", "text")}
@@ -186,6 +187,7 @@ def build_graph(deps: Deps) -> StateGraph:
         d = state["decision"] or {}
         _store(deps, state, status, author=d.get("by", "reviewer"),
                action=f"draft.{'approve' if status is DraftStatus.approved else 'reject'}",
+               detail={"redraft": True} if status is DraftStatus.drafting else None,
                note=d.get("note"), same_content=True, decided_on=d.get("version"))
         return d
 
@@ -198,7 +200,9 @@ def build_graph(deps: Deps) -> StateGraph:
         return {"done": True}
 
     def redraft_node(state: DraftState) -> dict[str, Any]:
-        d = record_decision(state, "redraft", DraftStatus.rejected)
+        # the draft is being written again (not `rejected`): a crash now leaves it `drafting`,
+        # where recovery finds it, never out of every queue
+        d = record_decision(state, "redraft", DraftStatus.drafting)
         return {"attempt": 1, "failure": None,
                 "feedback": [f"Reviewer feedback on the previous draft: {d.get('note')}"]}
 
@@ -311,8 +315,9 @@ def _citations(raw: list[dict[str, Any]]) -> list[Citation]:
 
 def _store(deps: Deps, state: DraftState, status: DraftStatus, *, author: str, action: str,
            note: str | None = None, diff: str | None = None, failure: str | None = None,
-           same_content: bool = False, decided_on: int | None = None) -> Draft:
-    """Write the draft's new state once: re-running after a crash finds it already written.
+           same_content: bool = False, decided_on: int | None = None,
+           detail: dict[str, Any] | None = None) -> Draft:
+    """Write the draft's new state once, through the store port (idempotent across a crash).
 
     `decided_on` is the version a reviewer's decision was made on: the write lands only if
     the draft is still at that version (checked by the database, so two workers deciding at
@@ -326,26 +331,10 @@ def _store(deps: Deps, state: DraftState, status: DraftStatus, *, author: str, a
         prompt_name=prompt_for(DraftKind(state["kind"])).name,
         prompt_version=prompt_for(DraftKind(state["kind"])).version,
         model=deps.model.name, retrieved_ids=[p["id"] for p in state.get("passages", [])],
-        reviewer_id=state.get("requested_by"), failure_reason=failure)
-    with deps.db.session() as session:
-        repo = DraftRepository(session, ProgramRepository(session).row(state["program"]))
-        try:
-            current = repo.get(draft.id)
-        except NotFoundError:
-            stored = repo.add(draft, author=author)
-        else:
-            if current.status == status and (same_content or current.content == draft.content):
-                return current  # already written before a crash: do not write it twice
-            expected = current.version if decided_on is None else decided_on
-            stored = repo.revise(draft.id, expected_version=expected, status=status,
-                                 author=author, content=None if same_content else draft,
-                                 diff=diff, note=note, failure_reason=failure)
-        AuditLog(session).append(author, action, "draft", draft.id, program=state["program"],
-                                 detail={"kind": draft.kind.value, "status": status.value,
-                                         "version": stored.version, "note": note,
-                                         "participant_id": draft.participant_id,
-                                         **({"failure": failure} if failure else {})})
-    return stored
+        reviewer_id=state.get("requested_by"), failure_reason=failure,
+        pairing_id=state.get("pairing_id"), partner_id=state.get("partner_id"))
+    return deps.store.save(draft, author=author, action=action, note=note, diff=diff,
+                           same_content=same_content, decided_on=decided_on, detail=detail)
 
 
 # -- checkpointer --------------------------------------------------------------------------------

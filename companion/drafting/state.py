@@ -11,6 +11,7 @@ class DraftState(TypedDict, total=False):
     kind: str
     participant_id: str
     partner_id: str | None
+    pairing_id: str | None          # the pairing the draft is for (None: private to requester)
     topic: str | None
     requested_by: str
     today: str                      # ISO date the draft is written for

@@ -120,6 +120,7 @@ def run(dataset_path: Path, space: Workspace, progress: Progress | None = None) 
     from companion.drafting.graph import Deps
     from companion.llm.base import allow_model_requests
     from companion.llm.litellm_model import LiteLLMChatModel
+    from companion.services.draft_store import DatabaseDraftStore
     from companion.services.drafts import request_draft
 
     progress = progress or NoProgress()
@@ -141,7 +142,7 @@ def run(dataset_path: Path, space: Workspace, progress: Progress | None = None) 
         model = LiteLLMChatModel("openai/replay", api_base=server.base_url, api_key="replay",
                                  timeout=dataset.timeout_seconds, max_retries=1,
                                  sleep=lambda _s: None, name="replay")
-        deps = Deps(db=space.db, model=model, search=search)
+        deps = Deps(store=DatabaseDraftStore(space.db), model=model, search=search)
         for case in cases:
             server.reset()
             server.script(*(r.reply() for r in case.replies))

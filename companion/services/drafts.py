@@ -1,26 +1,61 @@
 """Drafting use cases: request a draft, review it (approve / edit / reject with feedback),
-list and read drafts. The LangGraph agent does the work; this module runs and resumes it."""
+list and read drafts, and recover runs a crash interrupted. The LangGraph agent does the work;
+this module starts, resumes and guards it, and decides who may see and do what (through
+`companion.services.access`)."""
 
 from __future__ import annotations
 
+import logging
+import os
 import uuid
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from langgraph.types import Command
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from companion.config import Settings
-from companion.domain import Draft, DraftKind, DraftStatus
+from companion.domain import AccessRole, Draft, DraftKind, DraftStatus
 from companion.drafting.graph import Deps, build_graph, checkpointer
-from companion.errors import BadInputError, ConflictError, NotFoundError
+from companion.errors import (
+    AccessDenied,
+    BadInputError,
+    ConflictError,
+    NotFoundError,
+    RateLimitedError,
+    forbidden,
+    hidden,
+)
 from companion.services import idempotency
-from companion.store import AuditLog, Database, DraftRepository, ProgramRepository
-from companion.store.tables import DraftRow, ProgramRow
+from companion.services.access import Access, Partners, access_to, partners_of, people_of
+from companion.services.draft_store import (
+    PARTNERED,
+    DatabaseDraftStore,
+    bound_pairing,
+    lease_from_now,
+    worker_name,
+)
+from companion.services.tokens import Principal
+from companion.store import (
+    AuditLog,
+    Database,
+    DraftRepository,
+    PairingRepository,
+    ParticipantRepository,
+    ProgramRepository,
+)
+from companion.store.tables import DraftRow, IdempotencyRow, ProgramRow, utcnow
 
+log = logging.getLogger("companion.drafts")
 MAX_TOPIC = 500
 DECISIONS = ("approve", "edit", "reject")
+#: A run interrupted this many times is not tried again: it ends `failed`.
+MAX_RECOVERIES = 3
+#: Largest page of a draft listing.
+MAX_PAGE = 500
 
 
 def default_deps(db: Database, settings: Settings) -> Deps:
@@ -34,60 +69,305 @@ def default_deps(db: Database, settings: Settings) -> Deps:
     def find(query: str, top: int, where: dict[str, str] | None) -> list[Any]:
         return search(settings, embedder, query, top=top, where=where)
 
-    return Deps(db=db, model=model_from_settings(settings), search=find)
+    return Deps(store=DatabaseDraftStore(db), model=model_from_settings(settings), search=find)
+
+
+def _app(deps: Deps, saver: Any, settings: Settings) -> Any:
+    # The SQLite saver lives as long as the process, so its compiled graph can be reused;
+    # a PostgreSQL saver is per run (its connection closes after it).
+    reusable = settings.database_kind != "postgresql"
+    app = deps.compiled.get(id(saver)) if reusable else None
+    if app is None:
+        app = build_graph(deps).compile(checkpointer=saver)
+        if reusable:
+            deps.compiled[id(saver)] = app
+    return app
 
 
 def _run(deps: Deps, settings: Settings, draft_id: str, payload: Any) -> None:
     with checkpointer(settings) as saver:
-        # The SQLite saver lives as long as the process, so its compiled graph can be reused;
-        # a PostgreSQL saver is per run (its connection closes after it).
-        reusable = settings.database_kind != "postgresql"
-        app = deps.compiled.get(id(saver)) if reusable else None
-        if app is None:
-            app = build_graph(deps).compile(checkpointer=saver)
-            if reusable:
-                deps.compiled[id(saver)] = app
-        app.invoke(payload, {"configurable": {"thread_id": draft_id}})
+        _app(deps, saver, settings).invoke(payload, {"configurable": {"thread_id": draft_id}})
+
+
+def _resume(deps: Deps, settings: Settings, draft_id: str, request: dict[str, Any]) -> None:
+    """Carry an interrupted run on from its last checkpoint, or start it again from what
+    was asked when it had none (the crash came before the first node finished)."""
+    config = {"configurable": {"thread_id": draft_id}}
+    with checkpointer(settings) as saver:
+        app = _app(deps, saver, settings)
+        started = bool(app.get_state(config).values)
+        app.invoke(None if started else request, config)
+
+
+@dataclass(frozen=True)
+class DraftRequest:
+    """What a draft request asks for (stored with the draft, so a crash loses nothing)."""
+
+    program: str
+    kind: DraftKind
+    participant_id: str
+    topic: str | None = None
+    partner_id: str | None = None
+    pairing_id: str | None = None
+    requested_by: str | None = None
+
+    @classmethod
+    def checked(cls, *, program: str, kind: DraftKind | str, participant_id: str,
+                topic: str | None = None, partner_id: str | None = None,
+                pairing_id: str | None = None, requested_by: str | None = None
+                ) -> DraftRequest:
+        try:
+            kind = DraftKind(kind)
+        except ValueError:
+            raise BadInputError(f"unknown draft kind '{kind}': use "
+                                f"{', '.join(k.value for k in DraftKind)}",
+                                field="kind") from None
+        topic = (topic or "").strip() or None
+        if topic and len(topic) > MAX_TOPIC:
+            raise BadInputError(f"topic is {len(topic)} characters; at most {MAX_TOPIC}",
+                                field="topic")
+        if kind is DraftKind.framework and not topic:
+            raise BadInputError("a framework needs a topic naming the situation, e.g. "
+                                "'feedback on missed deadlines'", field="topic")
+        return cls(program, kind, participant_id, topic, partner_id, pairing_id, requested_by)
+
+
+@dataclass(frozen=True)
+class IdempotentCall:
+    """A client's Idempotency-Key, the scope it belongs to and the request it names."""
+
+    scope: str
+    key: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RequestOutcome:
+    draft: Draft
+    replayed: bool = False
 
 
 def request_draft(db: Database, settings: Settings, *, program: str, kind: DraftKind | str,
                   participant_id: str, topic: str | None = None, requested_by: str | None = None,
                   partner_id: str | None = None, deps: Deps | None = None,
-                  today: date | None = None, draft_id: str | None = None) -> Draft:
-    """Draft, check and revise until the draft passes (or fails); it then waits for review.
-    `draft_id` lets a caller fix the id in advance (idempotent HTTP requests)."""
-    try:
-        kind = DraftKind(kind)
-    except ValueError:
-        raise BadInputError(f"unknown draft kind '{kind}': use "
-                            f"{', '.join(k.value for k in DraftKind)}", field="kind") from None
-    topic = (topic or "").strip() or None
-    if topic and len(topic) > MAX_TOPIC:
-        raise BadInputError(f"topic is {len(topic)} characters; at most {MAX_TOPIC}",
-                            field="topic")
-    if kind is DraftKind.framework and not topic:
-        raise BadInputError("a framework needs a topic naming the situation, e.g. "
-                            "--topic 'feedback on missed deadlines'", field="topic")
+                  today: date | None = None, draft_id: str | None = None,
+                  pairing_id: str | None = None) -> Draft:
+    """Draft, check and revise until the draft passes (or fails); it then waits for review."""
+    ask = DraftRequest.checked(program=program, kind=kind, participant_id=participant_id,
+                               topic=topic, partner_id=partner_id, pairing_id=pairing_id,
+                               requested_by=requested_by)
+    return _request(db, settings, ask, deps=deps, today=today, draft_id=draft_id).draft
+
+
+def _request(db: Database, settings: Settings, ask: DraftRequest, *, deps: Deps | None,
+             today: date | None = None, draft_id: str | None = None,
+             once: IdempotentCall | None = None, limit_per_hour: int | None = None
+             ) -> RequestOutcome:
+    if once is not None:
+        earlier = idempotency.lookup(db, once.scope, once.key, once.payload)
+        if earlier is not None:
+            return RequestOutcome(_replay(db, settings, earlier, deps), replayed=True)
     deps = deps or default_deps(db, settings)
     today = today or deps.today()
     draft_id = draft_id or new_draft_id()
-    with db.session() as session:
-        ProgramRepository(session).row(program)
-        AuditLog(session).append(requested_by or participant_id, "draft.request", "draft",
-                                 draft_id, program=program,
-                                 detail={"kind": kind.value, "participant_id": participant_id,
-                                         "topic": topic})
-    _run(deps, settings, draft_id, {
-        "draft_id": draft_id, "program": program, "kind": kind.value,
-        "participant_id": participant_id, "partner_id": partner_id, "topic": topic,
-        "requested_by": requested_by or participant_id, "today": today.isoformat(),
-        "attempt": 1, "feedback": [], "done": False})
-    return get_draft(db, draft_id)
+    requested_by = ask.requested_by or ask.participant_id
+    try:
+        with db.session(write=True) as session:
+            programs = ProgramRepository(session)
+            row = programs.row(ask.program)
+            people = ParticipantRepository(session, row.id)
+            people.get(ask.participant_id)  # NotFoundError names an unknown participant
+            people.lock([ask.participant_id])  # serialises this person's rate limit
+            if limit_per_hour is not None:
+                _check_rate(session, row, requested_by, limit_per_hour)
+            pairing = bound_pairing(PairingRepository(session, row).list(PARTNERED),
+                                    ask.participant_id, ask.partner_id, ask.pairing_id)
+            partner = None if pairing is None else (
+                pairing.mentor_id if pairing.mentee_id == ask.participant_id
+                else pairing.mentee_id)
+            payload = {
+                "draft_id": draft_id, "program": ask.program, "kind": ask.kind.value,
+                "participant_id": ask.participant_id, "partner_id": partner,
+                "pairing_id": pairing.id if pairing else None, "topic": ask.topic,
+                "requested_by": requested_by, "today": today.isoformat(), "attempt": 1,
+                "feedback": [], "done": False}
+            if once is not None:  # the key and the draft it names are one fact
+                session.add(IdempotencyRow(principal=idempotency.scope_of(once.scope),
+                                           key=once.key.strip(),
+                                           request_hash=idempotency.request_hash(once.payload),
+                                           resource_id=draft_id, created_at=utcnow()))
+            DraftRepository(session, row).start(
+                Draft(id=draft_id, program=ask.program, kind=ask.kind,
+                      participant_id=ask.participant_id, status=DraftStatus.drafting,
+                      generator=deps.model.name, topic=ask.topic, reviewer_id=requested_by,
+                      pairing_id=payload["pairing_id"], partner_id=partner),
+                request=payload, worker=worker_name(), lease_until=lease_from_now())
+            AuditLog(session).append(requested_by, "draft.request", "draft", draft_id,
+                                     program=ask.program, detail={
+                                         "kind": ask.kind.value,
+                                         "participant_id": ask.participant_id,
+                                         "pairing_id": payload["pairing_id"],
+                                         "topic": ask.topic})
+    except IntegrityError:
+        if once is None:
+            raise
+        earlier = idempotency.lookup(db, once.scope, once.key, once.payload)
+        if earlier is None:
+            raise ConflictError("a request with this Idempotency-Key was just abandoned; "
+                                "send it again") from None
+        return RequestOutcome(_replay(db, settings, earlier, deps), replayed=True)
+    _guarded_run(db, deps, settings, draft_id, payload)
+    return RequestOutcome(get_draft(db, draft_id))
+
+
+def _check_rate(session: Session, program: ProgramRow, requested_by: str, limit: int) -> None:
+    since = utcnow() - timedelta(hours=1)
+    count = session.scalar(select(func.count()).select_from(DraftRow).where(
+        DraftRow.program_id == program.id, DraftRow.reviewer_id == requested_by,
+        DraftRow.created_at >= since)) or 0
+    if count >= limit:
+        oldest = session.scalar(select(func.min(DraftRow.created_at)).where(
+            DraftRow.program_id == program.id, DraftRow.reviewer_id == requested_by,
+            DraftRow.created_at >= since))
+        wait = max(1, int(((oldest or utcnow()) + timedelta(hours=1) - utcnow())
+                          .total_seconds()))
+        raise RateLimitedError(f"{requested_by} has requested {count} drafts in the last hour "
+                               f"(at most {limit}); try again in {wait // 60 + 1} minutes",
+                               retry_after=wait)
+
+
+def _guarded_run(db: Database, deps: Deps, settings: Settings, draft_id: str,
+                 payload: Any, *, resume: dict[str, Any] | None = None) -> None:
+    """Run (or resume) the agent; an error it does not handle itself ends the draft `failed`
+    with the reason instead of leaving it `drafting`."""
+    try:
+        if resume is not None:
+            _resume(deps, settings, draft_id, resume)
+        else:
+            _run(deps, settings, draft_id, payload)
+    except Exception as exc:
+        _fail(db, draft_id, f"drafting stopped: {type(exc).__name__}: {exc}"[:1000])
+        raise
+    finally:
+        deps.gathered.pop(draft_id, None)
+
+
+def _fail(db: Database, draft_id: str, reason: str) -> None:
+    with db.session(write=True) as session:
+        repo = _repository_of(session, draft_id)
+        current = repo.get(draft_id)
+        if current.status is not DraftStatus.drafting:
+            return
+        repo.revise(draft_id, expected_version=current.version, status=DraftStatus.failed,
+                    author="companion", failure_reason=reason)
+        AuditLog(session).append("companion", "draft.fail", "draft", draft_id,
+                                 program=current.program, detail={"failure": reason})
+
+
+def _replay(db: Database, settings: Settings, draft_id: str, deps: Deps | None) -> Draft:
+    """The draft an earlier request with the same key made — resumed first if the process
+    writing it died."""
+    draft = get_draft(db, draft_id)
+    if draft.status is DraftStatus.drafting:
+        resumed = resume_draft(db, settings, draft_id, deps=deps)
+        if resumed is None:
+            raise ConflictError("the first request with this Idempotency-Key is still being "
+                                "drafted; retry in a moment")
+        return resumed
+    return draft
 
 
 def new_draft_id() -> str:
     return f"dr-{uuid.uuid4().hex[:12]}"
 
+
+# -- crash recovery ----------------------------------------------------------------------------
+
+def _alive(worker: str | None) -> bool:
+    """Whether the process named `host:pid` is still running (unknown hosts count as alive:
+    only their lease tells)."""
+    if not worker or ":" not in worker:
+        return False
+    host, _, pid = worker.rpartition(":")
+    if host != worker_name().rpartition(":")[0] or not pid.isdigit():
+        return True
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def resume_draft(db: Database, settings: Settings, draft_id: str, *,
+                 deps: Deps | None = None) -> Draft | None:
+    """Take over a `drafting` draft whose run died (its process is gone or its lease ran
+    out) and finish it: resumed from its checkpoint, or `failed` with the reason after
+    MAX_RECOVERIES interruptions. None when its run is still alive elsewhere."""
+    with db.session() as session:
+        repo = _repository_of(session, draft_id)
+        request, worker, lease = repo.request_of(draft_id)
+        current = repo.get(draft_id)
+    if current.status is not DraftStatus.drafting:
+        return current
+    me = worker_name()
+    if worker == me and lease is not None and lease > utcnow():
+        return None  # this process is writing it right now
+    if lease is not None and lease > utcnow() and _alive(worker):
+        return None
+    with db.session(write=True) as session:
+        repo = _repository_of(session, draft_id)
+        if not repo.claim(draft_id, expected_worker=worker, worker=me,
+                          lease_until=lease_from_now()):
+            return None  # another process took it over first
+        recoveries = int((request or {}).get("recoveries", 0)) + 1
+        repo.set_request(draft_id, {**(request or {}), "recoveries": recoveries})
+        AuditLog(session).append("companion", "draft.recover", "draft", draft_id,
+                                 program=current.program,
+                                 detail={"from_worker": worker, "attempt": recoveries})
+    if request is None or recoveries > MAX_RECOVERIES:
+        _fail(db, draft_id, "drafting was interrupted " + (
+            f"{recoveries - 1} times (the process writing it stopped)" if request
+            else "and the request was not recorded") + "; request the draft again")
+        return get_draft(db, draft_id)
+    deps = deps or default_deps(db, settings)
+    try:
+        _guarded_run(db, deps, settings, draft_id, None, resume=request)
+    except Exception:
+        log.exception("resuming draft %s failed", draft_id)
+    return get_draft(db, draft_id)
+
+
+@dataclass
+class RecoveryReport:
+    """What a recovery sweep found and did."""
+
+    resumed: list[Draft] = field(default_factory=list)
+    still_running: list[str] = field(default_factory=list)
+
+
+def recover_drafts(db: Database, settings: Settings, *, deps: Deps | None = None
+                   ) -> RecoveryReport:
+    """Resume (or fail, with the reason) every draft whose run a crash interrupted. Safe to
+    run in every process at once: each draft is taken over by one of them."""
+    report = RecoveryReport()
+    with db.session() as session:
+        programs = ProgramRepository(session)
+        found = [d for name in programs.names()
+                 for d in DraftRepository(session, programs.row(name)).drafting()]
+    for draft_id, _, _ in found:
+        done = resume_draft(db, settings, draft_id, deps=deps)
+        if done is None:
+            report.still_running.append(draft_id)
+        else:
+            report.resumed.append(done)
+    return report
+
+
+# -- review ------------------------------------------------------------------------------------
 
 def review_draft(db: Database, settings: Settings, draft_id: str, decision: str, *, by: str,
                  version: int | None = None, note: str | None = None,
@@ -109,8 +389,7 @@ def review_draft(db: Database, settings: Settings, draft_id: str, decision: str,
     note = (note or "").strip() or None
     if decision == "edit":
         if content is None:
-            raise BadInputError("an edit needs the edited content (--file EDITED.json)",
-                                field="content")
+            raise BadInputError("an edit needs the edited content", field="content")
         try:
             parse_content(current.kind, content)
         except ContentError as exc:
@@ -126,11 +405,18 @@ def review_draft(db: Database, settings: Settings, draft_id: str, decision: str,
             "decision": decision, "by": by, "note": note, "content": content,
             "version": current.version}))
     except BaseException:
-        if get_draft(db, draft_id).version == current.version:  # nothing landed
+        after = get_draft(db, draft_id)
+        if after.version == current.version:  # nothing landed
             idempotency.release_decision(db, draft_id, current.version)
+        elif after.status is DraftStatus.drafting:  # the redraft itself failed
+            _fail(db, draft_id, "redrafting with the reviewer's feedback failed")
         raise
+    finally:
+        deps.gathered.pop(draft_id, None)
     return get_draft(db, draft_id)
 
+
+# -- reading -----------------------------------------------------------------------------------
 
 def _repository_of(session: Session, draft_id: str) -> DraftRepository:
     """The repository of the program a draft belongs to (drafts are addressed by id alone)."""
@@ -169,3 +455,143 @@ def draft_json(draft: Draft) -> dict[str, Any]:
     data["citations"] = [{k: c[k] for k in ("source", "heading", "excerpt", "passage_id")}
                          for c in data["citations"]]
     return data
+
+
+# -- what a principal may see and do -----------------------------------------------------------
+
+def visible_draft(db: Database, principal: Principal, draft_id: str) -> tuple[Draft, Access]:
+    """The draft, if `principal` may see it (hidden — 404 — otherwise, as if absent)."""
+    try:
+        draft = get_draft(db, draft_id)
+    except NotFoundError:
+        raise hidden(f"draft '{draft_id}'", reason="no such draft") from None
+    try:
+        access = access_to(db, principal, draft.program)
+    except AccessDenied:
+        raise hidden(f"draft '{draft_id}'", reason="draft in another program",
+                     program=draft.program) from None
+    partners = Partners.none() if access.coordinator else partners_of(db, draft.program,
+                                                                      access.me)
+    owner = people_of(db, draft.program, [draft.participant_id]).get(draft.participant_id) \
+        if access.partner_coordinator else None
+    if not access.sees_draft(draft, partners, owner):
+        raise hidden(f"draft '{draft_id}'", reason="draft not visible to the caller",
+                     program=draft.program)
+    return draft, access
+
+
+def visible_versions(db: Database, principal: Principal, draft_id: str
+                     ) -> tuple[Draft, list[dict[str, Any]]]:
+    """Every version with its diff, author and note: for the draft's reviewer (and admins)."""
+    draft, access = visible_draft(db, principal, draft_id)
+    if not access.sees_history(draft):
+        raise hidden(f"draft '{draft_id}'", reason="draft history is the reviewer's",
+                     program=draft.program)
+    return draft, draft_versions(db, draft_id)
+
+
+@dataclass(frozen=True)
+class DraftPage:
+    """One page of the drafts a principal may see."""
+
+    drafts: list[Draft]
+    total: int
+    limit: int
+    offset: int
+
+    @property
+    def next_offset(self) -> int | None:
+        following = self.offset + len(self.drafts)
+        return following if following < self.total else None
+
+
+def visible_drafts(db: Database, principal: Principal, *, program: str | None = None,
+                   participant_id: str | None = None, status: DraftStatus | None = None,
+                   limit: int = 100, offset: int = 0, reviewing: bool = False) -> DraftPage:
+    """The drafts `principal` may see, a page at a time (filtered in the database).
+    `reviewing`: only those waiting for this principal's decision."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise BadInputError(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+    if offset < 0:
+        raise BadInputError("offset must be 0 or more", field="offset")
+    if principal.role is not AccessRole.admin:
+        if program is not None and program != principal.program:
+            raise hidden(f"program '{program}'", reason="program outside the token's scope")
+        program = principal.program
+    with db.session() as session:
+        programs = ProgramRepository(session)
+        names = [program] if program else programs.names()
+        rows = [programs.row(name) for name in names]  # NotFoundError for a missing one
+    found: list[Draft] = []
+    total = 0
+    for row in rows:
+        access = access_to(db, principal, row.name)
+        filters: dict[str, Any] = {"participant_id": participant_id, "status": status}
+        if reviewing and not access.admin:
+            filters["reviewer"] = access.reviewer_name
+        elif not access.coordinator:
+            mine = partners_of(db, row.name, access.me)
+            filters["visible_to"] = (access.me, access.reviewer_name, sorted(mine.pairings))
+        elif not access.admin:
+            filters["approved_or_reviewer"] = access.reviewer_name
+        if access.partner_coordinator:
+            own = [p.id for p in people_of(db, row.name).values() if access.own_org(p)]
+            filters["participants"] = own
+        with db.session() as session:
+            repo = DraftRepository(session, row)
+            here = repo.count(**filters)
+            skip = max(0, offset - total)
+            room = limit - len(found)
+            if room > 0 and skip < here:
+                found += repo.list(**filters, limit=room, offset=skip)
+            total += here
+    return DraftPage(found, total, limit, offset)
+
+
+def request_as(db: Database, settings: Settings, principal: Principal, *, program: str,
+               kind: DraftKind | str, participant_id: str | None = None,
+               topic: str | None = None, partner_id: str | None = None,
+               idempotency_key: str | None = None, deps: Deps | None = None) -> RequestOutcome:
+    """A draft request by `principal`: mentees and mentors for themselves (rate-limited per
+    hour), coordinators for the people of their program they may see."""
+    access = access_to(db, principal, program)
+    participant_id = participant_id or access.me
+    if not access.coordinator and participant_id != access.me:
+        raise forbidden("mentees and mentors request drafts for themselves only",
+                        program=program)
+    if access.partner_coordinator and not access.own_org(
+            people_of(db, program, [participant_id]).get(participant_id)):
+        raise hidden(f"participant '{participant_id}' in {program}",
+                     reason="another organisation's participant", program=program)
+    ask = DraftRequest.checked(program=program, kind=kind, participant_id=participant_id,
+                               topic=topic, partner_id=partner_id,
+                               requested_by=access.reviewer_name)
+    once = None
+    if idempotency_key is not None:
+        idempotency.check_key(idempotency_key)
+        once = IdempotentCall(f"{principal.token_id}:{principal.participant_id}",
+                              idempotency_key, {
+                                  "program": program, "kind": ask.kind.value,
+                                  "participant_id": participant_id, "topic": topic,
+                                  "partner_id": partner_id})
+    limit = None if access.coordinator else settings_limit(settings)
+    return _request(db, settings, ask, deps=deps, once=once, limit_per_hour=limit)
+
+
+def settings_limit(settings: Settings) -> int:
+    return settings.drafts_per_hour
+
+
+def review_as(db: Database, settings: Settings, principal: Principal, draft_id: str,
+              decision: str, *, version: int, note: str | None = None,
+              content: dict[str, Any] | None = None, deps: Deps | None = None) -> Draft:
+    """A decision by `principal`, who must be the draft's reviewer."""
+    draft, access = visible_draft(db, principal, draft_id)
+    require_reviewer(draft, access)
+    return review_draft(db, settings, draft_id, decision, by=access.reviewer_name,
+                        version=version, note=note, content=content, deps=deps)
+
+
+def require_reviewer(draft: Draft, access: Access) -> None:
+    if not access.is_reviewer(draft):
+        raise forbidden("only the draft's reviewer can decide it", program=draft.program)

@@ -30,6 +30,33 @@ def _scope(principal: str) -> str:
     return "sha256:" + hashlib.sha256(principal.encode()).hexdigest()[:MAX_PRINCIPAL - 7]
 
 
+def scope_of(principal: str) -> str:
+    """The principal as stored in the keys table."""
+    return _scope(principal)
+
+
+def check_key(key: str) -> None:
+    key = key.strip()
+    if not key or len(key) > MAX_KEY:
+        raise BadInputError(f"Idempotency-Key must be 1–{MAX_KEY} characters",
+                            field="Idempotency-Key")
+
+
+def lookup(db: Database, principal: str, key: str, payload: dict[str, Any]) -> str | None:
+    """The resource an earlier request with this key made, or None. The same key with a
+    different request is a client mistake (422)."""
+    check_key(key)
+    with db.session() as session:
+        row = session.scalar(select(IdempotencyRow).where(
+            IdempotencyRow.principal == _scope(principal), IdempotencyRow.key == key.strip()))
+        if row is None:
+            return None
+        if row.request_hash != request_hash(payload):
+            raise BadInputError("this Idempotency-Key was used for a different request; use "
+                                "a new key for a new request", field="Idempotency-Key")
+        return row.resource_id
+
+
 def claim(db: Database, principal: str, key: str, payload: dict[str, Any],
           resource_id: str) -> str | None:
     """Claim `key` for a new resource `resource_id`. Returns None when the claim is new (go

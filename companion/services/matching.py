@@ -184,15 +184,24 @@ def assign(db: Database, program: str, embedder: Embedder, *,
     unassigned = [{"mentee_id": pool.mentees[i].id,
                    "reason": _unassigned_reason(pool, int(i), mentee_idx, len(rows), seats)}
                   for i in rows if int(i) not in assigned]
-    with db.session() as session:
+    capacity = {m.id: int(c) for m, c in zip(pool.mentors, pool.capacity, strict=True)}
+    with db.session(write=True) as session:
         programs = ProgramRepository(session)
-        repo = PairingRepository(session, programs.row(program))
+        row = programs.row(program)
+        # Every person of the program locked (PostgreSQL; SQLite: the write lock): decisions
+        # made while the solver ran are all in, and none can land until this is written.
+        ParticipantRepository(session, row.id).lock()
+        repo = PairingRepository(session, row)
         replaced = repo.delete_pending()
+        pairings, changed = _still_valid(repo, pool.program, pairings, capacity)
+        unassigned += changed
         stored = [repo.add(p) for p in pairings]
+        held = [p for p in repo.live_of() if p.status is not PairingStatus.pending or p.locked]
         AuditLog(session).append(actor, "pairing.assign", "program", program, program=program,
                                  detail={"objective": objective, "proposed": len(stored),
                                          "unassigned": len(unassigned), "replaced": replaced,
-                                         "kept": len(state.holding()), "solver": solver})
+                                         "kept": len(held), "solver": solver,
+                                         "changed_meanwhile": len(changed)})
     return {
         "program": program,
         "objective": objective,
@@ -202,9 +211,46 @@ def assign(db: Database, program: str, embedder: Embedder, *,
                          "components": p.components, "reasons": p.reasons} for p in stored],
         "unassigned": unassigned,
         "kept": [{"pairing_id": p.id, "mentee_id": p.mentee_id, "mentor_id": p.mentor_id,
-                  "status": p.status.value, "locked": p.locked} for p in state.holding()],
+                  "status": p.status.value, "locked": p.locked} for p in held],
         "total_score": round(sum(p.score for p in stored), 4),
     }
+
+
+def _still_valid(repo: PairingRepository, program: Program, proposals: list[Pairing],
+                 capacity: dict[str, int]) -> tuple[list[Pairing], list[dict[str, str]]]:
+    """The proposals that still keep every rule against the pairings as they are now (read
+    under the transaction's locks), and a reason for each one dropped: a coordinator may have
+    approved, locked or rejected something while the solver ran."""
+    live = repo.live_of()
+    taken = {p.mentee_id for p in live}
+    load = Counter(p.mentor_id for p in live)
+    anchors = {p.mentor_id for p in live}
+    blocked = repo.blocks()
+    rejected = {(p.mentee_id, p.mentor_id) for p in repo.list([PairingStatus.rejected])}
+    peer = program.type is ProgramType.peer
+    # group programs size their cohorts themselves; the others fill mentors' seats
+    one_to_one = program.type not in (ProgramType.peer, ProgramType.group)
+    kept: list[Pairing] = []
+    dropped: list[dict[str, str]] = []
+    for p in proposals:
+        why = None
+        if p.mentee_id in taken or (peer and p.mentee_id in anchors):
+            why = "got a pairing while the assignment ran"
+        elif (p.mentee_id, p.mentor_id) in blocked or (p.mentee_id, p.mentor_id) in rejected:
+            why = f"{p.mentor_id} was excluded for them while the assignment ran"
+        elif peer and p.mentor_id in taken:
+            why = f"{p.mentor_id} joined another peer group while the assignment ran"
+        elif one_to_one and load[p.mentor_id] >= capacity.get(p.mentor_id, 0):
+            why = f"{p.mentor_id} filled up while the assignment ran"
+        if why is not None:
+            dropped.append({"mentee_id": p.mentee_id,
+                            "reason": f"{why}; run the assignment again"})
+            continue
+        kept.append(p)
+        taken.add(p.mentee_id)
+        load[p.mentor_id] += 1
+        anchors.add(p.mentor_id)
+    return kept, dropped
 
 
 def _proposals(pool: MatchPool, proposals: list[tuple[int, int, str | None]],

@@ -96,11 +96,18 @@ class Database:
             self._upgraded = True
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        `write=True` is for a transaction that reads, checks a rule and writes: on SQLite it
+        starts with `BEGIN IMMEDIATE`, so it holds the write lock before it reads and no other
+        writer can change what it checked (PostgreSQL transactions lock the rows they need
+        instead: `ParticipantRepository.lock`)."""
         self.upgrade()
         session = self._sessions()
         try:
+            if write and self.engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
             session.commit()
         except BaseException:

@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, cast
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, Text, delete, func, insert, select, type_coerce, update
+from sqlalchemy import (
+    Select,
+    Table,
+    Text,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from companion.domain import (
@@ -24,6 +40,7 @@ from companion.domain import (
 )
 from companion.errors import ConflictError, NotFoundError
 from companion.store.tables import (
+    LIVE_PAIRING_STATUSES,
     AuditRow,
     DoNotMatchRow,
     DraftRow,
@@ -96,6 +113,37 @@ def _program(row: ProgramRow) -> Program:
 
 
 _PARTICIPANTS = cast(Table, ParticipantRow.__table__)
+_IN_CHUNK = 5000  # ids per IN (...) list: well under every database's parameter limit
+
+
+class StoredSummary(NamedTuple):
+    """What planning an import needs of a stored participant."""
+
+    content_hash: str
+    manager_id: str | None
+    name: str
+    organization: str | None
+
+
+class ParticipantsChangedConcurrently(ConflictError):
+    """Another transaction created (`created=True`) or changed some of these participants
+    after this one read them: nothing of this transaction may be kept."""
+
+    def __init__(self, pids: Sequence[str], *, created: bool) -> None:
+        self.pids = builtins.list(pids)
+        self.created = created
+        shown = ", ".join(self.pids[:5]) + (f" and {len(self.pids) - 5} more"
+                                            if len(self.pids) > 5 else "")
+        what = "created participants with ids this import creates" if created else \
+            f"changed {shown}"
+        super().__init__(f"another import {what} at the same time; nothing was saved — run "
+                         "the import again")
+
+
+def _is_pid_clash(exc: IntegrityError) -> bool:
+    """Whether `exc` is the (program, pid) unique key (SQLite and PostgreSQL wording)."""
+    text = str(exc.orig)
+    return "uq_participants_program_pid" in text or "participants.pid" in text
 
 
 class ParticipantRepository:
@@ -106,6 +154,24 @@ class ParticipantRepository:
         self.program_id = program_id
 
     def list(self, role: Role | None = None) -> list[Participant]:
+        query = select().where(ParticipantRow.program_id == self.program_id)
+        if role is not None:
+            wanted = [role.value, Role.both.value] if role != Role.both else [role.value]
+            query = query.where(ParticipantRow.role.in_(wanted))
+        return self._read(query)
+
+    def by_ids(self, pids: Iterable[str]) -> dict[str, Participant]:
+        """The stored participants among `pids` (absent ids are left out)."""
+        wanted = sorted(set(pids))
+        found: dict[str, Participant] = {}
+        for start in range(0, len(wanted), _IN_CHUNK):
+            found.update((p.id, p) for p in self._read(select().where(
+                ParticipantRow.program_id == self.program_id,
+                ParticipantRow.pid.in_(wanted[start:start + _IN_CHUNK]))))
+        return found
+
+    def _read(self, query: Select[Any]) -> builtins.list[Participant]:
+        """Participants selected by `query`'s WHERE clause, ordered by id."""
         # Plain columns, not ORM entities: 10k participants load in a fraction of the time.
         # On SQLite the JSON columns come as their stored text and are decoded in one call per
         # column (~50k separate json.loads calls otherwise); other databases decode them.
@@ -113,14 +179,11 @@ class ParticipantRepository:
         columns = [ParticipantRow.pid, *(
             type_coerce(getattr(ParticipantRow, f), Text) if whole and f in _JSON_FIELDS
             else getattr(ParticipantRow, f) for f in _PARTICIPANT_FIELDS)]
-        query = select(*columns).where(ParticipantRow.program_id == self.program_id)
-        if role is not None:
-            wanted = [role.value, Role.both.value] if role != Role.both else [role.value]
-            query = query.where(ParticipantRow.role.in_(wanted))
-        rows = self.session.execute(query.order_by(ParticipantRow.pid)).all()
+        rows = self.session.execute(
+            query.add_columns(*columns).order_by(ParticipantRow.pid)).all()
         if not rows:
             return []
-        values = [list(column) for column in zip(*rows, strict=True)]
+        values = [builtins.list(column) for column in zip(*rows, strict=True)]
         if whole:
             for k, name in enumerate(_PARTICIPANT_FIELDS, 1):
                 if name in _JSON_FIELDS:
@@ -135,6 +198,24 @@ class ParticipantRepository:
             raise NotFoundError(f"no participant '{pid}' in this program")
         return _participant(row)
 
+    def lock(self, pids: Iterable[str] | None = None) -> None:
+        """Serialise rule decisions on these people (all of the program's when None) until
+        the transaction ends: PostgreSQL row locks, taken in id order so two transactions
+        never wait on each other in a cycle. On SQLite a `Database.session(write=True)`
+        transaction already holds the database's write lock, so there is nothing to do."""
+        if self.session.get_bind().dialect.name == "sqlite":
+            return
+        query = select(ParticipantRow.id).where(ParticipantRow.program_id == self.program_id)
+        if pids is not None:
+            query = query.where(ParticipantRow.pid.in_(sorted(set(pids))))
+        self.session.execute(query.order_by(ParticipantRow.id).with_for_update()).all()
+
+    def managers(self) -> dict[str, str | None]:
+        """`pid -> manager id` for everyone in the program (reporting-line rules)."""
+        rows = self.session.execute(select(ParticipantRow.pid, ParticipantRow.manager_id).where(
+            ParticipantRow.program_id == self.program_id))
+        return {pid: manager for pid, manager in rows}
+
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(ParticipantRow).where(
             ParticipantRow.program_id == self.program_id)) or 0
@@ -146,21 +227,43 @@ class ParticipantRepository:
             .where(ParticipantRow.program_id == self.program_id))
         return {pid: (digest, manager) for pid, digest, manager in rows}
 
+    def import_index(self) -> dict[str, StoredSummary]:
+        """`pid -> StoredSummary` for everyone stored: what planning an import needs."""
+        rows = self.session.execute(
+            select(ParticipantRow.pid, ParticipantRow.content_hash, ParticipantRow.manager_id,
+                   ParticipantRow.name, ParticipantRow.organization)
+            .where(ParticipantRow.program_id == self.program_id))
+        return {pid: StoredSummary(digest, manager, name, org)
+                for pid, digest, manager, name, org in rows}
+
     def upsert(self, created: Sequence[Participant], updated: Sequence[Participant], *,
-               hashes: Mapping[str, str] | None = None) -> None:
+               hashes: Mapping[str, str] | None = None,
+               expected: Mapping[str, str] | None = None) -> None:
         """Insert `created` and overwrite `updated` in bulk (one executemany each).
 
-        `hashes` (id → content hash) saves recomputing hashes the caller already has."""
+        `hashes` (id → content hash) saves recomputing hashes the caller already has.
+        `expected` (id → the content hash the caller planned from) makes the update
+        conditional. `ParticipantsChangedConcurrently` is raised when another transaction
+        created one of `created` or changed one of `updated` since the caller read them; the
+        caller's transaction must then be rolled back (nothing of it is kept)."""
         now = utcnow()
         hashes = hashes or {}
         if created:
             # Core executemany, not the ORM bulk path: ~5x faster for 10k rows with JSON columns.
-            self.session.execute(insert(_PARTICIPANTS), [
-                {**self._values(p, hashes), "program_id": self.program_id, "pid": p.id,
-                 "created_at": now, "updated_at": now}
-                for p in created
-            ])
-        if updated:
+            # In id order, so two transactions inserting the same ids wait on each other in the
+            # same order (a unique-key clash, never a deadlock).
+            try:
+                self.session.execute(insert(_PARTICIPANTS), [
+                    {**self._values(p, hashes), "program_id": self.program_id, "pid": p.id,
+                     "created_at": now, "updated_at": now}
+                    for p in sorted(created, key=lambda p: p.id)
+                ])
+            except IntegrityError as exc:
+                if not _is_pid_clash(exc):
+                    raise
+                raise ParticipantsChangedConcurrently(
+                    [p.id for p in created], created=True) from exc
+        if updated and expected is None:
             ids = dict(self.session.execute(
                 select(ParticipantRow.pid, ParticipantRow.id).where(
                     ParticipantRow.program_id == self.program_id,
@@ -169,6 +272,33 @@ class ParticipantRepository:
                 {**self._values(p, hashes), "id": ids[p.id], "updated_at": now}
                 for p in updated
             ])
+        elif updated and expected is not None:
+            self._update_unless_changed(updated, hashes, expected, now)
+
+    def _update_unless_changed(self, updated: Sequence[Participant], hashes: Mapping[str, str],
+                               expected: Mapping[str, str], now: datetime) -> None:
+        """Overwrite each row only while it still has the hash the caller planned from, then
+        check that every row now holds what was written (a row another transaction changed
+        in between is left alone by its UPDATE, and shows here)."""
+        table = _PARTICIPANTS
+        people = sorted(updated, key=lambda p: p.id)  # one lock order for all writers
+        written = {p.id: hashes.get(p.id) or p.content_hash() for p in people}
+        self.session.execute(
+            update(table).where(table.c.program_id == self.program_id,
+                                table.c.pid == bindparam("b_pid"),
+                                table.c.content_hash == bindparam("b_expected")),
+            [{**self._values(p, written), "updated_at": now, "b_pid": p.id,
+              "b_expected": expected[p.id]} for p in people])
+        now_stored: dict[str, str] = {}
+        pids = builtins.list(written)
+        for start in range(0, len(pids), _IN_CHUNK):
+            now_stored.update((pid, digest) for pid, digest in self.session.execute(
+                select(table.c.pid, table.c.content_hash).where(
+                    table.c.program_id == self.program_id,
+                    table.c.pid.in_(pids[start:start + _IN_CHUNK]))))
+        stale = [pid for pid, digest in written.items() if now_stored.get(pid) != digest]
+        if stale:
+            raise ParticipantsChangedConcurrently(stale, created=False)
 
     @staticmethod
     def _values(p: Participant, hashes: Mapping[str, str]) -> dict[str, Any]:
@@ -221,6 +351,33 @@ def _json_documents(texts: Sequence[str | None]) -> list[Any]:
         "[" + ",".join("null" if t is None else t for t in texts) + "]"))
 
 
+@dataclass
+class AuditScope:
+    """Who is acting in the current request: set once per request by a face (the API sets
+    the token it authenticated), read by every `AuditLog.append` in that request — so every
+    audited action records the token it was taken with, wherever it is written."""
+
+    token_id: str | None = None
+
+
+_audit_scope: ContextVar[AuditScope | None] = ContextVar("companion_audit_scope", default=None)
+
+
+@contextmanager
+def audit_scope() -> Iterator[AuditScope]:
+    """Open a scope (one per request); set `.token_id` on it once the caller is known."""
+    scope = AuditScope()
+    reset = _audit_scope.set(scope)
+    try:
+        yield scope
+    finally:
+        _audit_scope.reset(reset)
+
+
+def current_audit_scope() -> AuditScope | None:
+    return _audit_scope.get()
+
+
 class AuditLog:
     """The append-only audit log: `append` and queries, nothing else."""
 
@@ -228,9 +385,13 @@ class AuditLog:
         self.session = session
 
     def append(self, actor: str, action: str, entity_type: str, entity_id: str, *,
-               program: str | None = None, detail: dict[str, Any] | None = None) -> AuditEvent:
+               program: str | None = None, detail: dict[str, Any] | None = None,
+               token_id: str | None = None) -> AuditEvent:
+        scope = _audit_scope.get()
+        token_id = token_id or (scope.token_id if scope else None)
         row = AuditRow(at=utcnow(), actor=actor, action=action, entity_type=entity_type,
-                       entity_id=entity_id, program=program, detail=detail or {})
+                       entity_id=entity_id, program=program, detail=detail or {},
+                       token_id=token_id)
         self.session.add(row)
         self.session.flush()
         return _audit(row)
@@ -251,7 +412,7 @@ class AuditLog:
 def _audit(row: AuditRow) -> AuditEvent:
     return AuditEvent(id=row.id, at=row.at, actor=row.actor, action=row.action,
                       entity_type=row.entity_type, entity_id=row.entity_id,
-                      program=row.program, detail=row.detail)
+                      program=row.program, detail=row.detail, token_id=row.token_id)
 
 
 class PairingRepository:
@@ -287,6 +448,38 @@ class PairingRepository:
             query = query.where(wanted | PairingRow.locked.is_(True) if or_locked else wanted)
         rows = self.session.scalars(query.order_by(PairingRow.created_at, PairingRow.id))
         return [self._model(r) for r in rows]
+
+    def live_of(self, mentee_ids: Iterable[str] | None = None, *,
+                mentor_ids: Iterable[str] | None = None) -> builtins.list[Pairing]:
+        """Live pairings (pending, approved, active) of these mentees or mentors."""
+        query = select(PairingRow).where(PairingRow.program_id == self.program.id,
+                                         PairingRow.status.in_(LIVE_PAIRING_STATUSES))
+        if mentee_ids is not None:
+            query = query.where(PairingRow.mentee_id.in_(builtins.list(mentee_ids)))
+        if mentor_ids is not None:
+            query = query.where(PairingRow.mentor_id.in_(builtins.list(mentor_ids)))
+        return [self._model(r) for r in self.session.scalars(query.order_by(PairingRow.id))]
+
+    def seat_holders(self, mentor_id: str) -> builtins.list[Pairing]:
+        """The pairings holding a seat of `mentor_id`: approved, active, or locked pending."""
+        query = select(PairingRow).where(
+            PairingRow.program_id == self.program.id, PairingRow.mentor_id == mentor_id,
+            PairingRow.status.in_([PairingStatus.approved.value, PairingStatus.active.value])
+            | ((PairingRow.status == PairingStatus.pending.value)
+               & PairingRow.locked.is_(True)))
+        return [self._model(r) for r in self.session.scalars(query)]
+
+    def was_rejected(self, mentee_id: str, mentor_id: str, *,
+                     ignore: Iterable[str] = ()) -> bool:
+        """Whether a coordinator rejected this pair before (other than the `ignore` ids)."""
+        query = select(func.count()).select_from(PairingRow).where(
+            PairingRow.program_id == self.program.id, PairingRow.mentee_id == mentee_id,
+            PairingRow.mentor_id == mentor_id,
+            PairingRow.status == PairingStatus.rejected.value)
+        skip = builtins.list(ignore)
+        if skip:
+            query = query.where(PairingRow.id.not_in(skip))
+        return bool(self.session.scalar(query))
 
     def delete_pending(self) -> int:
         """Drop undecided, unlocked proposals (a new assignment run replaces them)."""
@@ -361,11 +554,57 @@ class DraftRepository:
             generator=draft.generator, topic=draft.topic, prompt_name=draft.prompt_name,
             prompt_version=draft.prompt_version, model=draft.model,
             retrieved_ids=draft.retrieved_ids, reviewer_id=draft.reviewer_id,
-            failure_reason=draft.failure_reason, created_at=now, updated_at=now,
+            failure_reason=draft.failure_reason, pairing_id=draft.pairing_id,
+            partner_id=draft.partner_id, created_at=now, updated_at=now,
         ))
         self.session.flush()
         self._add_version(draft.id, 1, draft, author=author, diff=None, note=None)
         return self.get(draft.id)
+
+    def start(self, draft: Draft, *, request: dict[str, Any], worker: str,
+              lease_until: datetime) -> Draft:
+        """Record a draft being written (status `drafting`, version 0, no content yet) with
+        what was asked, so a run a crash interrupts can be resumed or failed visibly."""
+        now = utcnow()
+        self.session.add(DraftRow(
+            id=draft.id, program_id=self.program.id, participant_id=draft.participant_id,
+            kind=draft.kind.value, status=DraftStatus.drafting.value, version=0,
+            generator=draft.generator, topic=draft.topic, reviewer_id=draft.reviewer_id,
+            pairing_id=draft.pairing_id, partner_id=draft.partner_id, request=request,
+            worker=worker, lease_until=lease_until, created_at=now, updated_at=now,
+        ))
+        self.session.flush()
+        return self.get(draft.id)
+
+    def claim(self, draft_id: str, *, expected_worker: str | None, worker: str,
+              lease_until: datetime) -> bool:
+        """Take over drafting `draft_id` from `expected_worker` (whose run died): a
+        compare-and-set on the worker, so two recovering processes cannot both win."""
+        owner = (DraftRow.worker.is_(None) if expected_worker is None
+                 else DraftRow.worker == expected_worker)
+        result = self.session.execute(update(DraftRow).where(
+            DraftRow.id == draft_id, DraftRow.status == DraftStatus.drafting.value, owner
+        ).values(worker=worker, lease_until=lease_until))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def drafting(self) -> builtins.list[tuple[str, str | None, datetime | None]]:
+        """(id, worker, lease) of every draft being written."""
+        rows = self.session.execute(select(DraftRow.id, DraftRow.worker, DraftRow.lease_until)
+                                    .where(DraftRow.program_id == self.program.id,
+                                           DraftRow.status == DraftStatus.drafting.value))
+        return [(i, w, t) for i, w, t in rows]
+
+    def set_request(self, draft_id: str, request: dict[str, Any]) -> None:
+        self.session.execute(update(DraftRow).where(DraftRow.id == draft_id)
+                             .values(request=request))
+
+    def request_of(self, draft_id: str) -> tuple[dict[str, Any] | None, str | None,
+                                                 datetime | None]:
+        """(what was asked, the worker drafting it, its lease) of a draft."""
+        row = self.session.get(DraftRow, draft_id)
+        if row is None or row.program_id != self.program.id:
+            raise NotFoundError(f"no draft '{draft_id}'")
+        return row.request, row.worker, row.lease_until
 
     def get(self, draft_id: str) -> Draft:
         row = self.session.get(DraftRow, draft_id)
@@ -373,15 +612,50 @@ class DraftRepository:
             raise NotFoundError(f"no draft '{draft_id}'")
         return self._model(row)
 
-    def list(self, *, participant_id: str | None = None,
-             status: DraftStatus | None = None) -> list[Draft]:
+    def list(self, *, limit: int | None = None, offset: int = 0,
+             **filters: Any) -> list[Draft]:
+        """Drafts of the program, filtered (see `_filtered`); `visible_to=(participant,
+        reviewer name, pairing ids)` keeps what that participant may see: their own drafts
+        and the approved drafts bound to their own approved or active pairings."""
+        query = self._filtered(**filters)
+        query = query.order_by(DraftRow.created_at, DraftRow.id).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        return [self._model(r) for r in self.session.scalars(query)]
+
+    def count(self, **filters: Any) -> int:
+        subquery = self._filtered(**filters).with_only_columns(DraftRow.id).subquery()
+        return int(self.session.scalar(select(func.count()).select_from(subquery)) or 0)
+
+    def _filtered(self, *, participant_id: str | None = None,
+                  status: DraftStatus | None = None, pairing_id: str | None = None,
+                  unpaired: bool = False,
+                  visible_to: tuple[str, str, Iterable[str]] | None = None,
+                  reviewer: str | None = None, approved_or_reviewer: str | None = None,
+                  participants: Iterable[str] | None = None) -> Any:
         query = select(DraftRow).where(DraftRow.program_id == self.program.id)
+        if reviewer is not None:
+            query = query.where(DraftRow.reviewer_id == reviewer)
+        if approved_or_reviewer is not None:
+            query = query.where((DraftRow.status == DraftStatus.approved.value)
+                                | (DraftRow.reviewer_id == approved_or_reviewer))
+        if participants is not None:
+            query = query.where(DraftRow.participant_id.in_(builtins.list(participants)))
         if participant_id is not None:
             query = query.where(DraftRow.participant_id == participant_id)
         if status is not None:
             query = query.where(DraftRow.status == status.value)
-        rows = self.session.scalars(query.order_by(DraftRow.created_at, DraftRow.id))
-        return [self._model(r) for r in rows]
+        if pairing_id is not None:
+            query = query.where(DraftRow.pairing_id == pairing_id)
+        if unpaired:
+            query = query.where(DraftRow.pairing_id.is_(None))
+        if visible_to is not None:
+            me, reviewer, pairings = visible_to
+            own = (DraftRow.participant_id == me) | (DraftRow.reviewer_id == reviewer)
+            shared = (DraftRow.status == DraftStatus.approved.value) & DraftRow.pairing_id.in_(
+                builtins.list(pairings))
+            query = query.where(own | shared)
+        return query
 
     def versions(self, draft_id: str) -> builtins.list[dict[str, Any]]:
         rows = self.session.scalars(select(DraftVersionRow).where(
@@ -390,15 +664,29 @@ class DraftRepository:
                  "checks": r.checks, "generator": r.generator, "diff": r.diff,
                  "author": r.author, "note": r.note, "created_at": r.created_at} for r in rows]
 
+    def renew(self, draft_id: str, *, worker: str, lease_until: datetime) -> None:
+        """Extend the drafting run's claim (only while it is `drafting`)."""
+        self.session.execute(update(DraftRow).where(
+            DraftRow.id == draft_id, DraftRow.status == DraftStatus.drafting.value
+        ).values(worker=worker, lease_until=lease_until))
+
     def revise(self, draft_id: str, *, expected_version: int, status: DraftStatus,
                author: str, content: Draft | None = None, diff: str | None = None,
-               note: str | None = None, failure_reason: str | None = None) -> Draft:
+               note: str | None = None, failure_reason: str | None = None,
+               lease: tuple[str, datetime] | None = None) -> Draft:
         """Move a draft to `status`, optionally with new content as a new version."""
         current = self.get(draft_id)
         values: dict[str, Any] = {"status": status.value, "version": DraftRow.version + 1,
                                   "updated_at": utcnow(), "failure_reason": failure_reason}
         if content is not None:
-            values["generator"] = content.generator
+            values.update(generator=content.generator, prompt_name=content.prompt_name,
+                          prompt_version=content.prompt_version, model=content.model,
+                          retrieved_ids=content.retrieved_ids)
+        if status is not DraftStatus.drafting:  # the run ended: nobody is drafting it now
+            values["worker"] = None
+            values["lease_until"] = None
+        elif lease is not None:
+            values["worker"], values["lease_until"] = lease
         result = self.session.execute(
             update(DraftRow).where(DraftRow.id == draft_id,
                                    DraftRow.version == expected_version).values(**values))
@@ -435,6 +723,7 @@ class DraftRepository:
             checks=latest.checks if latest else [], version=row.version, topic=row.topic,
             prompt_name=row.prompt_name, prompt_version=row.prompt_version, model=row.model,
             retrieved_ids=row.retrieved_ids, reviewer_id=row.reviewer_id,
-            failure_reason=row.failure_reason, created_at=row.created_at,
+            failure_reason=row.failure_reason, pairing_id=row.pairing_id,
+            partner_id=row.partner_id, created_at=row.created_at,
             updated_at=row.updated_at,
         )

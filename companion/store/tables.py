@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -94,9 +95,19 @@ class ParticipantRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+#: Pairing statuses that hold a mentee: at most one such pairing per mentee and program.
+LIVE_PAIRING_STATUSES = ("pending", "approved", "active")
+_LIVE = text("status IN ('pending', 'approved', 'active')")
+
+
 class PairingRow(Base):
     __tablename__ = "pairings"
-    __table_args__ = (Index("ix_pairings_program_status", "program_id", "status"),)
+    __table_args__ = (
+        Index("ix_pairings_program_status", "program_id", "status"),
+        # the database's own guarantee against duplicate live pairings, whatever the races
+        Index("uq_pairings_live_mentee", "program_id", "mentee_id", unique=True,
+              sqlite_where=_LIVE, postgresql_where=_LIVE),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
@@ -121,6 +132,7 @@ class DraftRow(Base):
     __table_args__ = (
         Index("ix_drafts_program_participant", "program_id", "participant_id"),
         Index("ix_drafts_status", "status"),
+        Index("ix_drafts_pairing", "pairing_id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -138,6 +150,14 @@ class DraftRow(Base):
     reviewer_id: Mapped[str | None] = mapped_column(String(64))
     failure_reason: Mapped[str | None] = mapped_column(Text)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    #: the pairing the draft was made for (None: the requester's own, with no partner)
+    pairing_id: Mapped[str | None] = mapped_column(String(32))
+    partner_id: Mapped[str | None] = mapped_column(String(64))
+    #: what was asked, so an interrupted run can be started again after a crash
+    request: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: the process drafting it now (host:pid) and until when its claim holds
+    worker: Mapped[str | None] = mapped_column(String(160))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -173,6 +193,8 @@ class AuditRow(Base):
     entity_id: Mapped[str] = mapped_column(String(128))
     program: Mapped[str | None] = mapped_column(String(100))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: the API token the action was taken with (None: the local CLI)
+    token_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class DoNotMatchRow(Base):

@@ -12,6 +12,7 @@ from companion.config import Settings
 from companion.domain import Pairing, PairingStatus, Passage
 from companion.drafting.graph import Deps
 from companion.llm.fake import FakeChatModel
+from companion.services.draft_store import DatabaseDraftStore
 from companion.services.participants import import_participants_file
 from companion.services.programs import build_program, create_program
 from companion.store import Database, PairingRepository, ProgramRepository
@@ -62,7 +63,8 @@ def model() -> FakeChatModel:
 
 @pytest.fixture
 def deps(program_db: Database, model: FakeChatModel) -> Deps:
-    return Deps(db=program_db, model=model, search=lambda q, top, where: [PASSAGE],
+    return Deps(store=DatabaseDraftStore(program_db), model=model,
+                search=lambda q, top, where: [PASSAGE],
                 today=lambda: TODAY)
 
 

@@ -14,6 +14,7 @@ from companion.domain import Draft, DraftStatus
 from companion.drafting.graph import Deps
 from companion.llm.litellm_model import LiteLLMChatModel
 from companion.services import drafts
+from companion.services.draft_store import DatabaseDraftStore
 from companion.store import Database
 from tests.drafting.conftest import PASSAGE, TODAY, answer
 from tests.fake_openai import FakeOpenAI, allow_model_requests, fake_openai  # noqa: F401
@@ -39,12 +40,13 @@ def http_deps(program_db: Database, fake_openai: FakeOpenAI,  # noqa: F811
               allow_model_requests: None) -> Deps:  # noqa: F811
     model = LiteLLMChatModel("openai/test-model", api_base=fake_openai.base_url,
                              api_key="test", timeout=2, max_retries=1, sleep=lambda _s: None)
-    return Deps(db=program_db, model=model, search=lambda q, top, where: [PASSAGE],
+    return Deps(store=DatabaseDraftStore(program_db), model=model,
+                search=lambda q, top, where: [PASSAGE],
                 today=lambda: TODAY)
 
 
 def _draft(deps: Deps, cfg: Settings, kind: str = "questions") -> Draft:
-    return drafts.request_draft(deps.db, cfg, program="Pilot", kind=kind, participant_id="e1",
+    return drafts.request_draft(deps.store.db, cfg, program="Pilot", kind=kind, participant_id="e1",
                                 deps=deps, today=TODAY)
 
 
@@ -81,7 +83,7 @@ def test_persistently_bad_output_fails_with_the_reason(
     assert draft.status is DraftStatus.failed
     assert reason in (draft.failure_reason or "")
     assert len(fake_openai.requests) == 3  # the real HTTP path, three attempts
-    assert drafts.list_drafts(http_deps.db, status=DraftStatus.pending_review) == []
+    assert drafts.list_drafts(http_deps.store.db, status=DraftStatus.pending_review) == []
 
 
 @pytest.mark.parametrize("first", [

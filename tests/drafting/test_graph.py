@@ -18,7 +18,7 @@ from tests.drafting.conftest import TODAY, answer
 
 
 def request(deps: Deps, cfg: Settings, **kwargs: object):  # type: ignore[no-untyped-def]
-    return drafts.request_draft(deps.db, cfg, program="Pilot", kind="questions",
+    return drafts.request_draft(deps.store.db, cfg, program="Pilot", kind="questions",
                                 participant_id="e1", deps=deps, today=TODAY, **kwargs)
 
 
@@ -32,7 +32,7 @@ def test_a_passing_draft_waits_for_review(deps: Deps, model: FakeChatModel, cfg:
     assert draft.prompt_name == "draft_questions" and draft.prompt_version == "1.0"
     assert draft.retrieved_ids == ["knowledge/question-bank.md#delegation"]
     assert deps.calls[-1] == "submit"  # stopped at the review interrupt
-    with deps.db.session() as session:
+    with deps.store.db.session() as session:
         actions = [e.action for e in AuditLog(session).list(entity_id=draft.id)]
     assert actions == ["draft.generate", "draft.request"]
 
@@ -88,19 +88,19 @@ def test_a_model_error_fails_the_draft(deps: Deps, model: FakeChatModel, cfg: Se
 def test_approve(deps: Deps, model: FakeChatModel, cfg: Settings) -> None:
     model.enqueue(answer())
     draft = request(deps, cfg)
-    approved = drafts.review_draft(deps.db, cfg, draft.id, "approve", by="e1", deps=deps,
+    approved = drafts.review_draft(deps.store.db, cfg, draft.id, "approve", by="e1", deps=deps,
                                    version=1, note="looks right")
     assert approved.status is DraftStatus.approved and approved.version == 2
     assert approved.content == draft.content
     with pytest.raises(ConflictError, match="only drafts pending review"):
-        drafts.review_draft(deps.db, cfg, draft.id, "approve", by="e1", deps=deps)
+        drafts.review_draft(deps.store.db, cfg, draft.id, "approve", by="e1", deps=deps)
 
 
 def test_stale_version_is_refused(deps: Deps, model: FakeChatModel, cfg: Settings) -> None:
     model.enqueue(answer())
     draft = request(deps, cfg)
     with pytest.raises(ConflictError, match="version 1, not 7"):
-        drafts.review_draft(deps.db, cfg, draft.id, "approve", by="e1", deps=deps, version=7)
+        drafts.review_draft(deps.store.db, cfg, draft.id, "approve", by="e1", deps=deps, version=7)
 
 
 def test_edit_is_a_new_version_with_a_diff(deps: Deps, model: FakeChatModel, cfg: Settings
@@ -109,13 +109,13 @@ def test_edit_is_a_new_version_with_a_diff(deps: Deps, model: FakeChatModel, cfg
     draft = request(deps, cfg)
     edited = {"questions": [{"text": "What will you hand over first?", "purpose": "Delegation"},
                             *draft.content["questions"][1:]]}
-    after = drafts.review_draft(deps.db, cfg, draft.id, "edit", by="e1", deps=deps,
+    after = drafts.review_draft(deps.store.db, cfg, draft.id, "edit", by="e1", deps=deps,
                                 content=edited)
     assert after.status is DraftStatus.pending_review and after.version == 2
     assert after.content == edited and after.generator == "edited by e1"
-    versions = drafts.draft_versions(deps.db, draft.id)
+    versions = drafts.draft_versions(deps.store.db, draft.id)
     assert "What will you hand over first?" in versions[-1]["diff"]
-    final = drafts.review_draft(deps.db, cfg, draft.id, "approve", by="e1", deps=deps)
+    final = drafts.review_draft(deps.store.db, cfg, draft.id, "approve", by="e1", deps=deps)
     assert final.status is DraftStatus.approved and final.content == edited
 
 
@@ -124,21 +124,21 @@ def test_edit_with_invalid_content_names_the_field(deps: Deps, model: FakeChatMo
     model.enqueue(answer())
     draft = request(deps, cfg)
     with pytest.raises(BadInputError, match="questions"):
-        drafts.review_draft(deps.db, cfg, draft.id, "edit", by="e1", deps=deps,
+        drafts.review_draft(deps.store.db, cfg, draft.id, "edit", by="e1", deps=deps,
                             content={"questions": "not a list"})
-    assert drafts.get_draft(deps.db, draft.id).version == 1
+    assert drafts.get_draft(deps.store.db, draft.id).version == 1
 
 
 def test_reject_with_feedback_redrafts_using_it(deps: Deps, model: FakeChatModel,
                                                 cfg: Settings) -> None:
     model.enqueue(answer()).enqueue(answer(questions=3))
     draft = request(deps, cfg)
-    again = drafts.review_draft(deps.db, cfg, draft.id, "reject", by="e1", deps=deps,
+    again = drafts.review_draft(deps.store.db, cfg, draft.id, "reject", by="e1", deps=deps,
                                 note="Fewer questions, please")
     assert again.status is DraftStatus.pending_review and again.version == 3
     assert len(again.content["questions"]) == 3
     assert "Fewer questions, please" in model.history[-1][1]["content"]
-    statuses = [v["number"] for v in drafts.draft_versions(deps.db, draft.id)]
+    statuses = [v["number"] for v in drafts.draft_versions(deps.store.db, draft.id)]
     assert statuses == [1, 2, 3]
 
 
@@ -146,7 +146,7 @@ def test_reject_without_feedback_is_final(deps: Deps, model: FakeChatModel, cfg:
                                           ) -> None:
     model.enqueue(answer())
     draft = request(deps, cfg)
-    final = drafts.review_draft(deps.db, cfg, draft.id, "reject", by="e1", deps=deps)
+    final = drafts.review_draft(deps.store.db, cfg, draft.id, "reject", by="e1", deps=deps)
     assert final.status is DraftStatus.rejected
     assert len(model.history) == 1
 
@@ -170,12 +170,12 @@ def test_a_crash_resumes_from_the_checkpoint_without_duplicates(
     monkeypatch.setattr(graph, "_store", store_then_crash)
     with pytest.raises(RuntimeError, match="power cut"):
         request(deps, cfg)
-    [draft] = drafts.list_drafts(deps.db, program="Pilot")
+    [draft] = drafts.list_drafts(deps.store.db, program="Pilot")
     assert draft.status is DraftStatus.pending_review and draft.version == 1
     drafts._run(deps, cfg, draft.id, None)  # resume: the submit node runs again
-    assert drafts.get_draft(deps.db, draft.id).version == 1  # written once, not twice
+    assert drafts.get_draft(deps.store.db, draft.id).version == 1  # written once, not twice
     assert len(model.history) == 1  # the model was not asked again
-    approved = drafts.review_draft(deps.db, cfg, draft.id, "approve", by="e1", deps=deps)
+    approved = drafts.review_draft(deps.store.db, cfg, draft.id, "approve", by="e1", deps=deps)
     assert approved.status is DraftStatus.approved
 
 
@@ -187,7 +187,7 @@ def test_bad_requests(deps: Deps, cfg: Settings, kwargs: dict, message: str  # t
                       ) -> None:
     args = {"program": "Pilot", "kind": "questions", "participant_id": "e1", **kwargs}
     with pytest.raises(BadInputError, match=message):
-        drafts.request_draft(deps.db, cfg, deps=deps, today=TODAY, **args)
+        drafts.request_draft(deps.store.db, cfg, deps=deps, today=TODAY, **args)
 
 
 @pytest.mark.parametrize(("text", "problem"), [

@@ -52,7 +52,7 @@ def test_assign_creates_pending_pairings_within_rules(program_db: Database,
 def test_review_decisions_and_re_solve(program_db: Database, embedder: HashingEmbedder) -> None:
     first = matching.assign(program_db, "Pilot", embedder)
     ids = {a["mentee_id"]: a["pairing_id"] for a in first["assignments"]}
-    approved = pairings.review(program_db, ids["alice"], "approve", by="coord")["pairing"]
+    approved = pairings.review(program_db, ids["alice"], "approve", by="coord").json()["pairing"]
     assert approved["status"] == "approved" and approved["version"] == 2
     rejected_mentor = _by_mentee(first)["cara"]
     pairings.review(program_db, ids["cara"], "reject", by="coord", note="met before, no spark")
@@ -85,7 +85,7 @@ def test_reject_needs_a_reason_and_activate_needs_approval(program_db: Database,
     with pytest.raises(ConflictError, match="only approved"):
         pairings.review(program_db, pid, "activate", by="c")
     pairings.review(program_db, pid, "approve", by="c")
-    active = pairings.review(program_db, pid, "activate", by="c")["pairing"]
+    active = pairings.review(program_db, pid, "activate", by="c").json()["pairing"]
     assert active["status"] == "active"
     with pytest.raises(BadInputError, match="unknown decision"):
         pairings.review(program_db, pid, "bless", by="c")
@@ -117,7 +117,7 @@ def test_swap_exchanges_mentors_and_refuses_rule_breaks(program_db: Database,
         pairings.review(program_db, ids["alice"]["pairing_id"], "swap", by="c",
                         mentor_id="boss", embedder=embedder)
     swapped = pairings.review(program_db, ids["bob"]["pairing_id"], "swap", by="c",
-                              with_pairing=ids["cara"]["pairing_id"], embedder=embedder)
+                              with_pairing=ids["cara"]["pairing_id"], embedder=embedder).json()
     assert swapped["pairing"]["status"] == "rejected"
     new = {p["mentee_id"]: p["mentor_id"] for p in swapped["created"]}
     assert new == {"bob": ids["cara"]["mentor_id"], "cara": ids["bob"]["mentor_id"]}
@@ -130,7 +130,7 @@ def test_locked_pending_pairing_survives_a_re_solve(program_db: Database,
                                                     embedder: HashingEmbedder) -> None:
     first = matching.assign(program_db, "Pilot", embedder)
     target = first["assignments"][0]
-    locked = pairings.review(program_db, target["pairing_id"], "lock", by="c")["pairing"]
+    locked = pairings.review(program_db, target["pairing_id"], "lock", by="c").json()["pairing"]
     assert locked["locked"] and locked["status"] == "pending"
     second = matching.assign(program_db, "Pilot", embedder, objective="most_matched")
     assert target["pairing_id"] in {k["pairing_id"] for k in second["kept"]}

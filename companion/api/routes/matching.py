@@ -132,7 +132,7 @@ def review(pairing_id: PairingId, body: PairingReview, principal: PrincipalDep,
         raise forbidden("only the host organisation's coordinators can swap pairings")
     result = pairings.review(db, pairing_id, body.decision, by=principal.actor,
                              version=version, note=body.note, mentor_id=body.mentor_id,
-                             with_pairing=body.with_pairing, embedder=embedder)
+                             with_pairing=body.with_pairing, embedder=embedder).json()
     response.headers["ETag"] = etag(result["pairing"]["version"])
     if access.partner_coordinator and result["pairing"]["mentee_id"] in people and \
             not access.own_org(people[result["pairing"]["mentee_id"]]):

@@ -31,7 +31,7 @@ def me(principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
     if principal.program is not None and principal.role in (AccessRole.mentee,
                                                              AccessRole.mentor):
         access = access_to(db, principal, principal.program)
-        partners = partners_of(db, principal.program, principal.participant_id)
+        partners = partners_of(db, principal.program, principal.participant_id).people
         people = people_of(db, principal.program, [principal.participant_id, *partners])
         person = people.get(principal.participant_id)
         data["profile"] = access.participant_view(person, partners) if person else None
@@ -44,11 +44,11 @@ def me(principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
             summary="What waits for the caller's decision: pending pairings (coordinators) "
                     "and drafts they review")
 def queue(principal: PrincipalDep, db: DatabaseDep,
-          limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> dict[str, Any]:
+          limit: Annotated[int, Query(ge=1, le=500)] = 100,
+          offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> dict[str, Any]:
     names = ([p.name for p in list_programs(db)] if principal.role is AccessRole.admin
              else [principal.program] if principal.program else [])
     pairings: list[dict[str, Any]] = []
-    found_drafts: list[dict[str, Any]] = []
     for name in names:
         try:
             access = access_to(db, principal, name)
@@ -58,10 +58,15 @@ def queue(principal: PrincipalDep, db: DatabaseDep,
             people = people_of(db, name)
             pairings += [access.pairing_view(p, people) for p in pairing_service.list_pairings(
                 db, name, PairingStatus.pending) if access.sees_pairing(p, people)]
-        found_drafts += [draft_service.draft_json(d) for d in draft_service.list_drafts(
-            db, program=name, status=DraftStatus.pending_review) if access.is_reviewer(d)]
-    return {"pairings": pairings[:limit], "drafts": found_drafts[:limit],
-            "counts": {"pairings": len(pairings), "drafts": len(found_drafts)}}
+    try:
+        page = draft_service.visible_drafts(db, principal, status=DraftStatus.pending_review,
+                                            reviewing=True, limit=limit, offset=offset)
+    except NotFoundError:  # the token's program was deleted
+        page = draft_service.DraftPage([], 0, limit, offset)
+    return {"pairings": pairings[offset:offset + limit],
+            "drafts": [draft_service.draft_json(d) for d in page.drafts],
+            "counts": {"pairings": len(pairings), "drafts": page.total},
+            "limit": limit, "offset": offset}
 
 
 @router.get("/knowledge/search", tags=["knowledge"],

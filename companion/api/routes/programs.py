@@ -66,8 +66,8 @@ def participants(access: AccessDep, db: DatabaseDep,
                  role: Annotated[Role | None, Query()] = None,
                  limit: Annotated[int, Query(ge=1, le=20000)] = 1000,
                  offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
-    partners = set() if access.coordinator else partners_of(db, access.program.name,
-                                                            access.me)
+    partners = frozenset() if access.coordinator else partners_of(
+        db, access.program.name, access.me).people
     # a participant sees themselves and their partners: read just those
     people = people_of(db, access.program.name,
                        None if access.coordinator else [access.me, *sorted(partners)])
@@ -87,8 +87,8 @@ def participants(access: AccessDep, db: DatabaseDep,
 def participant(access: AccessDep, participant_id: ParticipantId,
                 db: DatabaseDep) -> dict[str, Any]:
     person = people_of(db, access.program.name, [participant_id]).get(participant_id)
-    partners = set() if access.coordinator else partners_of(db, access.program.name,
-                                                            access.me)
+    partners = frozenset() if access.coordinator else partners_of(
+        db, access.program.name, access.me).people
     view = access.participant_view(person, partners) if person else None
     if view is None:
         raise not_found(f"participant '{participant_id}' in {access.program.name}",
@@ -103,8 +103,12 @@ def participant(access: AccessDep, participant_id: ParticipantId,
     description="Send the file as the request body (`Content-Type: text/csv`, "
     "`application/json` or `application/x-ndjson`) or as multipart form field `file`. The "
     "import is atomic: with invalid rows nothing is imported and the answer is 422 with every "
-    "error's row and field, unless `skip_invalid=true`.",
+    "error's row and field, unless `skip_invalid=true`. A re-import changes only the columns "
+    "the file has; unknown columns are kept as extra fields and listed in `unknown_columns` "
+    "and `warnings`.",
     responses={422: {"description": "Invalid rows (nothing imported)"},
+               409: {"description": "Another import created or changed the same people at "
+                                    "the same time (nothing imported; run it again)"},
                413: {"description": "File larger than COMPANION_MAX_UPLOAD_BYTES"}},
     openapi_extra={"requestBody": {"content": {
         "text/csv": {"schema": {"type": "string"},

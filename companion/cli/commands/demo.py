@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -16,8 +16,15 @@ from companion.domain.program import add_months
 from companion.embeddings import get_embedder
 from companion.services import matching
 from companion.services.participants import import_participants_file, list_participants
-from companion.services.programs import build_program, create_program, get_program
-from companion.store import Database, ProgramRepository
+from companion.services.programs import (
+    build_program,
+    create_program,
+    get_program,
+    list_programs,
+)
+
+if TYPE_CHECKING:
+    from companion.store import Database
 
 DEMO_PROGRAM = "Leadership Accelerator"
 
@@ -45,9 +52,7 @@ def demo(
     from companion.sample import generate_program, write_records
 
     sample = generate_program(seed=seed)
-    with db.session() as session:
-        exists = ProgramRepository(session).exists(DEMO_PROGRAM)
-    if exists:
+    if any(p.name == DEMO_PROGRAM for p in list_programs(db)):
         program = get_program(db, DEMO_PROGRAM)
         out.print(f"Program [bold]{DEMO_PROGRAM}[/] already exists — reusing it.")
     else:
@@ -115,7 +120,7 @@ def _drafting(db: Database, pairing: dict[str, Any], names: dict[str, str]) -> s
 
     out.rule("[bold]Drafting")
     approved = pairings.review(db, pairing["pairing_id"], "approve", by="demo-coordinator",
-                               note="approved by the demo to show drafting")["pairing"]
+                               note="approved by the demo to show drafting").json()["pairing"]
     mentee, mentor = approved["mentee_id"], approved["mentor_id"]
     out.print(f"The demo approved pairing {approved['id']} ({esc(names.get(mentee))} with "
               f"mentor {esc(names.get(mentor))}) as 'demo-coordinator'.")

@@ -158,7 +158,7 @@ def list_(
 
 
 def _decide(pairing_id: str, decision: str, fmt: OutputFormat, **kwargs: Any) -> None:
-    result = pairings.review(database(), pairing_id, decision, **kwargs)
+    result = pairings.review(database(), pairing_id, decision, **kwargs).json()
     if fmt is OutputFormat.json:
         print_json(result)
         return

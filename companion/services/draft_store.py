@@ -1,0 +1,135 @@
+"""The drafting agent's persistence port over the database: what a draft may read (only the
+requester, their partner on the pairing the draft is for, and earlier approved drafts of that
+same pairing) and the draft's state changes, each written once and audited."""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime, timedelta
+from typing import Any
+
+from companion.domain import Draft, DraftStatus, PairingStatus
+from companion.drafting.context import Gathered
+from companion.errors import BadInputError, NotFoundError
+from companion.store import (
+    AuditLog,
+    Database,
+    DraftRepository,
+    PairingRepository,
+    ParticipantRepository,
+    ProgramRepository,
+)
+from companion.store.tables import utcnow
+
+PARTNERED = (PairingStatus.approved, PairingStatus.active)
+#: How long a drafting run's claim holds without a sign of life (each model call renews it).
+LEASE = timedelta(minutes=10)
+
+
+def worker_name() -> str:
+    """This process, as recorded on the drafts it is writing (`host:pid`)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def lease_from_now() -> datetime:
+    return utcnow() + LEASE
+
+
+class DatabaseDraftStore:
+    """`companion.drafting.ports.DraftStore` over a `Database`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def gather(self, program: str, participant_id: str, partner_id: str | None,
+               pairing_id: str | None) -> Gathered:
+        with self.db.session() as session:
+            programs = ProgramRepository(session)
+            row = programs.row(program)
+            model = programs.get(program)
+            people = {p.id: p for p in ParticipantRepository(session, row.id).list()}
+            if participant_id not in people:
+                raise NotFoundError(f"no participant '{participant_id}' in {program}")
+            pairing = bound_pairing(PairingRepository(session, row).list(PARTNERED),
+                                    participant_id, partner_id, pairing_id)
+            chosen = None if pairing is None else (
+                pairing.mentor_id if pairing.mentee_id == participant_id else pairing.mentee_id)
+            drafts = DraftRepository(session, row)
+            earlier = drafts.list(participant_id=participant_id, status=DraftStatus.approved,
+                                  pairing_id=pairing.id if pairing else None,
+                                  unpaired=pairing is None)
+            approved = [{"kind": d.kind.value, "version": d.version, "content": d.content}
+                        for d in earlier][-3:]
+        others = frozenset(p.name for pid, p in people.items()
+                           if pid not in {participant_id, chosen} and p.name)
+        return Gathered(model, people[participant_id], people.get(chosen) if chosen else None,
+                        others, approved, pairing.id if pairing else None)
+
+    def save(self, draft: Draft, *, author: str, action: str, note: str | None = None,
+             diff: str | None = None, same_content: bool = False,
+             decided_on: int | None = None, detail: dict[str, Any] | None = None) -> Draft:
+        status = draft.status
+        with self.db.session() as session:
+            repo = DraftRepository(session, ProgramRepository(session).row(draft.program))
+            try:
+                current = repo.get(draft.id)
+            except NotFoundError:
+                stored = repo.add(draft, author=author)
+            else:
+                if current.status == status and (same_content
+                                                 or current.content == draft.content):
+                    return current  # already written before a crash: do not write it twice
+                expected = current.version if decided_on is None else decided_on
+                stored = repo.revise(draft.id, expected_version=expected, status=status,
+                                     author=author, content=None if same_content else draft,
+                                     diff=diff, note=note, failure_reason=draft.failure_reason,
+                                     lease=(worker_name(), lease_from_now())
+                                     if status is DraftStatus.drafting else None)
+            AuditLog(session).append(author, action, "draft", draft.id, program=draft.program,
+                                     detail={"kind": draft.kind.value, "status": status.value,
+                                             "version": stored.version, "note": note,
+                                             "participant_id": draft.participant_id,
+                                             "pairing_id": draft.pairing_id,
+                                             **({"failure": draft.failure_reason}
+                                                if draft.failure_reason else {}),
+                                             **(detail or {})})
+        return stored
+
+    def renew(self, draft_id: str) -> None:
+        with self.db.session() as session:
+            repo = _repository_of(session, draft_id)
+            repo.renew(draft_id, worker=worker_name(), lease_until=lease_from_now())
+
+
+def bound_pairing(partnered: list[Any], participant_id: str, partner_id: str | None,
+                  pairing_id: str | None) -> Any:
+    """The approved or active pairing a draft is for: the one named, the one with
+    `partner_id`, or the participant's only one; None when they have none or several and
+    named none (the draft is then private to them)."""
+    mine = [p for p in partnered if participant_id in (p.mentee_id, p.mentor_id)]
+    if pairing_id is not None:
+        for p in mine:
+            if p.id == pairing_id:
+                return p
+        raise BadInputError(f"pairing '{pairing_id}' is not an approved pairing of "
+                            f"'{participant_id}'", field="pairing_id")
+    if partner_id is not None:
+        for p in mine:
+            if partner_id in (p.mentee_id, p.mentor_id) and partner_id != participant_id:
+                return p
+        raise BadInputError(f"'{partner_id}' is not an approved partner of "
+                            f"'{participant_id}'", field="partner_id")
+    return mine[0] if len(mine) == 1 else None
+
+
+def _repository_of(session: Any, draft_id: str) -> DraftRepository:
+    from sqlalchemy import select
+
+    from companion.store.tables import DraftRow, ProgramRow
+
+    row = session.scalar(select(ProgramRow).join(
+        DraftRow, DraftRow.program_id == ProgramRow.id).where(DraftRow.id == draft_id))
+    if row is None:
+        raise NotFoundError(f"no draft '{draft_id}'")
+    return DraftRepository(session, row)
