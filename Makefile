@@ -34,6 +34,7 @@ demo: install  ## set up and run the main job end to end on the embedded default
 
 test: install-dev  ## set up and run lint, type checks and the test suite
 	$(BIN)/ruff check companion tests bench
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 

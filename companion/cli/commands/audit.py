@@ -6,7 +6,7 @@ import typer
 
 from companion.cli.app import app, database
 from companion.cli.output import OutputFormat, print_json, table
-from companion.store import AuditLog
+from companion.services.audit import list_events
 
 audit_app = typer.Typer(help="The audit log of every decision.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
@@ -19,8 +19,7 @@ def list_(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format"),
 ) -> None:
     """Newest audit events first."""
-    with database().session() as session:
-        events = AuditLog(session).list(program=program, limit=limit)
+    events = list_events(database(), program=program, limit=limit)
     if fmt is OutputFormat.json:
         print_json({"events": [e.model_dump(mode="json") for e in events]})
         return
