@@ -19,6 +19,7 @@ from companion.api.limits import BodySizeLimit, JsonShapeLimit
 from companion.api.routes import drafts, health, matching, people, programs
 from companion.api.schemas import Problem
 from companion.config import get_settings
+from companion.store import audit_scope
 
 API_PREFIX = "/api/v1"
 
@@ -52,6 +53,21 @@ def _warm_up() -> None:
         logging.getLogger("companion.api").warning("warm-up failed", exc_info=True)
 
 
+class AuditScopeMiddleware:
+    """One audit scope per request (plain ASGI, so every task and thread serving the request
+    shares it): the token the caller authenticated with lands on every audit row."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with audit_scope():
+            await self.app(scope, receive, send)
+
+
 def create_app() -> FastAPI:
     """A new app; settings and the database come in through dependencies."""
     app = FastAPI(
@@ -70,6 +86,7 @@ def create_app() -> FastAPI:
     # the last added runs first: sizes are checked before a body is buffered for its shape
     app.add_middleware(JsonShapeLimit)
     app.add_middleware(BodySizeLimit, upload_limit=get_settings().max_upload_bytes)
+    app.add_middleware(AuditScopeMiddleware)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
