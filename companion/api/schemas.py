@@ -1,5 +1,5 @@
 """Request bodies and documented response shapes of the HTTP API (the JSON shapes of
-ARCHITECTURE.md; extra keys are allowed in responses)."""
+docs/architecture.md; extra keys are allowed in responses)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Draft content by kind: the exact shapes of ARCHITECTURE.md, with bounds on every text and list.
+"""Draft content by kind: the exact shapes of docs/architecture.md, with bounds on every text
+and list.
 
 The bounds are there so that a runaway model output fails the schema instead of reaching a
 reviewer; the guideline rules (SMART-ER, agenda minutes, ...) live in `companion.drafting.checks`.

@@ -259,7 +259,7 @@ class Participant(BaseModel):
         return hashlib.sha256(payload.encode()).hexdigest()
 
     def to_record(self) -> dict[str, Any]:
-        """The JSON record shape (ARCHITECTURE.md), extras merged back in."""
+        """The JSON record shape (docs/architecture.md), extras merged back in."""
         data = self.model_dump(mode="json", exclude={"extra"})
         data.update(self.extra)
         return data

@@ -54,7 +54,7 @@ class CheckResult(BaseModel):
 
 
 class Draft(BaseModel):
-    """A drafted artifact and its review state (the draft JSON shape of ARCHITECTURE.md)."""
+    """A drafted artifact and its review state (the draft JSON shape of docs/architecture.md)."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -59,7 +59,7 @@ def verdict_of(grader: str, problems: Sequence[str], ok: str) -> Verdict:
 
 @dataclass(frozen=True)
 class DraftOutput:
-    """The part of a draft the graders read (the draft JSON shape of ARCHITECTURE.md)."""
+    """The part of a draft the graders read (the draft JSON shape of docs/architecture.md)."""
 
     kind: DraftKind
     status: str

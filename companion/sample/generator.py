@@ -1,7 +1,7 @@
 """Seeded sample programs: participant records for demos, tests and evals.
 
 `generate_program` is pure and deterministic for a seed; `write_records` writes the records as
-CSV, JSON or JSONL in the participant-record format of ARCHITECTURE.md.
+CSV, JSON or JSONL in the participant-record format of docs/architecture.md.
 """
 
 from __future__ import annotations

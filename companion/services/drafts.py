@@ -450,7 +450,7 @@ def list_drafts(db: Database, *, program: str | None = None, participant_id: str
 
 
 def draft_json(draft: Draft) -> dict[str, Any]:
-    """The draft JSON shape of ARCHITECTURE.md (plus version and provenance)."""
+    """The draft JSON shape of docs/architecture.md (plus version and provenance)."""
     data = draft.model_dump(mode="json")
     data["citations"] = [{k: c[k] for k in ("source", "heading", "excerpt", "passage_id")}
                          for c in data["citations"]]

@@ -1,4 +1,4 @@
-"""The HTTP answers have the JSON shapes ARCHITECTURE.md promises (written out here from the
+"""The HTTP answers have the JSON shapes docs/architecture.md promises (written out here from the
 document, independently of the app's own response models; extra keys are fine)."""
 
 from __future__ import annotations

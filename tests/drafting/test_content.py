@@ -1,4 +1,4 @@
-"""Draft content models: the ARCHITECTURE shapes, and errors that name the bad field."""
+"""Draft content models: the docs/architecture.md shapes, and errors that name the bad field."""
 
 from __future__ import annotations
 
