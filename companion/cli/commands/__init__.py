@@ -2,6 +2,7 @@
 
 from companion.cli.commands import (
     audit,
+    backup,
     demo,
     drafts,
     evals,
@@ -15,6 +16,6 @@ from companion.cli.commands import (
 )
 
 __all__ = [
-    "audit", "demo", "drafts", "evals", "knowledge", "matching", "participants", "programs",
-    "sample", "serve", "tokens",
+    "audit", "backup", "demo", "drafts", "evals", "knowledge", "matching", "participants",
+    "programs", "sample", "serve", "tokens",
 ]
