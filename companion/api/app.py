@@ -39,7 +39,25 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     load in the background at start, so the first suggestion or draft does not wait ~10 s."""
     if os.environ.get("COMPANION_WARMUP") == "1":
         threading.Thread(target=_warm_up, name="companion-warm-up", daemon=True).start()
+        threading.Thread(target=_recover, name="companion-recover", daemon=True).start()
     yield
+
+
+def _recover() -> None:
+    """Finish the drafts a crash interrupted (each taken over by one process only)."""
+    try:
+        from companion.services.drafts import default_deps, recover_drafts
+        from companion.store import get_database
+
+        settings = get_settings()
+        db = get_database(settings)
+        report = recover_drafts(db, settings, deps=default_deps(db, settings))
+        if report.resumed:
+            logging.getLogger("companion.api").warning(
+                "recovered %d interrupted draft(s): %s", len(report.resumed),
+                ", ".join(f"{d.id} ({d.status})" for d in report.resumed))
+    except Exception:  # recovery runs again at the next start, or on a retry
+        logging.getLogger("companion.api").exception("draft recovery failed")
 
 
 def _warm_up() -> None:

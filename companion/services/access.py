@@ -31,7 +31,7 @@ from companion.domain import (
 )
 from companion.errors import AccessDenied, NotFoundError, forbidden, hidden
 from companion.services.programs import get_program
-from companion.services.tokens import Principal
+from companion.services.tokens import IssuedToken, Principal, create_token
 from companion.store import Database, PairingRepository, ParticipantRepository, ProgramRepository
 
 PARTNERED = (PairingStatus.approved, PairingStatus.active)
@@ -219,3 +219,16 @@ def partners_of(db: Database, program: str, participant_id: str) -> Partners:
 def require(condition: bool, error: AccessDenied) -> None:
     if not condition:
         raise error
+
+
+def issue_token_as(db: Database, principal: Principal, *, participant_id: str, role: str,
+                   program: str | None = None, organization: str | None = None,
+                   days: int = 30) -> IssuedToken:
+    """Only an admin issues tokens: a mentee or mentor token speaks for that person (their
+    private drafts, their decisions), so a coordinator who could mint one could act as them;
+    and a coordinator token minted by a coordinator would escape their own scope."""
+    if principal.role is not AccessRole.admin:
+        raise forbidden("only an admin can issue tokens; ask an admin, or send the person a "
+                        "sign-in link", program=principal.program)
+    return create_token(db, participant_id=participant_id, role=role, program=program,
+                        organization=organization, days=days, created_by=principal.actor)

@@ -595,3 +595,28 @@ def review_as(db: Database, settings: Settings, principal: Principal, draft_id: 
 def require_reviewer(draft: Draft, access: Access) -> None:
     if not access.is_reviewer(draft):
         raise forbidden("only the draft's reviewer can decide it", program=draft.program)
+
+
+def operator_name() -> str:
+    """The local operator (the CLI's user), as the audit log records them."""
+    import getpass
+
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in a bare container
+        user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+    return f"operator:{user}"[:64]
+
+
+def review_local(db: Database, settings: Settings, draft_id: str, decision: str, *,
+                 by: str | None = None, version: int | None = None, note: str | None = None,
+                 content: dict[str, Any] | None = None, deps: Deps | None = None) -> Draft:
+    """A decision from the machine itself (the CLI). `by` must be the draft's reviewer; with
+    no `by` the decision is recorded as the local operator's, never as the reviewer's."""
+    draft = get_draft(db, draft_id)
+    if by is not None and by != draft.reviewer_id:
+        raise BadInputError(f"'{by}' is not the reviewer of draft '{draft_id}' (its reviewer "
+                            f"is '{draft.reviewer_id}'); name the reviewer, or leave the "
+                            "reviewer out to decide as the local operator", field="by")
+    return review_draft(db, settings, draft_id, decision, by=by or operator_name(),
+                        version=version, note=note, content=content, deps=deps)

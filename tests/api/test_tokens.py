@@ -129,8 +129,9 @@ def test_token_lists_never_show_secrets(world: World) -> None:
 
 
 def test_issued_over_the_api_works_and_is_shown_once(world: World) -> None:
-    issued = ok(call(world, "coord", "POST", "/tokens",
-                     json={"participant_id": "e3", "role": "mentee", "days": 1}), 201)
+    issued = ok(call(world, "admin", "POST", "/tokens",
+                     json={"participant_id": "e3", "role": "mentee", "days": 1,
+                           "program": "Pilot"}), 201)
     assert {"token", "participant_id", "role", "expires_at"} <= issued.keys()
     assert issued["program"] == "Pilot"
     me = world.client.get("/api/v1/me", headers={"Authorization": f"Bearer {issued['token']}"})
@@ -140,13 +141,28 @@ def test_issued_over_the_api_works_and_is_shown_once(world: World) -> None:
     assert "token" not in next(t for t in listed if t["id"] == issued["id"])
 
 
-def test_a_coordinator_cannot_issue_for_an_unknown_participant(world: World) -> None:
-    response = call(world, "coord", "POST", "/tokens",
-                    json={"participant_id": "ghost", "role": "mentee"})
+def test_no_token_for_an_unknown_participant_or_the_wrong_role(world: World) -> None:
+    response = call(world, "admin", "POST", "/tokens",
+                    json={"participant_id": "ghost", "role": "mentee", "program": "Pilot"})
     assert "ghost" in assert_problem(response, 404)["detail"]
-    response = call(world, "coord", "POST", "/tokens",
-                    json={"participant_id": "e1", "role": "mentor"})
+    response = call(world, "admin", "POST", "/tokens",
+                    json={"participant_id": "e1", "role": "mentor", "program": "Pilot"})
     assert assert_problem(response, 422)["errors"][0]["field"] == "role"
+
+
+@pytest.mark.parametrize("role", ["mentee", "mentor", "coordinator", "admin"])
+def test_a_coordinator_cannot_mint_a_token_to_act_as_someone(world: World, role: str) -> None:
+    """Issue 10: a coordinator minted e1's token, read e1's pending drafts (hidden from the
+    coordinator) and approved them as e1. Only an admin issues tokens now."""
+    before = {t["id"] for t in ok(get(world, "admin", "/tokens"))["tokens"]}
+    response = call(world, "coord", "POST", "/tokens",
+                    json={"participant_id": "e1" if role != "mentor" else "m1", "role": role,
+                          "program": "Pilot"})
+    assert "only an admin" in assert_problem(response, 403)["detail"]
+    assert {t["id"] for t in ok(get(world, "admin", "/tokens"))["tokens"]} == before
+    denied = audit(world, "access.denied")  # newest first
+    assert denied and denied[0].actor == "coordinator:c-pilot"
+    assert denied[0].token_id == world.token_ids["coord"]
 
 
 # -- the services, on SQLite and PostgreSQL ----------------------------------------------

@@ -16,6 +16,7 @@ from companion.errors import NotFoundError
 from companion.services import drafts as draft_service
 from companion.services import pairings as pairing_service
 from companion.services import tokens
+from companion.services.access import issue_token_as
 from companion.services.programs import list_programs
 from companion.store import AuditLog
 
@@ -109,25 +110,13 @@ def audit(principal: PrincipalDep, db: DatabaseDep,
 
 
 @router.post("/tokens", tags=["tokens"], status_code=201, response_model=TokenOut,
-             summary="Issue a token (admin; a coordinator for mentees and mentors of their "
-                     "program). The token is shown once.")
+             summary="Issue a token (admins only: a token speaks for its holder, so nobody "
+                     "else may mint one). The token is shown once.")
 def create_token(body: TokenCreate, principal: PrincipalDep, db: DatabaseDep
                  ) -> dict[str, Any]:
-    if principal.role is not AccessRole.admin:
-        if principal.role is not AccessRole.coordinator:
-            raise forbidden("only admins and coordinators can issue tokens")
-        if body.role not in ("mentee", "mentor"):
-            raise forbidden("a coordinator issues mentee and mentor tokens only")
-        if body.program is not None and body.program != principal.program:
-            raise not_found(f"program '{body.program}'",
-                            reason="program outside the token's scope")
-        access = access_to(db, principal, principal.program or "")
-        access.require_host_coordinator("issue tokens")
-    program = body.program or (principal.program if principal.role is not AccessRole.admin
-                               else None)
-    issued = tokens.create_token(db, participant_id=body.participant_id, role=body.role,
-                                 program=program, organization=body.organization,
-                                 days=body.days, created_by=principal.actor)
+    issued = issue_token_as(db, principal, participant_id=body.participant_id, role=body.role,
+                            program=body.program, organization=body.organization,
+                            days=body.days)
     return issued.json()
 
 

@@ -105,15 +105,37 @@ def show_(draft_id: str, versions: bool = typer.Option(False, "--versions",
                for v in _service().draft_versions(database(), draft_id)])
 
 
-def _decide(draft_id: str, decision: str, by: str, note: str | None, version: int | None,
-            content: dict[str, Any] | None, fmt: OutputFormat) -> None:
-    result = _service().review_draft(database(), settings(), draft_id, decision, by=by,
-                                  note=note, version=version, content=content)
+@drafts_app.command("recover")
+def recover(fmt: OutputFormat = FORMAT) -> None:
+    """Finish drafts a crash interrupted: resume each from its checkpoint, or mark it failed
+    with the reason (`companion serve` does this at start too)."""
+    report = _service().recover_drafts(database(), settings())
+    if fmt is OutputFormat.json:
+        print_json({"recovered": [_service().draft_json(d) for d in report.resumed],
+                    "still_running": report.still_running})
+        return
+    if not report.resumed and not report.still_running:
+        out.print("No interrupted drafts.")
+    for d in report.resumed:
+        out.print(f"{d.id}: {d.status}" + (f" — {esc(d.failure_reason)}"
+                                           if d.failure_reason else ""))
+    for draft_id in report.still_running:
+        out.print(f"{draft_id}: still being written by a live process")
+
+
+BY = typer.Option(None, "--by", help="The draft's reviewer (checked); leave out to decide "
+                  "as the local operator (recorded as such in the audit log).")
+
+
+def _decide(draft_id: str, decision: str, by: str | None, note: str | None,
+            version: int | None, content: dict[str, Any] | None, fmt: OutputFormat) -> None:
+    result = _service().review_local(database(), settings(), draft_id, decision, by=by,
+                                     note=note, version=version, content=content)
     show(result, fmt)
 
 
 @review_app.command("approve")
-def approve(draft_id: str, by: str = typer.Option("reviewer", "--by"),
+def approve(draft_id: str, by: str = BY,
             note: str = typer.Option(None, "--note"),
             version: int = typer.Option(None, "--version", help="Expected draft version."),
             fmt: OutputFormat = FORMAT) -> None:
@@ -122,7 +144,7 @@ def approve(draft_id: str, by: str = typer.Option("reviewer", "--by"),
 
 
 @review_app.command("reject")
-def reject(draft_id: str, by: str = typer.Option("reviewer", "--by"),
+def reject(draft_id: str, by: str = BY,
            note: str = typer.Option(None, "--note", help="Feedback: with it, the agent "
                                     "redrafts using it; without it, the rejection is final."),
            version: int = typer.Option(None, "--version"), fmt: OutputFormat = FORMAT) -> None:
@@ -133,7 +155,7 @@ def reject(draft_id: str, by: str = typer.Option("reviewer", "--by"),
 @review_app.command("edit")
 def edit(draft_id: str, file: Path = typer.Option(..., "--file", help="Edited content JSON "
                                                   "(the draft's 'content' object)."),
-         by: str = typer.Option("reviewer", "--by"), note: str = typer.Option(None, "--note"),
+         by: str = BY, note: str = typer.Option(None, "--note"),
          version: int = typer.Option(None, "--version"), fmt: OutputFormat = FORMAT) -> None:
     """Store your edited content as a new version (with its diff); approve it afterwards."""
     try:
