@@ -10,10 +10,10 @@ from fastapi import Path as PathParam
 
 from companion.api.auth import PrincipalDep
 from companion.api.deps import DatabaseDep, SettingsDep
-from companion.drafting.graph import Deps
 from companion.embeddings import Embedder
 from companion.errors import BadInputError
 from companion.services.access import Access, access_to, partners_of, people_of
+from companion.services.drafts import Deps
 
 __all__ = ["AccessDep", "DraftDepsDep", "EmbedderDep", "IfMatch", "ProgramName", "access_to",
            "etag", "expected_version", "no_nul_characters", "partners_of", "people_of"]
