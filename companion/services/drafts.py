@@ -185,7 +185,7 @@ def _request(db: Database, settings: Settings, ask: DraftRequest, *, deps: Deps 
             partner = None if pairing is None else (
                 pairing.mentor_id if pairing.mentee_id == ask.participant_id
                 else pairing.mentee_id)
-            payload = {
+            payload: dict[str, Any] = {
                 "draft_id": draft_id, "program": ask.program, "kind": ask.kind.value,
                 "participant_id": ask.participant_id, "partner_id": partner,
                 "pairing_id": pairing.id if pairing else None, "topic": ask.topic,

@@ -196,11 +196,11 @@ def assign(db: Database, program: str, embedder: Embedder, *,
         pairings, changed = _still_valid(repo, pool.program, pairings, capacity)
         unassigned += changed
         stored = [repo.add(p) for p in pairings]
-        held = [p for p in repo.live_of() if p.status is not PairingStatus.pending or p.locked]
+        kept = [p for p in repo.live_of() if p.status is not PairingStatus.pending or p.locked]
         AuditLog(session).append(actor, "pairing.assign", "program", program, program=program,
                                  detail={"objective": objective, "proposed": len(stored),
                                          "unassigned": len(unassigned), "replaced": replaced,
-                                         "kept": len(held), "solver": solver,
+                                         "kept": len(kept), "solver": solver,
                                          "changed_meanwhile": len(changed)})
     return {
         "program": program,
@@ -211,7 +211,7 @@ def assign(db: Database, program: str, embedder: Embedder, *,
                          "components": p.components, "reasons": p.reasons} for p in stored],
         "unassigned": unassigned,
         "kept": [{"pairing_id": p.id, "mentee_id": p.mentee_id, "mentor_id": p.mentor_id,
-                  "status": p.status.value, "locked": p.locked} for p in held],
+                  "status": p.status.value, "locked": p.locked} for p in kept],
         "total_score": round(sum(p.score for p in stored), 4),
     }
 
