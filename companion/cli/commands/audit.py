@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from companion.cli.app import app, database
-from companion.cli.output import OutputFormat, print_json, table
+from companion.cli.output import OutputFormat, print_json, table, visible
 from companion.services.audit import list_events
 
 audit_app = typer.Typer(help="The audit log of every decision.", no_args_is_help=True)
@@ -23,7 +23,10 @@ def list_(
     if fmt is OutputFormat.json:
         print_json({"events": [e.model_dump(mode="json") for e in events]})
         return
+    # entities and details of denied requests quote the request line as sent: one line each,
+    # every control character shown escaped (JSON output escapes them by itself)
     table("Audit log (newest first)", ["at", "actor", "action", "entity", "detail"],
-          [[e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action,
-            f"{e.entity_type}:{e.entity_id}",
-            ", ".join(f"{k}={v}" for k, v in e.detail.items())] for e in events])
+          [[e.at.strftime("%Y-%m-%d %H:%M:%S"), visible(e.actor, newlines=False), e.action,
+            visible(f"{e.entity_type}:{e.entity_id}", newlines=False),
+            visible(", ".join(f"{k}={v}" for k, v in e.detail.items()), newlines=False)]
+           for e in events])
