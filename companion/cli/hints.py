@@ -23,8 +23,8 @@ FLAGS: dict[tuple[str, str], str] = {
 }
 
 #: Said when something was not found and no program exists at all: nothing can be found yet.
-NO_PROGRAMS = ("no programs exist yet: create one with `companion program create NAME`, "
-               "or run `companion demo` for a sample program")
+NO_PROGRAMS = ("create a program with `companion program create NAME`, or run `companion demo` "
+               "for a sample one")
 
 
 def command_words(argv: Sequence[str]) -> str:
