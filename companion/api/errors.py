@@ -30,10 +30,15 @@ def install(app: FastAPI) -> None:
         extra: dict[str, Any] = {}
         if isinstance(exc, BadInputError) and exc.field:
             extra["errors"] = [{"field": exc.field, "message": str(exc)}]
+        detail = str(exc)
         if exc.http_status >= 500:
+            # the full message names files and URLs for the operator: the log has it, the
+            # client gets what the error says for clients (or a generic line)
             log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path,
                       exc)
-        response = problem(exc.http_status, exc.title, str(exc), **extra)
+            detail = getattr(exc, "public", None) or (
+                "Something went wrong on our side; it has been logged.")
+        response = problem(exc.http_status, exc.title, detail, **extra)
         if isinstance(exc, RateLimitedError):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response

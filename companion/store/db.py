@@ -13,11 +13,12 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion.config import Settings
-from companion.errors import ConfigurationError, StoreError
+from companion.errors import ConfigurationError
+from companion.store.failures import StorageUnavailable, classify, location
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -51,7 +52,7 @@ class Database:
         self.url = url
         try:
             if url.startswith("sqlite:///"):
-                path = Path(url.removeprefix("sqlite:///"))
+                path = Path(location(url))  # a file: URI's path, not a folder named "file:"
                 if str(path) not in ("", ":memory:"):
                     path.parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(url, pool_pre_ping=True)
@@ -89,10 +90,11 @@ class Database:
                         config.attributes["connection"] = conn
                         command.upgrade(config, "head")
             except OperationalError as exc:
-                raise StoreError(
+                raise classify(exc, self.url) or StorageUnavailable(
                     f"cannot reach the database at {_redact(self.url)}: {exc.orig}. "
-                    "Check COMPANION_DATABASE_URL and that the server is running."
-                ) from exc
+                    "Check COMPANION_DATABASE_URL and that the server is running.",
+                    public="the server cannot reach its database; this is logged for the "
+                    "server's operator") from exc
             self._upgraded = True
 
     @contextmanager
@@ -110,6 +112,13 @@ class Database:
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
             session.commit()
+        except DBAPIError as exc:
+            session.rollback()
+            # read-only, full, locked ...: say which and what to do, not a bare driver error
+            found = classify(exc, self.url)
+            if found is None:
+                raise
+            raise found from exc
         except BaseException:
             session.rollback()
             raise

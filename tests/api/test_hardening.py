@@ -5,6 +5,7 @@ that name the server's files, and readiness of the vector store."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -14,10 +15,15 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
 from companion.api import denials
 from companion.api.denials import WINDOW_SECONDS, DenialThrottle, flush_denials
 from companion.api.limits import MAX_JSON_DEPTH, MAX_NUMBER_DIGITS
+from companion.config import get_settings
+from companion.store import reset_databases
+from companion.store.failures import classify
 from tests.api.conftest import World
 from tests.api.helpers import assert_problem, audit, call, error_fields, ok, post
 
@@ -159,3 +165,112 @@ def test_two_processes_write_a_row_per_window_each_and_keep_the_count(world: Wor
     rows = _anonymous_rows(world)
     assert len(rows) <= 4, [(e.entity_id, e.detail) for e in rows]
     assert _accounted(rows) == 2000
+
+
+# -- storage failures: clear, and no server paths over HTTP -------------------------------
+def _no_server_details(response: httpx.Response, home: Path) -> None:
+    for secret in (str(home), "companion.db", "sqlite", "/tmp", "file:"):
+        assert secret not in response.text, (secret, response.text)
+
+
+def _use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("COMPANION_DATABASE_URL", url)
+    get_settings.cache_clear()
+    reset_databases()
+
+
+def _participants_csv(n: int) -> bytes:
+    rows = ["id,name,role,goals"] + [f"x{i},Person {i},mentee,{'Grow as a leader ' * 20}"
+                                     for i in range(n)]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def test_a_read_only_database_is_503_saying_so_without_its_path(
+        world: World, companion_home: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # root ignores file permissions: SQLite's own read-only mode fails writes for real
+    _use_database(monkeypatch, f"sqlite:///file:{companion_home / 'companion.db'}"
+                               "?mode=ro&uri=true")
+    response = post(world, "admin", "/programs", json={"name": "New"})
+    problem = assert_problem(response, 503)
+    assert "read-only" in problem["detail"] and problem["title"] == "Storage unavailable"
+    _no_server_details(response, companion_home)
+    # the operator's log has the whole story: which file, and what to check
+    assert str(companion_home / "companion.db") in caplog.text
+    assert "COMPANION_HOME" in caplog.text
+
+
+def test_a_database_that_cannot_be_opened_is_503_without_its_path(
+        world: World, companion_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It used to be 500 "cannot reach the database at sqlite:///<the server's path>"."""
+    _use_database(monkeypatch, f"sqlite:///file:{companion_home / 'gone.db'}?mode=ro&uri=true")
+    for token in (world.tokens["admin"], "cmp_unknown"):
+        response = world.client.get("/api/v1/programs",
+                                    headers={"Authorization": f"Bearer {token}"})
+        problem = assert_problem(response, 503)
+        assert problem["detail"].startswith("the server cannot open its database")
+        _no_server_details(response, companion_home)
+
+
+def test_a_full_disk_is_503_saying_so_without_its_path(
+        world: World, companion_home: Path, caplog: pytest.LogCaptureFixture) -> None:
+    def no_room_to_grow(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+        cursor.execute(f"PRAGMA max_page_count={pages}")  # SQLite: "database or disk is full"
+        cursor.close()
+
+    event.listen(world.db.engine, "connect", no_room_to_grow)
+    world.db.engine.dispose()
+    response = call(world, "coord", "POST", "/programs/Pilot/participants/import",
+                    content=_participants_csv(300), headers={"Content-Type": "text/csv"})
+    problem = assert_problem(response, 503)
+    assert "storage is full" in problem["detail"], problem
+    _no_server_details(response, companion_home)
+    assert "is full" in caplog.text and str(companion_home / "companion.db") in caplog.text
+
+
+def test_a_database_locked_too_long_is_503_retry(world: World, companion_home: Path) -> None:
+    def impatient(connection: Any, _record: Any) -> None:
+        connection.execute("PRAGMA busy_timeout=100")
+
+    event.listen(world.db.engine, "connect", impatient)
+    world.db.engine.dispose()
+    holder = sqlite3.connect(companion_home / "companion.db", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process holding the write lock
+        response = post(world, "coord", "/pairings/pr-pending/review",
+                        json={"decision": "approve", "version": 1})
+    finally:
+        holder.close()
+    problem = assert_problem(response, 503)
+    assert "busy; retry" in problem["detail"]
+    _no_server_details(response, companion_home)
+    assert ok(call(world, "coord", "GET", "/pairings/pr-pending"))["status"] == "pending"
+
+
+@pytest.mark.parametrize(("driver_message", "url", "says"), [
+    ("attempt to write a readonly database", "sqlite:////srv/c/companion.db", "read-only"),
+    ("database or disk is full", "sqlite:////srv/c/companion.db", "is full"),
+    ("disk I/O error", "sqlite:////srv/c/companion.db", "disk I/O error"),
+    ("unable to open database file", "sqlite:///file:/srv/c/companion.db?mode=ro&uri=true",
+     "cannot open"),
+    ("database is locked", "sqlite:////srv/c/companion.db", "locked"),
+    ('connection failed: connection to server at "10.0.0.5", port 5432 failed: Connection '
+     "refused", "postgresql+psycopg://app:s3cret@10.0.0.5/companion", "cannot reach"),
+    ("No space left on device", "postgresql+psycopg://app:s3cret@10.0.0.5/companion",
+     "is full"),
+])
+def test_storage_failures_are_told_apart(driver_message: str, url: str, says: str) -> None:
+    found = classify(OperationalError("INSERT ...", {}, Exception(driver_message)), url)
+    assert found is not None and found.http_status == 503
+    assert says in str(found)
+    assert "/srv/c/companion.db" in str(found) or "10.0.0.5" in str(found)
+    assert "s3cret" not in str(found)
+    for secret in ("/srv", "10.0.0.5", "s3cret", "sqlite", "postgres"):
+        assert secret not in found.public
+
+
+def test_other_database_errors_are_not_dressed_up() -> None:
+    assert classify(OperationalError("SELECT", {}, Exception("no such column: x")),
+                    "sqlite:////srv/c.db") is None
