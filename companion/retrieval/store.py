@@ -115,6 +115,19 @@ def _client(settings: Settings, key: tuple[str, ...]) -> ClientAPI:
         return client
 
 
+def ping(settings: Settings) -> None:
+    """Raise unless the vector store answers: the `chroma run` server at COMPANION_CHROMA_URL
+    (its heartbeat), or the embedded store under COMPANION_HOME (opened, its catalogue read)."""
+    key = _key(settings)
+    client = _client(settings, key)
+    try:
+        client.heartbeat()
+        client.count_collections()
+    except Exception as exc:  # chromadb raises many types; one clear message
+        where = settings.chroma_url or key[1]
+        raise StoreError(f"Chroma at {where} does not answer: {exc}") from exc
+
+
 def reset_clients() -> None:
     """Forget every open client and store (tests: each gets a fresh home)."""
     with _lock:

@@ -5,23 +5,30 @@ that name the server's files, and readiness of the vector store."""
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from companion.api import denials
+from companion.api.app import create_app
 from companion.api.denials import WINDOW_SECONDS, DenialThrottle, flush_denials
 from companion.api.limits import MAX_JSON_DEPTH, MAX_NUMBER_DIGITS
 from companion.config import get_settings
+from companion.services import readiness
 from companion.store import reset_databases
 from companion.store.failures import classify
 from tests.api.conftest import World
@@ -274,3 +281,55 @@ def test_storage_failures_are_told_apart(driver_message: str, url: str, says: st
 def test_other_database_errors_are_not_dressed_up() -> None:
     assert classify(OperationalError("SELECT", {}, Exception("no such column: x")),
                     "sqlite:////srv/c.db") is None
+
+
+# -- readiness covers the vector store ----------------------------------------------------
+@pytest.fixture
+def bare_client() -> Iterator[TestClient]:
+    with TestClient(create_app(), raise_server_exceptions=False) as client:
+        yield client
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # nothing listens once the socket is closed
+
+
+def test_ready_checks_the_embedded_vector_store(bare_client: TestClient,
+                                                companion_home: Path) -> None:
+    response = bare_client.get("/api/v1/ready")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"]["database"] == "ok" and body["checks"]["vector_store"] == "ok"
+    assert (companion_home / "chroma").is_dir()
+
+
+def test_ready_is_503_naming_the_vector_store_when_chroma_is_down(
+        bare_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    port = _closed_port()
+    monkeypatch.setenv("COMPANION_CHROMA_URL", f"http://127.0.0.1:{port}")
+    get_settings.cache_clear()
+    response = bare_client.get("/api/v1/ready")
+    assert response.status_code == 503, response.text
+    body = response.json()
+    assert body["unavailable"] == ["vector_store"]
+    assert body["checks"]["vector_store"].startswith("unavailable")
+    assert body["checks"]["database"] == "ok"
+    assert str(port) not in response.text  # the answer is public: no addresses
+
+
+def test_ready_answers_in_time_when_a_store_hangs(bare_client: TestClient,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+    monkeypatch.setattr(readiness, "TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(readiness, "check_vector_store", lambda _s: release.wait(30) and "ok")
+    started = time.monotonic()
+    try:
+        response = bare_client.get("/api/v1/ready")
+    finally:
+        release.set()
+    assert time.monotonic() - started < 5
+    assert response.status_code == 503
+    assert response.json()["checks"]["vector_store"] == "unavailable: no answer within 0.5 s"

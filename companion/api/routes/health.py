@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from companion import __version__
 from companion.api.deps import DatabaseDep, SettingsDep
-from companion.store.db import head_revision
+from companion.services.readiness import OK, readiness
 
 router = APIRouter(tags=["health"])
 
@@ -18,17 +19,15 @@ def health() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/ready", summary="Readiness: the database answers and is migrated")
+@router.get("/ready", summary="Readiness: the database (migrated) and the vector store answer",
+            description="`checks` has each component's status (`ok` or `unavailable: …`); "
+            "503 when any is not ok. Each has a few seconds to answer.")
 def ready(db: DatabaseDep, settings: SettingsDep) -> JSONResponse:
-    checks: dict[str, str] = {}
-    try:
-        db.upgrade()
-        with db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        checks["database"] = "ok" if db.current_revision() == head_revision() else "not migrated"
-    except Exception as exc:  # readiness reports, it does not raise
-        checks["database"] = f"unavailable: {type(exc).__name__}"
-    checks["model"] = settings.model
-    ok = checks["database"] == "ok"
-    return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
-                        status_code=200 if ok else 503)
+    components = readiness(db, settings)
+    ok = all(status == OK for status in components.values())
+    down = [name for name, status in components.items() if status != OK]
+    body: dict[str, Any] = {"status": "ok" if ok else "unavailable", "checks": {**components,
+                                                                 "model": settings.model}}
+    if down:
+        body["unavailable"] = down
+    return JSONResponse(body, status_code=200 if ok else 503)
