@@ -227,6 +227,11 @@ class ImportResult(Open):
     updated: int
     unchanged: int
     errors: list[dict[str, Any]]
+    unknown_columns: list[str] = Field(
+        default_factory=list, description="Columns no field takes, as the file names them: "
+        "kept as extra fields on each participant, not used for matching.")
+    warnings: list[str] = Field(default_factory=list,
+                                description="Things worth knowing that did not stop the import.")
 
 
 class TokenOut(Open):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -51,8 +52,9 @@ def split_goals(value: str) -> list[str]:
 
 
 def split_list(value: str) -> list[str]:
-    """A `;`-separated list (skills, languages)."""
-    return [v.strip() for v in value.split(";") if v.strip()]
+    """A list in one text (skills, languages), separated by `;` or `,`: HR exports write
+    `English, German` as often as `English; German`."""
+    return [v.strip() for v in value.replace(",", ";").split(";") if v.strip()]
 
 
 def _check_len(field: str, value: str, limit_key: str | None = None) -> str:
@@ -194,7 +196,7 @@ class Participant(BaseModel):
             return []
         items = split_list(value) if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise ValueError("expected a ';'-separated text or a list of texts")
+            raise ValueError("expected a text separated by ';' or ',', or a list of texts")
         items = [i.strip() for i in items if i.strip()]
         if len(items) > MAX_LIST_ITEMS:
             raise ValueError(f"{len(items)} items, at most {MAX_LIST_ITEMS}")
@@ -263,6 +265,33 @@ class Participant(BaseModel):
         data = self.model_dump(mode="json", exclude={"extra"})
         data.update(self.extra)
         return data
+
+
+#: The fields a file sets by name; `extra` holds the columns none of them is.
+IMPORT_FIELDS: tuple[str, ...] = tuple(f for f in Participant.model_fields if f != "extra")
+_EVERY_IMPORT_FIELD = frozenset(IMPORT_FIELDS)
+
+
+def merge_import(stored: Participant, incoming: Participant,
+                 columns: AbstractSet[str]) -> Participant:
+    """`incoming` laid over `stored`: a re-import changes only the columns its file has.
+
+    `columns` are the record's field names (unknown columns included). A column the file has
+    but leaves empty clears the stored value; a column it lacks keeps the stored one."""
+    kept = {k: v for k, v in stored.extra.items() if k not in columns}
+    if columns >= _EVERY_IMPORT_FIELD:  # a whole record: only extras can come from `stored`
+        return incoming.model_copy(update={"extra": {**kept, **incoming.extra}}) if kept \
+            else incoming
+    update: dict[str, Any] = {f: getattr(incoming, f) for f in IMPORT_FIELDS if f in columns}
+    update["extra"] = {**kept, **incoming.extra}
+    return stored.model_copy(update=update)
+
+
+def changed_fields(before: Participant, after: Participant) -> list[str]:
+    """The fields that differ, in declaration order; `extra.<column>` for extra columns."""
+    changed = [f for f in IMPORT_FIELDS if getattr(before, f) != getattr(after, f)]
+    keys = sorted(before.extra.keys() | after.extra.keys())
+    return changed + [f"extra.{k}" for k in keys if before.extra.get(k) != after.extra.get(k)]
 
 
 def _whole_number(value: Any, field: str) -> int:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from companion.errors import BadInputError
@@ -45,6 +47,9 @@ class ParsedFile(NamedTuple):
     header: list[str] | None
     records: list[RawRecord]
     record_errors: list[tuple[int, str, str]]  # (row, field, message) for unreadable records
+    #: Each record key as the file wrote it ('Development Goals' for `development_goals`),
+    #: in the order first seen: what reports name, so a person finds the column.
+    labels: Mapping[str, str] = MappingProxyType({})
 
 
 def read_participant_file(path: Path, *, kind: str | None = None) -> ParsedFile:
@@ -150,7 +155,7 @@ def _read_csv(text: str, *, delimiter: str, name: str, kind: str) -> ParsedFile:
                                        for i, k in enumerate(keys)}))
     if not records and not problems:
         raise FileReadError(f"'{name}' has a header but no participant rows", row=1)
-    return ParsedFile(kind, keys, records, problems)
+    return ParsedFile(kind, keys, records, problems, dict(zip(keys, header, strict=True)))
 
 
 def _read_json(text: str, *, name: str) -> ParsedFile:
@@ -189,6 +194,7 @@ def _read_jsonl(text: str, *, name: str) -> ParsedFile:
 def _objects(items: list[Any], *, kind: str, skip: set[int] | None = None) -> ParsedFile:
     records: list[RawRecord] = []
     problems: list[tuple[int, str, str]] = []
+    labels: dict[str, str] = {}
     for number, item in enumerate(items, 1):
         if skip and number in skip:
             continue
@@ -205,10 +211,11 @@ def _objects(items: list[Any], *, kind: str, skip: set[int] | None = None) -> Pa
                                  f"mean '{name}', so the field appears twice; keep one"))
             fields[name] = value
             original.setdefault(name, str(key))
+            labels.setdefault(name, str(key))
         if any(row == number for row, _, _ in problems):
             continue
         records.append(RawRecord(number, fields))
-    return ParsedFile(kind, None, records, problems)
+    return ParsedFile(kind, None, records, problems, labels)
 
 
 def _kind(value: Any) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from pydantic import ValidationError
 
@@ -28,8 +28,12 @@ class RowError(NamedTuple):
 
 
 class ValidRow(NamedTuple):
+    """A row that passed every rule. `columns` are the fields its file gives (unknown
+    columns included): a re-import changes only those on a stored participant."""
+
     row: int
     participant: Participant
+    columns: frozenset[str]
 
 
 class Validation(NamedTuple):
@@ -41,11 +45,34 @@ class Validation(NamedTuple):
     fatal: bool = False
 
 
-def validate_file(parsed: ParsedFile, *, existing_managers: Mapping[str, str | None],
+class KnownPerson(Protocol):
+    """What validation needs to know of a participant already stored."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def organization(self) -> str | None: ...
+
+    @property
+    def manager_id(self) -> str | None: ...
+
+
+def unknown_columns(parsed: ParsedFile) -> list[str]:
+    """Columns (JSON keys) no participant field takes, as the file spells them, in file
+    order: they are kept as extra fields, and the report says so."""
+    keys = parsed.header if parsed.header is not None else list(parsed.labels)
+    return [parsed.labels.get(k, k) for k in keys if k not in KNOWN_FIELDS]
+
+
+def validate_file(parsed: ParsedFile, *, existing: Mapping[str, KnownPerson],
+                  host_organization: str | None = None,
                   tick: Callable[[int], None] | None = None) -> Validation:
-    """Validate every record of `parsed` against the rules and the participants already stored
-    (`existing_managers`: stored id → manager id)."""
+    """Validate every record of `parsed` against the rules and the participants already
+    stored (`existing`: stored id → what is known of them). Ids are unique in a program
+    across organisations; a blank organisation counts as `host_organization`."""
     errors = [RowError(*problem) for problem in parsed.record_errors]
+    header_columns = frozenset(parsed.header) if parsed.header is not None else None
     if parsed.header is not None:
         missing = [c for c in REQUIRED if c not in parsed.header]
         if missing:
@@ -55,29 +82,105 @@ def validate_file(parsed: ParsedFile, *, existing_managers: Mapping[str, str | N
                 for c in missing
             ], fatal=True)
     valid: list[ValidRow] = []
-    first_row: dict[str, int] = {}
+    first: dict[str, RawRecord] = {}
+    clashes: dict[str, int] = {}  # ids whose row is another organisation's person → row
     for index, record in enumerate(parsed.records):
         participant, problems = validate_record(record)
         errors.extend(problems)
         # Duplicates are judged on the raw id, so a repeat of an invalid row is still caught.
         raw_id = _raw_id(record)
-        if raw_id is not None and raw_id in first_row:
-            errors.append(RowError(record.row, "id", f"duplicate id '{raw_id}' "
-                                   f"(first on row {first_row[raw_id]})"))
+        if raw_id is not None and raw_id in first:
+            errors.append(RowError(record.row, "id",
+                                   _duplicate(raw_id, first[raw_id], record, host_organization)))
             continue
         if raw_id is not None:
-            first_row[raw_id] = record.row
+            first[raw_id] = record
+            known = existing.get(raw_id)
+            clash = None if known is None else _stored_clash(raw_id, known, record,
+                                                             host_organization)
+            if clash is not None:
+                errors.append(RowError(record.row, "id", clash))
+                clashes[raw_id] = record.row
+                continue
         if participant is not None:
-            valid.append(ValidRow(record.row, participant))
+            columns = header_columns if header_columns is not None else frozenset(record.data)
+            valid.append(ValidRow(record.row, participant, columns))
         if tick is not None and index % 500 == 499:
             tick(500)
     if tick is not None:
         tick(len(parsed.records) % 500)
+    valid, clash_errors = _managed_by_clashes(valid, clashes)
+    errors.extend(clash_errors)
     invalid_ids = _ids_of_invalid_rows(parsed.records, {v.row for v in valid})
-    valid, line_errors = _check_reporting_lines(valid, existing_managers, invalid_ids)
+    managers = {pid: person.manager_id for pid, person in existing.items()}
+    valid, line_errors = _check_reporting_lines(valid, managers, invalid_ids)
     errors.extend(line_errors)
     errors.sort(key=lambda e: (e.row, e.field))
     return Validation(valid, errors)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else " ".join(str(value).split())
+
+
+def _same_organization(a: Any, b: Any, host: str | None) -> bool:
+    """Blank means the host; two organisations we cannot name are not told apart."""
+    first, second = (_text(o) or _text(host) for o in (a, b))
+    return not first or not second or first.casefold() == second.casefold()
+
+
+def _who(name: Any, organization: Any, host: str | None) -> str:
+    org = _text(organization) or _text(host)
+    return f"{_text(name) or '(no name)'}" + (f" of {org}" if org else "")
+
+
+def _prefix_hint(pid: str, organization: Any) -> str:
+    words = "".join(c if c.isalnum() else " " for c in _text(organization)).split()
+    prefix = ("".join(w[0] for w in words[:4]) if len(words) > 1
+              else (words[0][:3] if words else "P")).upper()
+    return (f"ids must be unique in the program across organisations — prefix the partner's "
+            f"ids (e.g. {prefix}-{pid}) and import again")
+
+
+def _duplicate(pid: str, first: RawRecord, record: RawRecord, host: str | None) -> str:
+    org, first_org = record.data.get("organization"), first.data.get("organization")
+    who = _who(first.data.get("name"), first_org, host)
+    if _same_organization(org, first_org, host):
+        return f"duplicate id '{pid}' (first on row {first.row}: {who}); list each person once"
+    return (f"duplicate id '{pid}': {pid} is already {who} (first on row {first.row}); "
+            + _prefix_hint(pid, org))
+
+
+def _stored_clash(pid: str, known: KnownPerson, record: RawRecord,
+                  host: str | None) -> str | None:
+    """A message when `record` gives a stored id to someone of another organisation. A
+    file without an organization column does not change anyone's organisation."""
+    if "organization" not in record.data:
+        return None
+    org = record.data.get("organization")
+    if _same_organization(org, known.organization or "", host):
+        return None
+    return (f"{pid} is already {_who(known.name, known.organization, host)} (stored in this "
+            f"program), but this row is {_who(record.data.get('name'), org, host)}; "
+            + _prefix_hint(pid, org))
+
+
+def _managed_by_clashes(valid: list[ValidRow], clashes: Mapping[str, int]
+                        ) -> tuple[list[ValidRow], list[RowError]]:
+    """Rows whose manager is a row refused for an id clash: the stored person of that id is
+    someone else, so linking them would file them under the wrong manager."""
+    if not clashes:
+        return valid, []
+    kept: list[ValidRow] = []
+    errors: list[RowError] = []
+    for item in valid:
+        manager = item.participant.manager_id
+        if manager is not None and manager in clashes and "manager_id" in item.columns:
+            errors.append(RowError(item.row, "manager_id", f"manager '{manager}' is on row "
+                                   f"{clashes[manager]}, which has errors; fix that row first"))
+        else:
+            kept.append(item)
+    return kept, errors
 
 
 def validate_record(record: RawRecord) -> tuple[Participant | None, list[RowError]]:
@@ -160,7 +263,8 @@ def _ids_of_invalid_rows(records: list[RawRecord], valid_rows: set[int]) -> dict
 def _check_reporting_lines(
     valid: list[ValidRow], existing: Mapping[str, str | None], invalid_ids: Mapping[str, int]
 ) -> tuple[list[ValidRow], list[RowError]]:
-    """Self-management, unknown managers and cycles across file and store.
+    """Self-management, unknown managers and cycles across file and store. A row of a file
+    without a manager_id column keeps its stored manager.
 
     Dropping a bad row can strand the people it manages, so this repeats until nothing more
     is dropped (each round removes at least one row, so it ends)."""
@@ -170,7 +274,9 @@ def _check_reporting_lines(
         managers: dict[str, str | None] = {
             pid: manager for pid, manager in existing.items() if pid not in row_of
         }
-        managers.update({v.participant.id: v.participant.manager_id for v in valid})
+        managers.update({v.participant.id: v.participant.manager_id
+                         if "manager_id" in v.columns else existing.get(v.participant.id)
+                         for v in valid})
         bad: dict[str, str] = {}
         for problem in reporting_problems(managers):
             if problem.participant_id in row_of and problem.participant_id not in bad:

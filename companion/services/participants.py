@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, Field
 
 from companion.domain import Participant, Role
+from companion.domain.participant import IMPORT_FIELDS, changed_fields, merge_import
+from companion.errors import ConflictError
 from companion.importing.readers import (
     FileReadError,
     ParsedFile,
     read_participant_bytes,
     read_participant_file,
 )
-from companion.importing.validate import RowError, validate_file
+from companion.importing.validate import RowError, ValidRow, unknown_columns, validate_file
 from companion.services.progress import NoProgress, Progress
 from companion.store import AuditLog, Database, ParticipantRepository, ProgramRepository
+from companion.store.repositories import ParticipantsChangedConcurrently, StoredSummary
 
 
 class ImportReport(BaseModel):
@@ -30,6 +34,11 @@ class ImportReport(BaseModel):
     unchanged: int = 0
     skipped: int = Field(0, description="Invalid rows left out (the import was told to skip them).")
     errors: list[dict[str, Any]] = Field(default_factory=list)
+    unknown_columns: list[str] = Field(
+        default_factory=list, description="Columns no field takes, as the file names them: "
+        "kept as extra fields on each participant, not used for matching.")
+    warnings: list[str] = Field(default_factory=list,
+                                description="Things worth knowing that did not stop the import.")
 
     @property
     def ok(self) -> bool:
@@ -70,44 +79,122 @@ def import_parsed(db: Database, program: str, parsed: ParsedFile, *, source: str
                   ) -> ImportReport:
     """Validate every row, then write all valid rows in one transaction — or none of them.
 
-    Without `skip_invalid`, a single invalid row means nothing is written."""
+    Without `skip_invalid`, a single invalid row means nothing is written. A stored person
+    changes only in the columns the file has. Unknown columns are kept as extra fields and
+    reported. Another import creating or changing the same people at the same moment is a
+    ConflictError, with nothing of this one written."""
     progress = progress or NoProgress()
-    with db.session() as session:
-        program_row = ProgramRepository(session).row(program)
-        repo = ParticipantRepository(session, program_row.id)
-        stored = repo.hashes_and_managers()
-        with progress.stage("Validating rows", len(parsed.records)) as tick:
-            validation = validate_file(
-                parsed, existing_managers={pid: m for pid, (_, m) in stored.items()}, tick=tick)
-        errors = [e.as_dict() for e in validation.errors]
-        if errors and (not skip_invalid or validation.fatal):
-            return ImportReport(program=program, source=source, imported=False, errors=errors)
-        created: list[Participant] = []
-        updated: list[Participant] = []
-        unchanged = 0
-        hashes: dict[str, str] = {}
-        for item in validation.valid:
-            participant = item.participant
-            hashes[participant.id] = digest = participant.content_hash()
-            if participant.id not in stored:
-                created.append(participant)
-            elif stored[participant.id][0] != digest:
-                updated.append(participant)
-            else:
-                unchanged += 1
-        with progress.stage("Writing participants", len(created) + len(updated)) as tick:
-            repo.upsert(created, updated, hashes=hashes)
-            tick(len(created) + len(updated))
-        skipped = len({e["row"] for e in errors})
-        AuditLog(session).append(actor, "participants.import", "program", program,
-                                 program=program, detail={
-                                     "source": source, "created": len(created),
-                                     "updated": len(updated), "unchanged": unchanged,
-                                     "skipped": skipped,
-                                 })
-    return ImportReport(program=program, source=source, imported=True, created=len(created),
-                        updated=len(updated), unchanged=unchanged, skipped=skipped,
-                        errors=errors)
+    unknown = unknown_columns(parsed)
+    notes = _warnings(unknown)
+    try:
+        with db.session() as session:
+            programs = ProgramRepository(session)
+            program_row = programs.row(program)
+            repo = ParticipantRepository(session, program_row.id)
+            stored = repo.import_index()
+            with progress.stage("Validating rows", len(parsed.records)) as tick:
+                validation = validate_file(
+                    parsed, existing=stored, tick=tick,
+                    host_organization=programs.get(program).host_organization)
+            errors = [e.as_dict() for e in validation.errors]
+            if errors and (not skip_invalid or validation.fatal):
+                return ImportReport(program=program, source=source, imported=False,
+                                    errors=errors, unknown_columns=unknown, warnings=notes)
+            plan = _plan(validation.valid, stored, repo)
+            with progress.stage("Writing participants", len(plan.created) + len(plan.updated)
+                                ) as tick:
+                repo.upsert(plan.created, plan.updated, hashes=plan.hashes,
+                            expected={p.id: stored[p.id].content_hash for p in plan.updated})
+                tick(len(plan.created) + len(plan.updated))
+            skipped = len({e["row"] for e in errors})
+            detail: dict[str, Any] = {
+                "source": source, "created": len(plan.created), "updated": len(plan.updated),
+                "unchanged": plan.unchanged, "skipped": skipped}
+            # Which fields changed, per updated id: field names only (no values), so the
+            # row stays small even for a 10k-row re-import.
+            if plan.changes:
+                detail["changed_fields"] = plan.changes
+            if unknown:
+                detail["unknown_columns"] = unknown
+            AuditLog(session).append(actor, "participants.import", "program", program,
+                                     program=program, detail=detail)
+    except ParticipantsChangedConcurrently as exc:
+        raise _concurrent_import(db, program, source, exc) from exc
+    return ImportReport(program=program, source=source, imported=True,
+                        created=len(plan.created), updated=len(plan.updated),
+                        unchanged=plan.unchanged, skipped=skipped, errors=errors,
+                        unknown_columns=unknown, warnings=notes)
+
+
+class _Plan(NamedTuple):
+    created: list[Participant]
+    updated: list[Participant]
+    unchanged: int
+    hashes: dict[str, str]
+    changes: dict[str, list[str]]  # id → fields changed, for each updated participant
+
+
+def _plan(valid: list[ValidRow], stored: Mapping[str, StoredSummary],
+          repo: ParticipantRepository) -> _Plan:
+    """Sort valid rows into created, updated and unchanged. A row whose content hash equals
+    the stored one changes nothing (this is the common case, and reads nothing more); any
+    other row of a stored person is laid over that person's stored record."""
+    created: list[Participant] = []
+    differing: list[ValidRow] = []
+    unchanged = 0
+    hashes: dict[str, str] = {}
+    for item in valid:
+        participant = item.participant
+        hashes[participant.id] = digest = participant.content_hash()
+        if participant.id not in stored:
+            created.append(participant)
+        elif stored[participant.id].content_hash == digest:
+            unchanged += 1
+        else:
+            differing.append(item)
+    current = repo.by_ids(item.participant.id for item in differing)
+    updated: list[Participant] = []
+    changes: dict[str, list[str]] = {}
+    for item in differing:
+        before = current[item.participant.id]
+        after = merge_import(before, item.participant, item.columns)
+        fields = changed_fields(before, after)
+        if not fields:
+            unchanged += 1
+            continue
+        if after is not item.participant:  # else the row as it is: its hash is known
+            hashes[after.id] = after.content_hash()
+        updated.append(after)
+        changes[after.id] = fields
+    return _Plan(created, updated, unchanged, hashes, changes)
+
+
+def _warnings(unknown: list[str]) -> list[str]:
+    if not unknown:
+        return []
+    names = ", ".join(f"'{c}'" for c in unknown)
+    return [f"{len(unknown)} column(s) not recognised: {names}. They are kept as extra fields "
+            "on each participant but matching does not use them; recognised columns: "
+            + ", ".join(IMPORT_FIELDS) + "."]
+
+
+def _concurrent_import(db: Database, program: str, source: str,
+                       exc: ParticipantsChangedConcurrently) -> ConflictError:
+    """The clash in words, naming the ids (read after this import's rollback)."""
+    pids = exc.pids
+    if exc.created:
+        with db.session() as session:
+            repo = ParticipantRepository(session, ProgramRepository(session).row(program).id)
+            pids = sorted(set(pids) & repo.import_index().keys()) or pids
+    shown = ", ".join(pids[:10]) + (f" and {len(pids) - 10} more" if len(pids) > 10 else "")
+    if exc.created:
+        return ConflictError(
+            f"another import created {shown} in {program} at the same time as this one; "
+            f"nothing from {source} was imported. Run the import again: those people will "
+            "then be updated instead of created.")
+    return ConflictError(
+        f"another import changed {shown} in {program} at the same time as this one; nothing "
+        f"from {source} was imported. Run the import again to apply it on top of that change.")
 
 
 def list_participants(db: Database, program: str, *, role: Role | None = None

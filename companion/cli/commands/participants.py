@@ -67,6 +67,8 @@ def show_import(report: ImportReport) -> None:
         err.print(shown)
         if more:
             err.print(f"… and {more} more (use --format json for all).")
+    for warning in report.warnings:
+        err.print(f"[bold yellow]warning:[/] {esc(warning)}", highlight=False)
     if not report.imported:
         err.print("Nothing was imported. Fix the rows above and import again, "
                   "or use --skip-invalid to import only the valid rows.")
