@@ -1,6 +1,7 @@
 """The real app for tests that run `uvicorn` processes: the deterministic hashing embedder
 instead of the model weights, and — with COMPANION_TEST_SLOW_MODEL=SECONDS — a drafting model
-that takes that long to answer, so a test can kill the process in the middle of a draft."""
+that takes that long to answer (after COMPANION_TEST_FAST_CALLS quick ones), so a test can
+kill the process in the middle of a draft."""
 
 from __future__ import annotations
 
@@ -32,11 +33,16 @@ def _slow_drafting(seconds: float) -> None:
     from companion.services.draft_store import DatabaseDraftStore
     from tests.drafting.conftest import PASSAGE, answer
 
+    fast_calls = int(os.environ.get("COMPANION_TEST_FAST_CALLS", "0") or 0)
+    calls = [0]
+
     class Slow:
         name = "slow-fake"
 
         def complete(self, messages: Any, *, json_mode: bool = True) -> ChatResult:
-            time.sleep(seconds)
+            calls[0] += 1
+            if calls[0] > fast_calls:
+                time.sleep(seconds)
             import json
 
             return ChatResult(text=json.dumps(answer()), model=self.name)
