@@ -99,7 +99,7 @@ def setup(args: argparse.Namespace, home: Path) -> dict[str, Any]:
     assert report.imported, report.errors[:3]
     people = list_participants(db, DEMO_PROGRAM)
     embedder = get_embedder(settings)
-    result = matching.assign(db, DEMO_PROGRAM, embedder, actor="bench")
+    result = matching.assign(db, DEMO_PROGRAM, embedder, actor="bench").json()
     best = max(result["assignments"], key=lambda a: a["score"])
     pairings.review(db, best["pairing_id"], "approve", by="bench-coordinator",
                     note="approved by the HTTP bench")

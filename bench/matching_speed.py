@@ -124,7 +124,7 @@ def _suggest(args: argparse.Namespace) -> dict[str, Any]:
     target = home / "suggest.json"
     load = os.getloadavg()[0]
     start = time.perf_counter()
-    result = matching.suggest(db, "Bench", embedder, top=5)
+    result = matching.suggest(db, "Bench", embedder, top=5).json()
     middle = time.perf_counter()
     with target.open("w", encoding="utf-8") as handle, contextlib.redirect_stdout(handle):
         print_json(result)
@@ -169,7 +169,7 @@ def _assign(args: argparse.Namespace) -> dict[str, Any]:
     settings = get_settings()
     db = get_database(settings)
     start = time.perf_counter()
-    result = matching.assign(db, "Bench", get_embedder(settings), actor="bench")
+    result = matching.assign(db, "Bench", get_embedder(settings), actor="bench").json()
     seconds = time.perf_counter() - start
     return {"seconds": round(seconds, 2), "assigned": len(result["assignments"]),
             "unassigned": len(result["unassigned"]), "solver": result["solver"]}

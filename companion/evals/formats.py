@@ -155,7 +155,7 @@ def _assigned(case: FormatCase, programs: _Programs, kind: str
     people = _people(sample)
     managers = {pid: p.manager_id for pid, p in people.items()}
     answer = assign(programs.db, programs.program(kind, case.sample), programs.embedder,
-                    actor="eval")
+                    actor="eval").json()
     return sample, people, managers, answer
 
 
@@ -272,11 +272,11 @@ def _fairness(case: FormatCase, programs: _Programs, result: FormatsResult) -> N
     name = programs.program("one_to_one", case.sample)
     goals, expertise = sample.goal_themes, sample.expertise_themes
     hits: dict[str, list[bool]] = defaultdict(list)
-    for s in suggest(programs.db, name, programs.embedder, top=3)["suggestions"]:
+    for s in suggest(programs.db, name, programs.embedder, top=3).items:
         group = getattr(people[s["mentee_id"]], case.by) or "(none)"
         hits[group].append(any(set(expertise.get(c["mentor_id"], []))
                                & set(goals.get(s["mentee_id"], [])) for c in s["candidates"]))
-    answer = assign(programs.db, name, programs.embedder, actor="eval")
+    answer = assign(programs.db, name, programs.embedder, actor="eval").json()
     given = {a["mentee_id"] for a in answer["assignments"]}
     assigned: dict[str, list[bool]] = defaultdict(list)
     for pid, person in people.items():

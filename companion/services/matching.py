@@ -78,9 +78,28 @@ def build_pool(state: ProgramState, embedder: Embedder, progress: Progress | Non
                      today=max(date.today(), state.program.start_date), progress=progress)
 
 
+@dataclass(frozen=True)
+class Suggestions:
+    """Suggestions for a program's mentees. `items` are the entries of the `match suggest`
+    JSON shape, built as such by the engine: at 10,000 mentees an object per candidate and a
+    conversion afterwards would double the time the shape takes to build."""
+
+    program: str
+    model: str
+    items: list[dict[str, Any]]
+
+    def keep(self, mentee_ids: set[str]) -> Suggestions:
+        """Only these mentees' suggestions."""
+        return Suggestions(self.program, self.model,
+                           [s for s in self.items if s["mentee_id"] in mentee_ids])
+
+    def json(self) -> dict[str, Any]:
+        return {"program": self.program, "model": self.model, "suggestions": self.items}
+
+
 def suggest(db: Database, program: str, embedder: Embedder, *, top: int = 5,
-            mentee_id: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
-    """Top-`top` mentors per mentee (the `match suggest` JSON shape)."""
+            mentee_id: str | None = None, progress: Progress | None = None) -> Suggestions:
+    """Top-`top` mentors per mentee."""
     if not 1 <= top <= 50:
         raise BadInputError(f"top must be between 1 and 50, not {top}", field="top")
     with collector_paused():
@@ -92,11 +111,7 @@ def suggest(db: Database, program: str, embedder: Embedder, *, top: int = 5,
                                     field="mentee_id")
             raise NotFoundError(f"no participant '{mentee_id}' in {program}")
         items = pool.suggest_json(top, None if mentee_id is None else [mentee_id])
-    return {
-        "program": program,
-        "model": embedder.name,
-        "suggestions": items,
-    }
+    return Suggestions(program, embedder.name, items)
 
 
 _pauses = 0
@@ -128,9 +143,47 @@ def collector_paused() -> Iterator[None]:
                 gc.enable()
 
 
+@dataclass(frozen=True)
+class Unassigned:
+    mentee_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AssignmentResult:
+    """A whole-pool assignment: the new pending pairings, who stayed unassigned and why, and
+    the pairings it kept (approved, active, locked)."""
+
+    program: str
+    objective: str
+    solver: str
+    assignments: list[Pairing]
+    unassigned: list[Unassigned]
+    kept: list[Pairing]
+
+    @property
+    def total_score(self) -> float:
+        return round(sum(p.score for p in self.assignments), 4)
+
+    def json(self) -> dict[str, Any]:
+        """The `match assign` JSON shape."""
+        return {
+            "program": self.program, "objective": self.objective, "solver": self.solver,
+            "assignments": [{"mentee_id": p.mentee_id, "mentor_id": p.mentor_id,
+                             "score": p.score, "status": p.status.value, "pairing_id": p.id,
+                             "cohort": p.cohort, "components": p.components,
+                             "reasons": p.reasons} for p in self.assignments],
+            "unassigned": [{"mentee_id": u.mentee_id, "reason": u.reason}
+                           for u in self.unassigned],
+            "kept": [{"pairing_id": p.id, "mentee_id": p.mentee_id, "mentor_id": p.mentor_id,
+                      "status": p.status.value, "locked": p.locked} for p in self.kept],
+            "total_score": self.total_score,
+        }
+
+
 def assign(db: Database, program: str, embedder: Embedder, *,
            objective: Objective = "best_total", actor: str = "cli",
-           progress: Progress | None = None) -> dict[str, Any]:
+           progress: Progress | None = None) -> AssignmentResult:
     """Whole-pool assignment: new pending pairings for everyone not already held, maximising
     total fit (or coverage first) under capacities and every hard rule."""
     from companion.matching.assign import solve_assignment
@@ -202,18 +255,9 @@ def assign(db: Database, program: str, embedder: Embedder, *,
                                          "unassigned": len(unassigned), "replaced": replaced,
                                          "kept": len(kept), "solver": solver,
                                          "changed_meanwhile": len(changed)})
-    return {
-        "program": program,
-        "objective": objective,
-        "solver": solver,
-        "assignments": [{"mentee_id": p.mentee_id, "mentor_id": p.mentor_id, "score": p.score,
-                         "status": p.status.value, "pairing_id": p.id, "cohort": p.cohort,
-                         "components": p.components, "reasons": p.reasons} for p in stored],
-        "unassigned": unassigned,
-        "kept": [{"pairing_id": p.id, "mentee_id": p.mentee_id, "mentor_id": p.mentor_id,
-                  "status": p.status.value, "locked": p.locked} for p in kept],
-        "total_score": round(sum(p.score for p in stored), 4),
-    }
+    return AssignmentResult(program, objective, solver, stored,
+                            [Unassigned(u["mentee_id"], u["reason"]) for u in unassigned],
+                            kept)
 
 
 def _still_valid(repo: PairingRepository, program: Program, proposals: list[Pairing],
@@ -306,7 +350,24 @@ def exclude_pair(db: Database, program: str, mentee_id: str, mentor_id: str, rea
     return added
 
 
-def report(db: Database, program: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ProgramReport:
+    """Coverage, scores and breakdowns of one program (the `match report` JSON shape)."""
+
+    program: str
+    mentees: int
+    coverage: dict[str, Any]
+    rejected: int
+    scores: dict[str, Any]
+    by_department: list[dict[str, Any]]
+    by_organization: list[dict[str, Any]]
+    by_level: list[dict[str, Any]]
+
+    def json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def report(db: Database, program: str) -> ProgramReport:
     """Coverage, score distribution and breakdowns by department, organisation and level."""
     state = load_state(db, program, all_pairings=True)
     peer = state.program.type is ProgramType.peer
@@ -336,21 +397,21 @@ def report(db: Database, program: str) -> dict[str, Any]:
                          if member_scores else None})
         return rows
 
-    return {
-        "program": program,
-        "mentees": len(mentees),
-        "coverage": {
+    return ProgramReport(
+        program=program,
+        mentees=len(mentees),
+        coverage={
             "active": counts.get("active", 0), "approved": counts.get("approved", 0),
             "pending": counts.get("pending", 0), "unmatched": counts.get("unmatched", 0),
             "matched_share": round(1 - counts.get("unmatched", 0) / len(mentees), 3)
             if mentees else 0.0,
         },
-        "rejected": sum(p.status is PairingStatus.rejected for p in state.pairings),
-        "scores": _distribution(scores),
-        "by_department": breakdown("department"),
-        "by_organization": breakdown("organization"),
-        "by_level": breakdown("level"),
-    }
+        rejected=sum(p.status is PairingStatus.rejected for p in state.pairings),
+        scores=_distribution(scores),
+        by_department=breakdown("department"),
+        by_organization=breakdown("organization"),
+        by_level=breakdown("level"),
+    )
 
 
 def _distribution(scores: list[float]) -> dict[str, Any]:

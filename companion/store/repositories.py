@@ -214,7 +214,7 @@ class ParticipantRepository:
         """`pid -> manager id` for everyone in the program (reporting-line rules)."""
         rows = self.session.execute(select(ParticipantRow.pid, ParticipantRow.manager_id).where(
             ParticipantRow.program_id == self.program_id))
-        return {pid: manager for pid, manager in rows}
+        return {row[0]: row[1] for row in rows}
 
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(ParticipantRow).where(

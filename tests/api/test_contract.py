@@ -142,7 +142,7 @@ def test_suggestions(world: World, query: str, hashing_embedder: Any) -> None:
     top = int(query.split("top=")[1]) if "top=" in query else 5
     mentee = "e3" if "mentee_id" in query else None
     assert data == matching.suggest(world.db, "Pilot", hashing_embedder, top=top,
-                                    mentee_id=mentee)
+                                    mentee_id=mentee).json()
 
 
 def test_assignments(world: World) -> None:

@@ -16,7 +16,7 @@ def _by_mentee(result: dict) -> dict[str, str]:  # type: ignore[type-arg]
 
 
 def test_suggest_json_shape(program_db: Database, embedder: HashingEmbedder) -> None:
-    result = matching.suggest(program_db, "Pilot", embedder, top=2)
+    result = matching.suggest(program_db, "Pilot", embedder, top=2).json()
     assert result["program"] == "Pilot"
     assert {s["mentee_id"] for s in result["suggestions"]} == {"alice", "bob", "cara"}
     for item in result["suggestions"]:
@@ -34,12 +34,12 @@ def test_suggest_json_shape(program_db: Database, embedder: HashingEmbedder) -> 
 def test_suggest_rejects_bad_arguments(program_db: Database, embedder: HashingEmbedder,
                                        kwargs: dict, error: type) -> None:  # type: ignore[type-arg]
     with pytest.raises(error):
-        matching.suggest(program_db, "Pilot", embedder, **kwargs)
+        matching.suggest(program_db, "Pilot", embedder, **kwargs).json()
 
 
 def test_assign_creates_pending_pairings_within_rules(program_db: Database,
                                                       embedder: HashingEmbedder) -> None:
-    result = matching.assign(program_db, "Pilot", embedder)
+    result = matching.assign(program_db, "Pilot", embedder).json()
     pairs = _by_mentee(result)
     assert set(pairs) == {"alice", "bob", "cara"}
     assert pairs["alice"] not in {"boss", "jp", "full"}
@@ -50,13 +50,13 @@ def test_assign_creates_pending_pairings_within_rules(program_db: Database,
 
 
 def test_review_decisions_and_re_solve(program_db: Database, embedder: HashingEmbedder) -> None:
-    first = matching.assign(program_db, "Pilot", embedder)
+    first = matching.assign(program_db, "Pilot", embedder).json()
     ids = {a["mentee_id"]: a["pairing_id"] for a in first["assignments"]}
     approved = pairings.review(program_db, ids["alice"], "approve", by="coord").json()["pairing"]
     assert approved["status"] == "approved" and approved["version"] == 2
     rejected_mentor = _by_mentee(first)["cara"]
     pairings.review(program_db, ids["cara"], "reject", by="coord", note="met before, no spark")
-    second = matching.assign(program_db, "Pilot", embedder)
+    second = matching.assign(program_db, "Pilot", embedder).json()
     again = _by_mentee(second)
     assert "alice" not in again  # approved pairs are kept, not re-proposed
     assert [k["pairing_id"] for k in second["kept"]] == [ids["alice"]]
@@ -69,7 +69,7 @@ def test_review_decisions_and_re_solve(program_db: Database, embedder: HashingEm
 
 def test_stale_version_is_a_conflict_not_a_double_decision(program_db: Database,
                                                            embedder: HashingEmbedder) -> None:
-    pid = matching.assign(program_db, "Pilot", embedder)["assignments"][0]["pairing_id"]
+    pid = matching.assign(program_db, "Pilot", embedder).json()["assignments"][0]["pairing_id"]
     pairings.review(program_db, pid, "approve", by="a", version=1)
     with pytest.raises(ConflictError, match="version 2, not 1"):
         pairings.review(program_db, pid, "approve", by="b", version=1)
@@ -79,7 +79,7 @@ def test_stale_version_is_a_conflict_not_a_double_decision(program_db: Database,
 
 def test_reject_needs_a_reason_and_activate_needs_approval(program_db: Database,
                                                            embedder: HashingEmbedder) -> None:
-    pid = matching.assign(program_db, "Pilot", embedder)["assignments"][0]["pairing_id"]
+    pid = matching.assign(program_db, "Pilot", embedder).json()["assignments"][0]["pairing_id"]
     with pytest.raises(BadInputError, match="reason is required"):
         pairings.review(program_db, pid, "reject", by="c", note="  ")
     with pytest.raises(ConflictError, match="only approved"):
@@ -111,7 +111,7 @@ def test_approval_and_swap_recheck_capacity(program_db: Database,
 
 def test_swap_exchanges_mentors_and_refuses_rule_breaks(program_db: Database,
                                                        embedder: HashingEmbedder) -> None:
-    result = matching.assign(program_db, "Pilot", embedder)
+    result = matching.assign(program_db, "Pilot", embedder).json()
     ids = {a["mentee_id"]: a for a in result["assignments"]}
     with pytest.raises(ConflictError, match="their manager"):
         pairings.review(program_db, ids["alice"]["pairing_id"], "swap", by="c",
@@ -128,11 +128,11 @@ def test_swap_exchanges_mentors_and_refuses_rule_breaks(program_db: Database,
 
 def test_locked_pending_pairing_survives_a_re_solve(program_db: Database,
                                                     embedder: HashingEmbedder) -> None:
-    first = matching.assign(program_db, "Pilot", embedder)
+    first = matching.assign(program_db, "Pilot", embedder).json()
     target = first["assignments"][0]
     locked = pairings.review(program_db, target["pairing_id"], "lock", by="c").json()["pairing"]
     assert locked["locked"] and locked["status"] == "pending"
-    second = matching.assign(program_db, "Pilot", embedder, objective="most_matched")
+    second = matching.assign(program_db, "Pilot", embedder, objective="most_matched").json()
     assert target["pairing_id"] in {k["pairing_id"] for k in second["kept"]}
     assert target["mentee_id"] not in _by_mentee(second)
 
@@ -142,7 +142,7 @@ def test_do_not_match_pair_is_never_assigned(program_db: Database,
     for mentor in ("fin", "fin2", "dele"):
         assert matching.exclude_pair(program_db, "Pilot", "cara", mentor, "conflict of interest")
     assert not matching.exclude_pair(program_db, "Pilot", "cara", "fin", "again")
-    result = matching.assign(program_db, "Pilot", embedder)
+    result = matching.assign(program_db, "Pilot", embedder).json()
     assert _by_mentee(result).get("cara") in (None, "boss")
     with pytest.raises(BadInputError, match="reason is required"):
         matching.exclude_pair(program_db, "Pilot", "cara", "boss", " ")
@@ -154,7 +154,7 @@ def test_unassigned_mentee_gets_the_reason(program_db: Database,
                                            embedder: HashingEmbedder) -> None:
     for mentor in ("fin", "fin2", "dele"):
         matching.exclude_pair(program_db, "Pilot", "alice", mentor, "conflict")
-    result = matching.assign(program_db, "Pilot", embedder)
+    result = matching.assign(program_db, "Pilot", embedder).json()
     [alice] = [u for u in result["unassigned"] if u["mentee_id"] == "alice"]
     assert alice["reason"].startswith("all 6 mentors excluded by rule")
     assert "do-not-match" in alice["reason"] and "in their reporting line" in alice["reason"]
@@ -162,9 +162,9 @@ def test_unassigned_mentee_gets_the_reason(program_db: Database,
 
 def test_report_counts_coverage_and_breakdowns(program_db: Database,
                                                embedder: HashingEmbedder) -> None:
-    result = matching.assign(program_db, "Pilot", embedder)
+    result = matching.assign(program_db, "Pilot", embedder).json()
     pairings.review(program_db, result["assignments"][0]["pairing_id"], "approve", by="c")
-    report = matching.report(program_db, "Pilot")
+    report = matching.report(program_db, "Pilot").json()
     assert report["mentees"] == 3
     assert report["coverage"]["approved"] == 1 and report["coverage"]["pending"] == 2
     assert report["coverage"]["matched_share"] == 1.0

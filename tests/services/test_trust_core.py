@@ -169,9 +169,9 @@ def test_assignment_racing_approvals_leaves_one_live_pairing_per_mentee(
     import_participants_file(any_db, "Pilot", factories.write_csv(tmp_path / "p.csv", people),
                              skip_invalid=False)
     embedder = HashingEmbedder()
-    first = matching.assign(any_db, "Pilot", embedder)
+    first = matching.assign(any_db, "Pilot", embedder).json()
     ids = [a["pairing_id"] for a in first["assignments"]]
-    calls: list[Any] = [lambda: matching.assign(any_db, "Pilot", embedder)]
+    calls: list[Any] = [lambda: matching.assign(any_db, "Pilot", embedder).json()]
     calls += [lambda pid=pid: pairings.review(any_db, pid, "approve", by="coord", version=1)
               for pid in ids[:4]]
     _parallel(calls)

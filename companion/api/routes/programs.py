@@ -166,4 +166,4 @@ async def _multipart_file(request: Request) -> tuple[bytes, str]:
             summary="Program health: coverage, score distribution, breakdowns")
 def report(access: AccessDep, db: DatabaseDep) -> dict[str, Any]:
     access.require_host_coordinator("read the program report")
-    return matching.report(db, access.program.name)
+    return matching.report(db, access.program.name).json()

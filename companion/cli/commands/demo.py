@@ -92,13 +92,14 @@ def _matching(db: Database, people: list[Participant]) -> dict[str, Any] | None:
     names = {p.id: p.name for p in people}
     out.rule("[bold]Matching")
     suggestion = matching.suggest(db, DEMO_PROGRAM, embedder, top=3,
-                                  mentee_id="me-00001", progress=BarProgress())
+                                  mentee_id="me-00001", progress=BarProgress()).json()
     item = suggestion["suggestions"][0]
     table(f"Top mentors suggested for {names.get(item['mentee_id'])} ({item['mentee_id']})",
           ["mentor", "score", "why"],
           [[names.get(c["mentor_id"], c["mentor_id"]), f"{c['score']:.3f}",
             "\n".join(c["reasons"][:4])] for c in item["candidates"]])
-    result = matching.assign(db, DEMO_PROGRAM, embedder, actor="demo", progress=BarProgress())
+    result = matching.assign(db, DEMO_PROGRAM, embedder, actor="demo",
+                             progress=BarProgress()).json()
     best = sorted(result["assignments"], key=lambda a: -a["score"])[:5]
     table(f"Whole-pool assignment: {len(result['assignments'])} pending pairings, "
           f"{len(result['unassigned'])} unassigned, {len(result['kept'])} kept — the top five",

@@ -39,7 +39,7 @@ def suggest(
 ) -> None:
     """Top-K mentors per mentee with score, components and plain-language reasons."""
     result = matching.suggest(database(), program, get_embedder(settings()), top=top,
-                              mentee_id=mentee, progress=BarProgress())
+                              mentee_id=mentee, progress=BarProgress()).json()
     if fmt is OutputFormat.json:
         print_json(result)
         return
@@ -72,7 +72,7 @@ def assign(
     coordinator to review. Approved and locked pairings are kept; rejected pairs stay banned."""
     result = matching.assign(database(), program, get_embedder(settings()),
                              objective=objective, actor=by,  # type: ignore[arg-type]
-                             progress=BarProgress())
+                             progress=BarProgress()).json()
     if fmt is OutputFormat.json:
         print_json(result)
         return
@@ -112,7 +112,7 @@ def exclude(
 @match_app.command("report")
 def report(program: str = PROGRAM, fmt: OutputFormat = FORMAT) -> None:
     """Coverage, score distribution, and breakdowns by department, organisation and level."""
-    result = matching.report(database(), program)
+    result = matching.report(database(), program).json()
     if fmt is OutputFormat.json:
         print_json(result)
         return
