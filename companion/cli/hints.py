@@ -20,6 +20,9 @@ FLAGS: dict[tuple[str, str], str] = {
     ("pairing reject", "note"): "--reason TEXT",
     ("match exclude", "reason"): "--reason TEXT",
     ("review edit", "content"): "--file EDITED.json",
+    ("review", "by"): "--by REVIEWER_ID (or leave it out to decide as the local operator)",
+    ("backup", "force"): "--force",
+    ("restore", "force"): "--force",
 }
 
 #: Said when something was not found and no program exists at all: nothing can be found yet.

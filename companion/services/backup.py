@@ -164,7 +164,7 @@ def backup(settings: Settings, path: Path | str, progress: Progress | None = Non
                                   "PostgreSQL and are saved by the same pg_dump")
         _stage_home(home, staging / "home", plan, exclude={target, db_file}, progress=progress)
         if not (home / "chroma").is_dir() and not settings.chroma_url:
-            plan.notes.append("no embedded Chroma store yet (`companion knowledge ingest` "
+            plan.notes.append("no embedded Chroma store yet (ingesting the knowledge "
                               "builds it)")
         files = _write_archive(target, plan, created, kind, revision, pg_dump, progress)
     return BackupResult(archive=target, size=target.stat().st_size, created_at=created,
@@ -323,7 +323,7 @@ def _write_archive(target: Path, plan: _Plan, created: datetime, kind: str,
                      "revision": revision, "pg_dump": pg_dump},
         "chroma": {"included": any(f.path.startswith(HOME_PREFIX + "chroma/") for f in files),
                    "rebuildable": True,
-                   "note": "an index of knowledge/; `companion knowledge ingest` rebuilds it"},
+                   "note": "an index of knowledge/; ingesting the knowledge again rebuilds it"},
         "files": [f.json() for f in files], "skipped": plan.skipped, "notes": plan.notes,
     }
     partial = target.with_name(target.name + ".partial")
@@ -387,7 +387,7 @@ def restore(settings: Settings, path: Path | str, force: bool = False) -> Restor
     archive = Path(path).expanduser().resolve()
     if not archive.is_file():
         raise BadInputError(f"{archive} is not a file; give the path of a backup archive "
-                            "made by `companion backup`")
+                            "made by Companion's backup")
     home = settings.home
     db_file = _sqlite_path(settings)
     present = _present_state(home, db_file, archive)
@@ -395,7 +395,7 @@ def restore(settings: Settings, path: Path | str, force: bool = False) -> Restor
         raise ConflictError(
             f"{home} already holds Companion state ({', '.join(present[:5])}"
             f"{', ...' if len(present) > 5 else ''}); restore into an empty COMPANION_HOME, or "
-            "pass --force to move the current files aside into a replaced-<time> folder")
+            "force the restore to move the current files aside into a replaced-<time> folder")
     home_existed = home.exists()
     home.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=home))
@@ -426,7 +426,7 @@ def restore(settings: Settings, path: Path | str, force: bool = False) -> Restor
                      "database from its pg_dump file with `pg_restore --clean --if-exists "
                      f"--no-owner --dbname {_database_name(settings)} FILE.dump`")
     if not settings.chroma_url and not manifest["chroma"].get("included"):
-        notes.append("the archive has no Chroma store: run `companion knowledge ingest`")
+        notes.append("the archive has no Chroma store: ingest the knowledge again to rebuild it")
     return RestoreResult(archive=archive, home=home, database_kind=settings.database_kind,
                          backup_revision=backup_revision, revision=revision,
                          created_at=str(manifest.get("created_at")), files=files,
@@ -458,7 +458,7 @@ def _present_state(home: Path, db_file: Path | None, archive: Path) -> list[str]
 
 def _bad(archive: Path, problem: str) -> BadInputError:
     return BadInputError(f"{archive} cannot be restored: {problem}. Nothing was changed; "
-                         "use an archive made by `companion backup`")
+                         "use an archive made by Companion's backup")
 
 
 def _unpack(archive: Path, staging: Path) -> tuple[dict[str, Any], tuple[BackupFile, ...]]:

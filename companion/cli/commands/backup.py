@@ -9,6 +9,7 @@ import typer
 
 from companion.cli.app import app, settings
 from companion.cli.output import BarProgress, OutputFormat, esc, out, print_json, table
+from companion.errors import ConflictError
 from companion.services import backup as service
 
 
@@ -56,7 +57,10 @@ def restore(
 ) -> None:
     """Restore an archive into COMPANION_HOME (stop servers and workers first). Its checksums
     are verified and an older schema is migrated; a newer one is refused."""
-    result = service.restore(settings(), path, force=force)
+    try:
+        result = service.restore(settings(), path, force=force)
+    except ConflictError as exc:  # the service says what; the CLI says which flag
+        raise ConflictError(f"{exc} (--force)") from None
     if fmt is OutputFormat.json:
         print_json(result.json())
         return
