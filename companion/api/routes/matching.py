@@ -31,6 +31,7 @@ from companion.api.schemas import (
 from companion.domain import PairingStatus
 from companion.errors import NotFoundError
 from companion.services import matching, pairings
+from companion.services.redaction import redact_pairing, redact_suggestions
 
 router = APIRouter(tags=["matching"])
 PairingId = Annotated[str, PathParam(min_length=1, max_length=32)]
@@ -47,11 +48,12 @@ def suggestions(access: AccessDep, db: DatabaseDep, embedder: EmbedderDep,
             people.get(mentee_id)):
         raise not_found(f"participant '{mentee_id}' in {access.program.name}",
                         reason="another organisation's mentee", program=access.program.name)
-    result = matching.suggest(db, access.program.name, embedder, top=top, mentee_id=mentee_id)
+    result = matching.suggest(db, access.program.name, embedder, top=top,
+                              mentee_id=mentee_id).json()
     if access.partner_coordinator:
         result["suggestions"] = [s for s in result["suggestions"]
                                  if access.own_org(people.get(s["mentee_id"]))]
-    return result
+    return redact_suggestions(access, result, people)
 
 
 @router.post("/programs/{program}/assignments", response_model=Assignments,
@@ -62,7 +64,7 @@ def assign(access: AccessDep, db: DatabaseDep, embedder: EmbedderDep,
     access.require_host_coordinator("run the assignment")
     objective = body.objective if body else "best_total"
     return matching.assign(db, access.program.name, embedder, objective=objective,
-                           actor=access.principal.actor)
+                           actor=access.principal.actor).json()
 
 
 @router.post("/programs/{program}/exclusions", status_code=201,
@@ -86,7 +88,8 @@ def list_pairings(access: AccessDep, db: DatabaseDep,
     found = [p for p in pairings.list_pairings(db, access.program.name, status)
              if access.sees_pairing(p, people)]
     return {"program": access.program.name, "total": len(found),
-            "pairings": [access.pairing_view(p, people) for p in found[offset:offset + limit]]}
+            "pairings": [redact_pairing(access, access.pairing_view(p, people), people)
+                         for p in found[offset:offset + limit]]}
 
 
 def _visible_pairing(db: DatabaseDep, principal: PrincipalDep, pairing_id: str) -> Any:
@@ -112,7 +115,7 @@ def get_pairing(pairing_id: PairingId, principal: PrincipalDep, db: DatabaseDep,
                 response: Response) -> dict[str, Any]:
     pairing, access, people = _visible_pairing(db, principal, pairing_id)
     response.headers["ETag"] = etag(pairing.version)
-    return access.pairing_view(pairing, people)
+    return redact_pairing(access, access.pairing_view(pairing, people), people)
 
 
 @router.post("/pairings/{pairing_id}/review", response_model=ReviewResult,
@@ -137,4 +140,5 @@ def review(pairing_id: PairingId, body: PairingReview, principal: PrincipalDep,
     if access.partner_coordinator and result["pairing"]["mentee_id"] in people and \
             not access.own_org(people[result["pairing"]["mentee_id"]]):
         result["pairing"]["reasons"] = [WITHHELD]
+    redact_pairing(access, result["pairing"], people)
     return result

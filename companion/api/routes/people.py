@@ -18,6 +18,7 @@ from companion.services import pairings as pairing_service
 from companion.services import tokens
 from companion.services.access import issue_token_as
 from companion.services.programs import list_programs
+from companion.services.redaction import redact_pairing
 from companion.store import AuditLog
 
 router = APIRouter()
@@ -57,8 +58,9 @@ def queue(principal: PrincipalDep, db: DatabaseDep,
             continue
         if access.coordinator:
             people = people_of(db, name)
-            pairings += [access.pairing_view(p, people) for p in pairing_service.list_pairings(
-                db, name, PairingStatus.pending) if access.sees_pairing(p, people)]
+            pairings += [redact_pairing(access, access.pairing_view(p, people), people)
+                         for p in pairing_service.list_pairings(db, name, PairingStatus.pending)
+                         if access.sees_pairing(p, people)]
     try:
         page = draft_service.visible_drafts(db, principal, status=DraftStatus.pending_review,
                                             reviewing=True, limit=limit, offset=offset)
