@@ -124,12 +124,4 @@ def bound_pairing(partnered: list[Any], participant_id: str, partner_id: str | N
 
 
 def _repository_of(session: Any, draft_id: str) -> DraftRepository:
-    from sqlalchemy import select
-
-    from companion.store.tables import DraftRow, ProgramRow
-
-    row = session.scalar(select(ProgramRow).join(
-        DraftRow, DraftRow.program_id == ProgramRow.id).where(DraftRow.id == draft_id))
-    if row is None:
-        raise NotFoundError(f"no draft '{draft_id}'")
-    return DraftRepository(session, row)
+    return DraftRepository.of_draft(session, draft_id)

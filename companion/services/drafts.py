@@ -13,9 +13,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from langgraph.types import Command
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from companion.config import Settings
 from companion.domain import AccessRole, Draft, DraftKind, DraftStatus
@@ -43,11 +40,13 @@ from companion.store import (
     AuditLog,
     Database,
     DraftRepository,
+    DuplicateRowError,
     PairingRepository,
     ParticipantRepository,
     ProgramRepository,
+    Session,
 )
-from companion.store.tables import DraftRow, IdempotencyRow, ProgramRow, utcnow
+from companion.store.tables import ProgramRow, utcnow
 
 log = logging.getLogger("companion.drafts")
 MAX_TOPIC = 500
@@ -191,12 +190,11 @@ def _request(db: Database, settings: Settings, ask: DraftRequest, *, deps: Deps 
                 "pairing_id": pairing.id if pairing else None, "topic": ask.topic,
                 "requested_by": requested_by, "today": today.isoformat(), "attempt": 1,
                 "feedback": [], "done": False}
+            repo = DraftRepository(session, row)
             if once is not None:  # the key and the draft it names are one fact
-                session.add(IdempotencyRow(principal=idempotency.scope_of(once.scope),
-                                           key=once.key.strip(),
-                                           request_hash=idempotency.request_hash(once.payload),
-                                           resource_id=draft_id, created_at=utcnow()))
-            DraftRepository(session, row).start(
+                repo.remember_key(idempotency.scope_of(once.scope), once.key.strip(),
+                                  idempotency.request_hash(once.payload), draft_id)
+            repo.start(
                 Draft(id=draft_id, program=ask.program, kind=ask.kind,
                       participant_id=ask.participant_id, status=DraftStatus.drafting,
                       generator=deps.model.name, topic=ask.topic, reviewer_id=requested_by,
@@ -208,7 +206,7 @@ def _request(db: Database, settings: Settings, ask: DraftRequest, *, deps: Deps 
                                          "participant_id": ask.participant_id,
                                          "pairing_id": payload["pairing_id"],
                                          "topic": ask.topic})
-    except IntegrityError:
+    except DuplicateRowError:
         if once is None:
             raise
         earlier = idempotency.lookup(db, once.scope, once.key, once.payload)
@@ -221,16 +219,11 @@ def _request(db: Database, settings: Settings, ask: DraftRequest, *, deps: Deps 
 
 
 def _check_rate(session: Session, program: ProgramRow, requested_by: str, limit: int) -> None:
-    since = utcnow() - timedelta(hours=1)
-    count = session.scalar(select(func.count()).select_from(DraftRow).where(
-        DraftRow.program_id == program.id, DraftRow.reviewer_id == requested_by,
-        DraftRow.created_at >= since)) or 0
+    now = utcnow()
+    count, first = DraftRepository(session, program).requested_since(
+        requested_by, now - timedelta(hours=1))
     if count >= limit:
-        oldest = session.scalar(select(func.min(DraftRow.created_at)).where(
-            DraftRow.program_id == program.id, DraftRow.reviewer_id == requested_by,
-            DraftRow.created_at >= since))
-        wait = max(1, int(((oldest or utcnow()) + timedelta(hours=1) - utcnow())
-                          .total_seconds()))
+        wait = max(1, int(((first or now) + timedelta(hours=1) - now).total_seconds()))
         raise RateLimitedError(f"{requested_by} has requested {count} drafts in the last hour "
                                f"(at most {limit}); try again in {wait // 60 + 1} minutes",
                                retry_after=wait)
@@ -419,12 +412,7 @@ def review_draft(db: Database, settings: Settings, draft_id: str, decision: str,
 # -- reading -----------------------------------------------------------------------------------
 
 def _repository_of(session: Session, draft_id: str) -> DraftRepository:
-    """The repository of the program a draft belongs to (drafts are addressed by id alone)."""
-    row = session.scalar(select(ProgramRow).join(
-        DraftRow, DraftRow.program_id == ProgramRow.id).where(DraftRow.id == draft_id))
-    if row is None:
-        raise NotFoundError(f"no draft '{draft_id}'")
-    return DraftRepository(session, row)
+    return DraftRepository.of_draft(session, draft_id)
 
 
 def get_draft(db: Database, draft_id: str) -> Draft:

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from companion.domain import Pairing, PairingStatus, Program, ProgramType
 from companion.embeddings import Embedder
@@ -24,8 +22,9 @@ from companion.store import (
     PairingRepository,
     ParticipantRepository,
     ProgramRepository,
+    Session,
 )
-from companion.store.tables import PairingRow, ProgramRow
+from companion.store.tables import ProgramRow
 
 Decision = Literal["approve", "reject", "lock", "activate", "swap"]
 DECISIONS: tuple[str, ...] = ("approve", "reject", "lock", "activate", "swap")
@@ -39,11 +38,7 @@ _ALLOWED_FROM: dict[str, tuple[PairingStatus, ...]] = {
 
 
 def _program_of(session: Session, pairing_id: str) -> ProgramRow:
-    row = session.scalar(select(ProgramRow).join(
-        PairingRow, PairingRow.program_id == ProgramRow.id).where(PairingRow.id == pairing_id))
-    if row is None:
-        raise NotFoundError(f"no pairing '{pairing_id}'")
-    return row
+    return PairingRepository.of_pairing(session, pairing_id).program
 
 
 def get_pairing(db: Database, pairing_id: str) -> Pairing:

@@ -1,5 +1,10 @@
 """Storage: SQLAlchemy tables, Alembic migrations, repositories."""
 
+# What services may name of SQLAlchemy: the session they pass to repositories, and the error
+# a write raises when another transaction made the same unique row first.
+from sqlalchemy.exc import IntegrityError as DuplicateRowError
+from sqlalchemy.orm import Session
+
 from companion.store.db import Database, get_database, reset_databases
 from companion.store.repositories import (
     AuditLog,
@@ -13,7 +18,8 @@ from companion.store.repositories import (
 )
 
 __all__ = [
-    "AuditLog", "AuditScope", "Database", "DraftRepository", "PairingRepository",
+    "AuditLog", "AuditScope", "Database", "DraftRepository", "DuplicateRowError",
+    "PairingRepository", "Session",
     "ParticipantRepository", "ProgramRepository", "audit_scope", "current_audit_scope",
     "get_database", "reset_databases",
 ]

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
@@ -45,6 +45,7 @@ from companion.store.tables import (
     DoNotMatchRow,
     DraftRow,
     DraftVersionRow,
+    IdempotencyRow,
     PairingRow,
     ParticipantRow,
     ProgramRow,
@@ -422,6 +423,15 @@ class PairingRepository:
         self.session = session
         self.program = program
 
+    @classmethod
+    def of_pairing(cls, session: Session, pairing_id: str) -> PairingRepository:
+        """The repository of the program a pairing belongs to (pairings are addressed by id)."""
+        row = session.scalar(select(ProgramRow).join(
+            PairingRow, PairingRow.program_id == ProgramRow.id).where(PairingRow.id == pairing_id))
+        if row is None:
+            raise NotFoundError(f"no pairing '{pairing_id}'")
+        return cls(session, row)
+
     def add(self, pairing: Pairing) -> Pairing:
         now = utcnow()
         self.session.add(PairingRow(
@@ -545,6 +555,30 @@ class DraftRepository:
     def __init__(self, session: Session, program: ProgramRow) -> None:
         self.session = session
         self.program = program
+
+    @classmethod
+    def of_draft(cls, session: Session, draft_id: str) -> DraftRepository:
+        """The repository of the program a draft belongs to (drafts are addressed by id)."""
+        row = session.scalar(select(ProgramRow).join(
+            DraftRow, DraftRow.program_id == ProgramRow.id).where(DraftRow.id == draft_id))
+        if row is None:
+            raise NotFoundError(f"no draft '{draft_id}'")
+        return cls(session, row)
+
+    def requested_since(self, reviewer: str, since: datetime) -> tuple[int, datetime | None]:
+        """How many drafts `reviewer` asked for since `since`, and when the first of them."""
+        count, first = self.session.execute(
+            select(func.count(), func.min(DraftRow.created_at)).where(
+                DraftRow.program_id == self.program.id, DraftRow.reviewer_id == reviewer,
+                DraftRow.created_at >= since)).one()
+        if first is not None and first.tzinfo is None:
+            first = first.replace(tzinfo=UTC)
+        return int(count or 0), first
+
+    def remember_key(self, scope: str, key: str, request_hash: str, draft_id: str) -> None:
+        """Record an Idempotency-Key for the draft in the same transaction as the draft."""
+        self.session.add(IdempotencyRow(principal=scope, key=key, request_hash=request_hash,
+                                        resource_id=draft_id, created_at=utcnow()))
 
     def add(self, draft: Draft, *, author: str) -> Draft:
         now = utcnow()
