@@ -13,10 +13,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from companion.api.denials import record_denial
 from companion.api.deps import DatabaseDep
 from companion.errors import AccessDenied, forbidden, hidden
 from companion.services.access import WITHHELD, Access, participant_json
+from companion.services.denials import record_denial
 from companion.services.tokens import Principal, authenticate
 from companion.store import Database, current_audit_scope
 
@@ -33,7 +33,7 @@ not_found = hidden
 def log_denial(db: Database, request: Request, exc: Denied) -> None:
     """Audit a denied request: every time for an authenticated caller (evidence of what a
     known token probed), at most once a minute per client address and reason without a valid
-    token, with the count of the others (`companion.api.denials`). The entity id is the
+    token, with the count of the others (`companion.services.denials`). The entity id is the
     request line cut to the column's 128 characters, stored as sent (the CLI's table shows
     control characters escaped)."""
     principal: Principal | None = getattr(request.state, "principal", None)

@@ -23,12 +23,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
-from companion.api import denials
 from companion.api.app import create_app
-from companion.api.denials import WINDOW_SECONDS, DenialThrottle, flush_denials
 from companion.api.limits import MAX_JSON_DEPTH, MAX_NUMBER_DIGITS
 from companion.config import get_settings
-from companion.services import readiness
+from companion.services import denials, readiness
+from companion.services.denials import WINDOW_SECONDS, DenialThrottle, flush_denials
 from companion.store import reset_databases
 from companion.store.failures import classify
 from tests.api.conftest import World

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from companion.store import AuditLog, Database
 
-log = logging.getLogger("companion.api.auth")
+log = logging.getLogger("companion.services.denials")
 
 WINDOW_SECONDS = 60.0
 #: Clients tracked at once; beyond it the oldest window is written out early.
