@@ -31,7 +31,15 @@ from companion.domain import (
 )
 from companion.errors import AccessDenied, NotFoundError, forbidden, hidden
 from companion.services.programs import get_program
-from companion.services.tokens import IssuedToken, Principal, create_token
+from companion.services.tokens import (
+    IssuedToken,
+    Principal,
+    TokenRecord,
+    create_token,
+    get_token,
+    list_tokens,
+    revoke_token,
+)
 from companion.store import Database, PairingRepository, ParticipantRepository, ProgramRepository
 
 PARTNERED = (PairingStatus.approved, PairingStatus.active)
@@ -232,3 +240,29 @@ def issue_token_as(db: Database, principal: Principal, *, participant_id: str, r
                         "sign-in link", program=principal.program)
     return create_token(db, participant_id=participant_id, role=role, program=program,
                         organization=organization, days=days, created_by=principal.actor)
+
+
+def tokens_visible_to(db: Database, principal: Principal) -> list[TokenRecord]:
+    """Admins see every token, a host coordinator their program's, anyone else their own."""
+    if principal.role is AccessRole.admin:
+        return list_tokens(db)
+    if principal.role is AccessRole.coordinator and principal.program and \
+            access_to(db, principal, principal.program).host_coordinator:
+        return list_tokens(db, program=principal.program)
+    return [get_token(db, principal.token_id)]
+
+
+def revoke_token_as(db: Database, principal: Principal, token_id: str) -> TokenRecord:
+    """Your own token; a host coordinator their program's mentee and mentor tokens; an admin
+    any. Anything else is hidden, as if it did not exist."""
+    try:
+        record = get_token(db, token_id)
+    except NotFoundError:
+        raise hidden(f"token '{token_id}'", reason="no such token") from None
+    allowed = principal.role is AccessRole.admin or token_id == principal.token_id
+    if not allowed and principal.role is AccessRole.coordinator and \
+            record.program == principal.program and record.role in ("mentee", "mentor"):
+        allowed = access_to(db, principal, principal.program or "").host_coordinator
+    if not allowed:
+        raise hidden(f"token '{token_id}'", reason="token not the caller's to revoke")
+    return revoke_token(db, token_id, by=principal.actor)

@@ -3,7 +3,11 @@ in the transaction that makes the decision)."""
 
 from __future__ import annotations
 
+from companion.domain import AccessRole
 from companion.domain.records import AuditEvent
+from companion.errors import forbidden, hidden
+from companion.services.access import access_to
+from companion.services.tokens import Principal
 from companion.store import AuditLog, Database
 
 
@@ -12,3 +16,23 @@ def list_events(db: Database, *, program: str | None = None, limit: int = 50
     """The newest `limit` events first, of one program or of all."""
     with db.session() as session:
         return AuditLog(session).list(program=program, limit=limit)
+
+
+def read_as(db: Database, principal: Principal, *, program: str | None = None,
+            entity_type: str | None = None, entity_id: str | None = None,
+            limit: int = 200) -> list[AuditEvent]:
+    """The audit log as `principal` may read it: an admin all of it, a host coordinator their
+    program's; nobody else."""
+    if principal.role is not AccessRole.admin:
+        if principal.role is not AccessRole.coordinator:
+            raise forbidden("only coordinators and admins can read the audit log")
+        if program is not None and program != principal.program:
+            raise hidden(f"program '{program}'", reason="program outside the token's scope")
+        access = access_to(db, principal, principal.program or "")
+        if access.partner_coordinator:
+            raise forbidden("the audit log is read by the host organisation's coordinators",
+                            program=access.program.name)
+        program = principal.program
+    with db.session() as session:
+        return AuditLog(session).list(program=program, entity_type=entity_type,
+                                      entity_id=entity_id, limit=limit)

@@ -13,11 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-
 from companion.domain import AccessRole, Role
 from companion.errors import BadInputError, NotFoundError
-from companion.store import AuditLog, Database, ParticipantRepository, ProgramRepository
+from companion.store import (
+    AuditLog,
+    Database,
+    ParticipantRepository,
+    ProgramRepository,
+    TokenRepository,
+)
 from companion.store.tables import TokenRow, utcnow
 
 PREFIX = "cmp_"
@@ -120,7 +124,7 @@ def create_token(db: Database, *, participant_id: str, role: AccessRole | str,
         token_id = secrets.token_hex(6)
         token = f"{PREFIX}{token_id}_{secret}"
         expires = utcnow() + timedelta(days=days)
-        session.add(TokenRow(id=token_id, secret_hash=_hash(token),
+        TokenRepository(session).add(TokenRow(id=token_id, secret_hash=_hash(token),
                              participant_id=participant_id, role=role.value, program=program,
                              organization=organization, label=label, created_by=created_by,
                              created_at=utcnow(), expires_at=expires))
@@ -144,62 +148,74 @@ def authenticate(db: Database, token: str) -> Principal | None:
     """The principal of a valid token, or None (unknown, revoked or expired)."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
-    now = utcnow()
     with db.session() as session:
-        row = session.scalar(select(TokenRow).where(TokenRow.secret_hash == _hash(token)))
-        if row is None or row.revoked_at is not None or row.expires_at <= now:
+        row = TokenRepository(session).by_secret_hash(_hash(token))
+        if row is None:
             return None
-        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
-            row.last_used_at = now  # coarse, so reads do not write on every request
         return Principal(row.id, row.participant_id, AccessRole(row.role), row.program,
                          row.organization)
 
 
-def revoke_token(db: Database, token_id: str, *, by: str) -> dict[str, Any]:
-    with db.session() as session:
-        row = session.get(TokenRow, token_id)
-        if row is None:
-            raise NotFoundError(f"no token '{token_id}'")
-        if row.revoked_at is None:
-            session.execute(update(TokenRow).where(TokenRow.id == token_id)
-                            .values(revoked_at=utcnow()))
-            AuditLog(session).append(by, "token.revoke", "token", token_id,
-                                     program=row.program,
-                                     detail={"participant_id": row.participant_id})
-        session.flush()
-        session.refresh(row)
-        return token_json(row)
+@dataclass(frozen=True)
+class TokenRecord:
+    """A token as anyone may see it: never its secret."""
+
+    id: str
+    participant_id: str
+    role: str
+    program: str | None
+    organization: str | None
+    status: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    def json(self) -> dict[str, Any]:
+        def at(value: datetime | None) -> str | None:
+            return value.isoformat(timespec="seconds") if value else None
+
+        return {"id": self.id, "participant_id": self.participant_id, "role": self.role,
+                "program": self.program, "organization": self.organization,
+                "status": self.status, "created_at": at(self.created_at),
+                "expires_at": at(self.expires_at), "revoked_at": at(self.revoked_at),
+                "last_used_at": at(self.last_used_at)}
 
 
-def list_tokens(db: Database, *, program: str | None = None,
-                participant_id: str | None = None) -> list[dict[str, Any]]:
-    with db.session() as session:
-        query = select(TokenRow).order_by(TokenRow.created_at)
-        if program is not None:
-            query = query.where(TokenRow.program == program)
-        if participant_id is not None:
-            query = query.where(TokenRow.participant_id == participant_id)
-        return [token_json(r) for r in session.scalars(query)]
-
-
-def get_token(db: Database, token_id: str) -> dict[str, Any]:
-    with db.session() as session:
-        row = session.get(TokenRow, token_id)
-        if row is None:
-            raise NotFoundError(f"no token '{token_id}'")
-        return token_json(row)
-
-
-def token_json(row: TokenRow) -> dict[str, Any]:
-    """A token's record, never its secret."""
+def _record(row: TokenRow) -> TokenRecord:
     now = utcnow()
     state = ("revoked" if row.revoked_at is not None
              else "expired" if row.expires_at <= now else "active")
-    return {"id": row.id, "participant_id": row.participant_id, "role": row.role,
-            "program": row.program, "organization": row.organization, "status": state,
-            "created_at": row.created_at.isoformat(timespec="seconds"),
-            "expires_at": row.expires_at.isoformat(timespec="seconds"),
-            "revoked_at": row.revoked_at.isoformat(timespec="seconds")
-            if row.revoked_at else None,
-            "last_used_at": row.last_used_at.isoformat(timespec="seconds")
-            if row.last_used_at else None}
+    return TokenRecord(row.id, row.participant_id, row.role, row.program, row.organization,
+                       state, row.created_at, row.expires_at, row.revoked_at,
+                       row.last_used_at)
+
+
+def revoke_token(db: Database, token_id: str, *, by: str) -> TokenRecord:
+    with db.session() as session:
+        repo = TokenRepository(session)
+        row = repo.get(token_id)
+        if row is None:
+            raise NotFoundError(f"no token '{token_id}'")
+        if repo.revoke(token_id):
+            AuditLog(session).append(by, "token.revoke", "token", token_id,
+                                     program=row.program,
+                                     detail={"participant_id": row.participant_id})
+        row = repo.get(token_id)
+        assert row is not None
+        return _record(row)
+
+
+def list_tokens(db: Database, *, program: str | None = None,
+                participant_id: str | None = None) -> list[TokenRecord]:
+    with db.session() as session:
+        return [_record(r) for r in TokenRepository(session).list(
+            program=program, participant_id=participant_id)]
+
+
+def get_token(db: Database, token_id: str) -> TokenRecord:
+    with db.session() as session:
+        row = TokenRepository(session).get(token_id)
+        if row is None:
+            raise NotFoundError(f"no token '{token_id}'")
+        return _record(row)

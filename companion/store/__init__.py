@@ -13,13 +13,14 @@ from companion.store.repositories import (
     PairingRepository,
     ParticipantRepository,
     ProgramRepository,
+    TokenRepository,
     audit_scope,
     current_audit_scope,
 )
 
 __all__ = [
     "AuditLog", "AuditScope", "Database", "DraftRepository", "DuplicateRowError",
-    "PairingRepository", "Session",
+    "PairingRepository", "Session", "TokenRepository",
     "ParticipantRepository", "ProgramRepository", "audit_scope", "current_audit_scope",
     "get_database", "reset_databases",
 ]

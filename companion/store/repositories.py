@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
@@ -49,6 +49,7 @@ from companion.store.tables import (
     PairingRow,
     ParticipantRow,
     ProgramRow,
+    TokenRow,
     utcnow,
 )
 
@@ -761,3 +762,45 @@ class DraftRepository:
             partner_id=row.partner_id, created_at=row.created_at,
             updated_at=row.updated_at,
         )
+
+
+class TokenRepository:
+    """API tokens by id or by the hash of their secret (the secret itself is never stored)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: TokenRow) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def get(self, token_id: str) -> TokenRow | None:
+        return self.session.get(TokenRow, token_id)
+
+    def by_secret_hash(self, digest: str) -> TokenRow | None:
+        """The live token with this hash (None when unknown, revoked or expired); marks it
+        used, coarsely, so reads do not write on every request."""
+        now = utcnow()
+        row = self.session.scalar(select(TokenRow).where(TokenRow.secret_hash == digest))
+        if row is None or row.revoked_at is not None or row.expires_at <= now:
+            return None
+        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
+            row.last_used_at = now
+        return row
+
+    def revoke(self, token_id: str) -> bool:
+        """Revoke it now; False when it already was."""
+        result = self.session.execute(update(TokenRow).where(
+            TokenRow.id == token_id, TokenRow.revoked_at.is_(None)).values(revoked_at=utcnow()))
+        self.session.flush()
+        self.session.expire_all()
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def list(self, *, program: str | None = None,
+             participant_id: str | None = None) -> builtins.list[TokenRow]:
+        query = select(TokenRow).order_by(TokenRow.created_at)
+        if program is not None:
+            query = query.where(TokenRow.program == program)
+        if participant_id is not None:
+            query = query.where(TokenRow.participant_id == participant_id)
+        return builtins.list(self.session.scalars(query))

@@ -193,16 +193,16 @@ def test_token_lifecycle_on_each_database(any_db: Database, tmp_path: Path) -> N
     other = tokens.create_token(any_db, participant_id="root", role="admin")
     _expire(any_db, other.id)
     assert tokens.authenticate(any_db, other.token) is None
-    assert tokens.get_token(any_db, other.id)["status"] == "expired"
+    assert tokens.get_token(any_db, other.id).status == "expired"
 
     record = tokens.revoke_token(any_db, issued.id, by="test")
-    assert record["status"] == "revoked"
+    assert record.status == "revoked"
     assert tokens.authenticate(any_db, issued.token) is None
-    assert tokens.revoke_token(any_db, issued.id, by="test")["status"] == "revoked"
+    assert tokens.revoke_token(any_db, issued.id, by="test").status == "revoked"
     with pytest.raises(NotFoundError):
         tokens.revoke_token(any_db, "nope", by="test")
-    assert [t["status"] for t in tokens.list_tokens(any_db)] == ["revoked", "expired"]
-    assert [t["id"] for t in tokens.list_tokens(any_db, participant_id="e1")] == [issued.id]
+    assert [t.status for t in tokens.list_tokens(any_db)] == ["revoked", "expired"]
+    assert [t.id for t in tokens.list_tokens(any_db, participant_id="e1")] == [issued.id]
     with pytest.raises(NotFoundError):
         tokens.create_token(any_db, participant_id="ghost", role="mentee", program="Pilot")
     with pytest.raises(BadInputError):

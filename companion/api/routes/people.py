@@ -7,19 +7,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 
-from companion.api.auth import Denied, PrincipalDep, forbidden, not_found
+from companion.api.auth import PrincipalDep
 from companion.api.common import EmbedderDep, access_to, partners_of, people_of
 from companion.api.deps import DatabaseDep, SettingsDep
 from companion.api.schemas import Queue, TokenCreate, TokenOut
 from companion.domain import AccessRole, DraftStatus, PairingStatus
 from companion.errors import NotFoundError
+from companion.services import audit as audit_service
 from companion.services import drafts as draft_service
 from companion.services import pairings as pairing_service
-from companion.services import tokens
-from companion.services.access import issue_token_as
+from companion.services.access import issue_token_as, revoke_token_as, tokens_visible_to
 from companion.services.programs import list_programs
 from companion.services.redaction import redact_pairing
-from companion.store import AuditLog
 
 router = APIRouter()
 
@@ -95,19 +94,8 @@ def audit(principal: PrincipalDep, db: DatabaseDep,
           entity_type: Annotated[str | None, Query(max_length=32)] = None,
           entity_id: Annotated[str | None, Query(max_length=128)] = None,
           limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> dict[str, Any]:
-    if principal.role is not AccessRole.admin:
-        if principal.role is not AccessRole.coordinator:
-            raise forbidden("only coordinators and admins can read the audit log")
-        if program is not None and program != principal.program:
-            raise not_found(f"program '{program}'", reason="program outside the token's scope")
-        access = access_to(db, principal, principal.program or "")
-        if access.partner_coordinator:
-            raise forbidden("the audit log is read by the host organisation's coordinators",
-                            program=access.program.name)
-        program = principal.program
-    with db.session() as session:
-        events = AuditLog(session).list(program=program, entity_type=entity_type,
-                                        entity_id=entity_id, limit=limit)
+    events = audit_service.read_as(db, principal, program=program, entity_type=entity_type,
+                                   entity_id=entity_id, limit=limit)
     return {"events": [e.model_dump(mode="json") for e in events]}
 
 
@@ -124,31 +112,11 @@ def create_token(body: TokenCreate, principal: PrincipalDep, db: DatabaseDep
 
 @router.get("/tokens", tags=["tokens"], summary="Tokens (never their secrets)")
 def list_tokens(principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
-    if principal.role is AccessRole.admin:
-        return {"tokens": tokens.list_tokens(db)}
-    if principal.role is AccessRole.coordinator and principal.program and \
-            access_to(db, principal, principal.program).host_coordinator:
-        return {"tokens": tokens.list_tokens(db, program=principal.program)}
-    return {"tokens": [tokens.get_token(db, principal.token_id)]}
+    return {"tokens": [t.json() for t in tokens_visible_to(db, principal)]}
 
 
 @router.delete("/tokens/{token_id}", tags=["tokens"],
                summary="Revoke a token (your own; a coordinator their program's; admin any)")
 def revoke(token_id: Annotated[str, PathParam(min_length=1, max_length=32)],
            principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
-    try:
-        record = tokens.get_token(db, token_id)
-    except NotFoundError:
-        raise not_found(f"token '{token_id}'", reason="no such token") from None
-    allowed = (principal.role is AccessRole.admin or token_id == principal.token_id)
-    if not allowed and principal.role is AccessRole.coordinator and \
-            record["program"] == principal.program and record["role"] in ("mentee", "mentor"):
-        try:
-            access_to(db, principal, principal.program or "").require_host_coordinator(
-                "revoke tokens")
-            allowed = True
-        except Denied:
-            allowed = False
-    if not allowed:
-        raise not_found(f"token '{token_id}'", reason="token not the caller's to revoke")
-    return tokens.revoke_token(db, token_id, by=principal.actor)
+    return revoke_token_as(db, principal, token_id).json()

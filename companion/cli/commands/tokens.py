@@ -50,7 +50,8 @@ def list_(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format"),
 ) -> None:
     """Tokens with their status (never their secrets)."""
-    found = tokens.list_tokens(database(), program=program, participant_id=participant)
+    found = [t.json() for t in tokens.list_tokens(database(), program=program,
+                                                  participant_id=participant)]
     if fmt is OutputFormat.json:
         print_json({"tokens": found})
         return
@@ -66,7 +67,7 @@ def revoke(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format"),
 ) -> None:
     """Revoke a token: it stops working at once."""
-    record = tokens.revoke_token(database(), token_id, by="cli")
+    record = tokens.revoke_token(database(), token_id, by="cli").json()
     if fmt is OutputFormat.json:
         print_json(record)
         return
