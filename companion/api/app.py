@@ -19,7 +19,7 @@ from companion.api.limits import BodySizeLimit, JsonShapeLimit
 from companion.api.routes import drafts, health, matching, people, programs
 from companion.api.schemas import Problem
 from companion.config import get_settings
-from companion.store import audit_scope
+from companion.services.audit import audit_scope
 
 API_PREFIX = "/api/v1"
 
@@ -46,11 +46,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def _recover() -> None:
     """Finish the drafts a crash interrupted (each taken over by one process only)."""
     try:
+        from companion.api.deps import database_dep
         from companion.services.drafts import default_deps, recover_drafts
-        from companion.store import get_database
 
         settings = get_settings()
-        db = get_database(settings)
+        db = database_dep(settings)
         report = recover_drafts(db, settings, deps=default_deps(db, settings))
         if report.resumed:
             logging.getLogger("companion.api").warning(

@@ -8,7 +8,7 @@ written to the audit log here.
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -16,9 +16,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from companion.api.deps import DatabaseDep
 from companion.errors import AccessDenied, forbidden, hidden
 from companion.services.access import WITHHELD, Access, participant_json
+from companion.services.audit import current_audit_scope
 from companion.services.denials import record_denial
 from companion.services.tokens import Principal, authenticate
-from companion.store import Database, current_audit_scope
+
+if TYPE_CHECKING:
+    from companion.store import Database
 
 log = logging.getLogger("companion.api.auth")
 _bearer = HTTPBearer(auto_error=False, description="A token from `companion token create`.")

@@ -8,7 +8,9 @@ from companion.domain.records import AuditEvent
 from companion.errors import forbidden, hidden
 from companion.services.access import access_to
 from companion.services.tokens import Principal
-from companion.store import AuditLog, Database
+from companion.store import AuditLog, AuditScope, Database, audit_scope, current_audit_scope
+
+__all__ = ["AuditScope", "audit_scope", "current_audit_scope", "list_events", "read_as"]
 
 
 def list_events(db: Database, *, program: str | None = None, limit: int = 50

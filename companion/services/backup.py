@@ -27,15 +27,12 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from alembic.script import ScriptDirectory
-from sqlalchemy.engine import make_url
-
 from companion import __version__
 from companion.config import Settings
 from companion.errors import BadInputError, ConflictError, StoreError
 from companion.services.progress import NoProgress, Progress, Tick
 from companion.store import Database, get_database, reset_databases
-from companion.store.db import MIGRATIONS, head_revision
+from companion.store.db import head_revision, known_revisions, parse_url
 
 FORMAT = "companion-backup"
 FORMAT_VERSION = 1
@@ -178,7 +175,7 @@ def pg_dump_command(settings: Settings, when: datetime | None = None) -> str | N
     pg_dump asks for it or reads ~/.pgpass / PGPASSWORD)."""
     if settings.database_kind != "postgresql":
         return None
-    url = make_url(settings.resolved_database_url)
+    url = parse_url(settings.resolved_database_url)
     name = url.database or "postgres"
     stamp = (when or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     args = ["pg_dump", "--format=custom"]
@@ -208,7 +205,7 @@ def _sqlite_path(settings: Settings) -> Path | None:
     """The SQLite database file, or None when the database is a server."""
     if settings.database_kind != "sqlite":
         return None
-    location = make_url(settings.resolved_database_url).database
+    location = parse_url(settings.resolved_database_url).database
     if not location or location == ":memory:":
         raise BadInputError("an in-memory SQLite database cannot be backed up")
     return Path(location).expanduser().resolve()
@@ -434,7 +431,7 @@ def restore(settings: Settings, path: Path | str, force: bool = False) -> Restor
 
 
 def _database_name(settings: Settings) -> str:
-    return shlex.quote(make_url(settings.resolved_database_url).database or "postgres")
+    return shlex.quote(parse_url(settings.resolved_database_url).database or "postgres")
 
 
 def _kept(entry: Path, archive: Path) -> bool:
@@ -573,8 +570,7 @@ def _check_compatible(archive: Path, manifest: dict[str, Any], settings: Setting
         if actual != revision:
             raise _bad(archive, f"its database is at revision {actual}, its manifest says "
                        f"{revision}")
-    known = {script.revision for script in
-             ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
+    known = known_revisions()
     if revision is not None and revision not in known:
         raise _bad(archive, f"its schema revision {revision!r} is newer than this Companion "
                    f"knows (newest {head_revision()!r}); upgrade Companion, then restore")

@@ -41,6 +41,7 @@ from companion.store import (
     Database,
     DraftRepository,
     DuplicateRowError,
+    IdempotencyKeys,
     PairingRepository,
     ParticipantRepository,
     ProgramRepository,
@@ -192,8 +193,9 @@ def _request(db: Database, settings: Settings, ask: DraftRequest, *, deps: Deps 
                 "feedback": [], "done": False}
             repo = DraftRepository(session, row)
             if once is not None:  # the key and the draft it names are one fact
-                repo.remember_key(idempotency.scope_of(once.scope), once.key.strip(),
-                                  idempotency.request_hash(once.payload), draft_id)
+                IdempotencyKeys(session).add(idempotency.scope_of(once.scope),
+                                             once.key.strip(),
+                                             idempotency.request_hash(once.payload), draft_id)
             repo.start(
                 Draft(id=draft_id, program=ask.program, kind=ask.kind,
                       participant_id=ask.participant_id, status=DraftStatus.drafting,

@@ -10,6 +10,7 @@ from companion.store.repositories import (
     AuditLog,
     AuditScope,
     DraftRepository,
+    IdempotencyKeys,
     PairingRepository,
     ParticipantRepository,
     ProgramRepository,
@@ -19,7 +20,7 @@ from companion.store.repositories import (
 )
 
 __all__ = [
-    "AuditLog", "AuditScope", "Database", "DraftRepository", "DuplicateRowError",
+    "AuditLog", "AuditScope", "Database", "DraftRepository", "DuplicateRowError", "IdempotencyKeys",
     "PairingRepository", "Session", "TokenRepository",
     "ParticipantRepository", "ProgramRepository", "audit_scope", "current_audit_scope",
     "get_database", "reset_databases",

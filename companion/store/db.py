@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +27,18 @@ def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
+
+
+def known_revisions() -> set[str]:
+    """Every migration this version of Companion ships (a newer database is not ours to
+    open)."""
+    return {script.revision for script in
+            ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+
+
+def parse_url(url: str) -> URL:
+    """A database URL's parts (host, port, user, database name)."""
+    return make_url(url)
 
 
 def head_revision() -> str:

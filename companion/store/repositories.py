@@ -576,11 +576,6 @@ class DraftRepository:
             first = first.replace(tzinfo=UTC)
         return int(count or 0), first
 
-    def remember_key(self, scope: str, key: str, request_hash: str, draft_id: str) -> None:
-        """Record an Idempotency-Key for the draft in the same transaction as the draft."""
-        self.session.add(IdempotencyRow(principal=scope, key=key, request_hash=request_hash,
-                                        resource_id=draft_id, created_at=utcnow()))
-
     def add(self, draft: Draft, *, author: str) -> Draft:
         now = utcnow()
         self.session.add(DraftRow(
@@ -804,3 +799,33 @@ class TokenRepository:
         if participant_id is not None:
             query = query.where(TokenRow.participant_id == participant_id)
         return builtins.list(self.session.scalars(query))
+
+
+class IdempotencyKeys:
+    """Keys of requests that create things, and claims on decisions: the first writer of a
+    (scope, key) wins through the unique constraint."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, scope: str, key: str, request_hash: str, resource_id: str) -> None:
+        self.session.add(IdempotencyRow(principal=scope, key=key, request_hash=request_hash,
+                                        resource_id=resource_id, created_at=utcnow()))
+        self.session.flush()
+
+    def get(self, scope: str, key: str) -> tuple[str, str | None] | None:
+        """(request hash, resource id) of a recorded key, or None."""
+        row = self._row(scope, key)
+        return None if row is None else (row.request_hash, row.resource_id)
+
+    def created_at(self, scope: str, key: str) -> datetime | None:
+        row = self._row(scope, key)
+        return None if row is None else row.created_at
+
+    def delete(self, scope: str, key: str) -> None:
+        self.session.execute(delete(IdempotencyRow).where(
+            IdempotencyRow.principal == scope, IdempotencyRow.key == key))
+
+    def _row(self, scope: str, key: str) -> IdempotencyRow | None:
+        return self.session.scalar(select(IdempotencyRow).where(
+            IdempotencyRow.principal == scope, IdempotencyRow.key == key))

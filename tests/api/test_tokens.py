@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text, update
 
+from companion.config import Settings
 from companion.domain import AccessRole
 from companion.errors import BadInputError, ConflictError, NotFoundError
 from companion.services import idempotency, tokens
 from companion.services.participants import import_participants_file
 from companion.services.programs import build_program, create_program
-from companion.store import Database
-from companion.store.tables import IdempotencyRow, TokenRow, utcnow
+from companion.store import Database, DuplicateRowError, IdempotencyKeys
+from companion.store.tables import TokenRow, utcnow
 from tests import factories
 from tests.api.conftest import World
 from tests.api.helpers import assert_problem, audit, call, each, get, ok
@@ -209,32 +210,38 @@ def test_token_lifecycle_on_each_database(any_db: Database, tmp_path: Path) -> N
         tokens.create_token(any_db, participant_id="e1", role="mentor", program="Pilot")
 
 
-def test_idempotency_claims_on_each_database(any_db: Database) -> None:
+def test_idempotency_keys_on_each_database(any_db: Database) -> None:
     payload = {"kind": "agenda", "participant_id": "e1"}
-    assert idempotency.claim(any_db, "t1:e1", "key-1", payload, "dr-1") is None
-    assert idempotency.claim(any_db, "t1:e1", "key-1", payload, "dr-2") == "dr-1"
-    assert idempotency.claim(any_db, "t1:e1", " key-1 ", dict(reversed(payload.items())),
-                             "dr-3") == "dr-1"
+
+    def remember(scope: str, key: str, body: dict[str, object], resource: str) -> None:
+        with any_db.session() as session:
+            IdempotencyKeys(session).add(idempotency.scope_of(scope), key.strip(),
+                                         idempotency.request_hash(body), resource)
+
+    assert idempotency.lookup(any_db, "t1:e1", "key-1", payload) is None
+    remember("t1:e1", "key-1", payload, "dr-1")
+    assert idempotency.lookup(any_db, "t1:e1", "key-1", payload) == "dr-1"
+    assert idempotency.lookup(any_db, "t1:e1", " key-1 ",
+                              dict(reversed(payload.items()))) == "dr-1"
     with pytest.raises(BadInputError) as wrong:
-        idempotency.claim(any_db, "t1:e1", "key-1", {**payload, "kind": "goals"}, "dr-4")
+        idempotency.lookup(any_db, "t1:e1", "key-1", {**payload, "kind": "goals"})
     assert wrong.value.field == "Idempotency-Key"
-    assert idempotency.claim(any_db, "t2:e2", "key-1", {"other": 1}, "dr-5") is None
+    assert idempotency.lookup(any_db, "t2:e2", "key-1", payload) is None  # another caller's
+    with pytest.raises(DuplicateRowError):
+        remember("t1:e1", "key-1", payload, "dr-2")  # the first writer of a key wins
     for bad in ("", "   ", "k" * 201):
         with pytest.raises(BadInputError):
-            idempotency.claim(any_db, "t1:e1", bad, payload, "dr-6")
-    idempotency.release(any_db, "t1:e1", "key-1")
-    assert idempotency.claim(any_db, "t1:e1", "key-1", payload, "dr-7") is None
-    with any_db.session() as session:
-        rows = {(r.principal, r.key): r.resource_id for r in session.scalars(
-            select(IdempotencyRow))}
-    assert rows == {("t1:e1", "key-1"): "dr-7", ("t2:e2", "key-1"): "dr-5"}
+            idempotency.lookup(any_db, "t1:e1", bad, payload)
     # a scope longer than the column (token id + a 64-character participant id) still works
     long = "0123456789ab:" + "p" * 64
-    assert idempotency.claim(any_db, long, "k", payload, "dr-8") is None
-    assert idempotency.claim(any_db, long, "k", payload, "dr-9") == "dr-8"
-    assert idempotency.claim(any_db, long[:-1] + "q", "k", payload, "dr-10") is None
-    idempotency.release(any_db, long, "k")
-    assert idempotency.claim(any_db, long, "k", payload, "dr-11") is None
+    remember(long, "k", payload, "dr-8")
+    assert idempotency.lookup(any_db, long, "k", payload) == "dr-8"
+    assert idempotency.lookup(any_db, long[:-1] + "q", "k", payload) is None
+    # decision claims: one per version, released when nothing landed
+    assert idempotency.claim_decision(any_db, "dr-1", 1)
+    assert not idempotency.claim_decision(any_db, "dr-1", 1)
+    idempotency.release_decision(any_db, "dr-1", 1)
+    assert idempotency.claim_decision(any_db, "dr-1", 1)
 
 
 def test_actors_fit_the_audit_log() -> None:
@@ -245,25 +252,46 @@ def test_actors_fit_the_audit_log() -> None:
     assert long.actor.endswith("~0123456789ab")
 
 
-def test_concurrent_claims_of_one_key_make_one_winner(any_db: Database) -> None:
-    any_db.upgrade()
-    results: list[str | None | Exception] = []
+def test_concurrent_requests_with_one_key_make_one_draft(any_db: Database, tmp_path: Path,
+                                                         settings: Settings) -> None:
+    """Six threads send the same draft request with the same Idempotency-Key at once: one
+    draft is made; every other answer is that draft (replayed) or 'still being drafted'."""
+    from companion.drafting.graph import Deps
+    from companion.llm.fake import FakeChatModel
+    from companion.services import drafts
+    from companion.services.draft_store import DatabaseDraftStore
+    from companion.services.tokens import Principal
+    from tests.drafting.conftest import PASSAGE, answer
+
+    _program(any_db, tmp_path)
+    model = FakeChatModel()
+    for _ in range(6):
+        model.enqueue(answer())
+    deps = Deps(store=DatabaseDraftStore(any_db), model=model,
+                search=lambda q, top, where: [PASSAGE])
+    me = Principal("t1", "e1", AccessRole.mentee, "Pilot", None)
+    results: list[object] = []
     barrier = threading.Barrier(6)
 
-    def claim(n: int) -> None:
+    def send() -> None:
         barrier.wait()
         try:
-            results.append(idempotency.claim(any_db, "t:e", "same", {"a": 1}, f"dr-{n}"))
-        except ConflictError as exc:  # pragma: no cover - only if released in between
+            results.append(drafts.request_as(any_db, settings, me, program="Pilot",
+                                             kind="questions", idempotency_key="same",
+                                             deps=deps))
+        except ConflictError as exc:
             results.append(exc)
 
-    threads = [threading.Thread(target=claim, args=(n,)) for n in range(6)]
+    threads = [threading.Thread(target=send) for _ in range(6)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    winners = [r for r in results if r is None]
-    assert len(results) == 6 and len(winners) == 1, results
-    with any_db.session() as session:
-        (row,) = session.scalars(select(IdempotencyRow)).all()
-    assert results.count(row.resource_id) == 5
+    made = [r for r in results if isinstance(r, drafts.RequestOutcome) and not r.replayed]
+    replays = [r for r in results if isinstance(r, drafts.RequestOutcome) and r.replayed]
+    busy = [r for r in results if isinstance(r, ConflictError)]
+    assert len(results) == 6 and len(made) == 1, results
+    assert {r.draft.id for r in replays} <= {made[0].draft.id}
+    assert all("still being drafted" in str(e) for e in busy)
+    assert len(drafts.list_drafts(any_db)) == 1
+
