@@ -13,10 +13,18 @@ from companion.domain.enums import (
 from companion.domain.participant import Participant
 from companion.domain.passages import Passage
 from companion.domain.program import MatchingWeights, PhaseWindow, Program
-from companion.domain.records import AuditEvent, CheckResult, Citation, Draft, Pairing
+from companion.domain.records import (
+    AuditEvent,
+    CheckResult,
+    Citation,
+    Draft,
+    DraftVersion,
+    Pairing,
+)
 
 __all__ = [
     "AccessRole", "AuditEvent", "CheckResult", "Citation", "Draft", "DraftKind", "DraftStatus",
+    "DraftVersion",
     "MatchingWeights", "MentoringFormat", "Pairing", "PairingStatus", "Participant", "Phase",
     "Passage", "PhaseWindow", "Program", "ProgramType", "Role",
 ]

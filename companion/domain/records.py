@@ -83,6 +83,22 @@ class Draft(BaseModel):
     updated_at: datetime | None = None
 
 
+class DraftVersion(BaseModel):
+    """One version of a draft: what it said, who made it and why (the reviewer's history)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    number: int
+    content: dict[str, Any] = Field(default_factory=dict)
+    citations: list[dict[str, Any]] = Field(default_factory=list)
+    checks: list[dict[str, Any]] = Field(default_factory=list)
+    generator: str
+    diff: str | None = Field(None, description="Unified diff from the previous version.")
+    author: str
+    note: str | None = Field(None, description="The reviewer's note with the decision.")
+    created_at: datetime | None = None
+
+
 class AuditEvent(BaseModel):
     """One line of the append-only audit log."""
 

@@ -15,7 +15,7 @@ from typing import Any
 from langgraph.types import Command
 
 from companion.config import Settings
-from companion.domain import AccessRole, Draft, DraftKind, DraftStatus
+from companion.domain import AccessRole, Draft, DraftKind, DraftStatus, DraftVersion
 from companion.drafting.graph import Deps, build_graph, checkpointer
 from companion.errors import (
     AccessDenied,
@@ -422,7 +422,7 @@ def get_draft(db: Database, draft_id: str) -> Draft:
         return _repository_of(session, draft_id).get(draft_id)
 
 
-def draft_versions(db: Database, draft_id: str) -> list[dict[str, Any]]:
+def draft_versions(db: Database, draft_id: str) -> list[DraftVersion]:
     with db.session() as session:
         return _repository_of(session, draft_id).versions(draft_id)
 
@@ -471,7 +471,7 @@ def visible_draft(db: Database, principal: Principal, draft_id: str) -> tuple[Dr
 
 
 def visible_versions(db: Database, principal: Principal, draft_id: str
-                     ) -> tuple[Draft, list[dict[str, Any]]]:
+                     ) -> tuple[Draft, list[DraftVersion]]:
     """Every version with its diff, author and note: for the draft's reviewer (and admins)."""
     draft, access = visible_draft(db, principal, draft_id)
     if not access.sees_history(draft):

@@ -31,6 +31,7 @@ from companion.domain import (
     Draft,
     DraftKind,
     DraftStatus,
+    DraftVersion,
     MentoringFormat,
     Pairing,
     PairingStatus,
@@ -687,12 +688,13 @@ class DraftRepository:
             query = query.where(own | shared)
         return query
 
-    def versions(self, draft_id: str) -> builtins.list[dict[str, Any]]:
+    def versions(self, draft_id: str) -> builtins.list[DraftVersion]:
         rows = self.session.scalars(select(DraftVersionRow).where(
             DraftVersionRow.draft_id == draft_id).order_by(DraftVersionRow.number))
-        return [{"number": r.number, "content": r.content, "citations": r.citations,
-                 "checks": r.checks, "generator": r.generator, "diff": r.diff,
-                 "author": r.author, "note": r.note, "created_at": r.created_at} for r in rows]
+        return [DraftVersion(number=r.number, content=r.content, citations=r.citations,
+                             checks=r.checks, generator=r.generator, diff=r.diff,
+                             author=r.author, note=r.note, created_at=r.created_at)
+                for r in rows]
 
     def renew(self, draft_id: str, *, worker: str, lease_until: datetime) -> None:
         """Extend the drafting run's claim (only while it is `drafting`)."""

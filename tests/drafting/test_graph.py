@@ -114,7 +114,7 @@ def test_edit_is_a_new_version_with_a_diff(deps: Deps, model: FakeChatModel, cfg
     assert after.status is DraftStatus.pending_review and after.version == 2
     assert after.content == edited and after.generator == "edited by e1"
     versions = drafts.draft_versions(deps.store.db, draft.id)
-    assert "What will you hand over first?" in versions[-1]["diff"]
+    assert "What will you hand over first?" in versions[-1].diff
     final = drafts.review_draft(deps.store.db, cfg, draft.id, "approve", by="e1", deps=deps)
     assert final.status is DraftStatus.approved and final.content == edited
 
@@ -138,7 +138,7 @@ def test_reject_with_feedback_redrafts_using_it(deps: Deps, model: FakeChatModel
     assert again.status is DraftStatus.pending_review and again.version == 3
     assert len(again.content["questions"]) == 3
     assert "Fewer questions, please" in model.history[-1][1]["content"]
-    statuses = [v["number"] for v in drafts.draft_versions(deps.store.db, draft.id)]
+    statuses = [v.number for v in drafts.draft_versions(deps.store.db, draft.id)]
     assert statuses == [1, 2, 3]
 
 

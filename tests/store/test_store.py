@@ -209,9 +209,9 @@ def test_draft_edits_are_new_versions_with_concurrency(any_db: Database) -> None
     assert edited.content["questions"][0]["text"] == "Why?"
     assert approved.status is DraftStatus.approved and approved.version == 3
     assert approved.content == edited.content  # approving keeps the edited content
-    assert [v["number"] for v in versions] == [1, 2, 3]
-    assert versions[1]["diff"] == "- What?\n+ Why?"
-    assert versions[0]["content"]["questions"][0]["text"] == "What?"
+    assert [v.number for v in versions] == [1, 2, 3]
+    assert versions[1].diff == "- What?\n+ Why?"
+    assert versions[0].content["questions"][0]["text"] == "What?"
 
 
 def test_drafts_list_filters(any_db: Database) -> None:

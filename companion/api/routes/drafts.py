@@ -76,9 +76,7 @@ def get_draft(draft_id: DraftId, principal: PrincipalDep, db: DatabaseDep,
                     "and admins' only)")
 def versions(draft_id: DraftId, principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
     draft, found = service.visible_versions(db, principal, draft_id)
-    return {"draft_id": draft.id, "versions": [
-        {**v, "created_at": v["created_at"].isoformat() if v.get("created_at") else None}
-        for v in found]}
+    return {"draft_id": draft.id, "versions": [v.model_dump(mode="json") for v in found]}
 
 
 @router.post("/drafts/{draft_id}/review", response_model=DraftOut,

@@ -94,14 +94,15 @@ def show_(draft_id: str, versions: bool = typer.Option(False, "--versions",
     if fmt is OutputFormat.json:
         data = _service().draft_json(draft)
         if versions:
-            data["versions"] = _service().draft_versions(database(), draft_id)
+            data["versions"] = [v.model_dump(mode="json")
+                                for v in _service().draft_versions(database(), draft_id)]
         print_json(data)
         return
     show(draft, fmt)
     if versions:
         table("Versions", ["v", "author", "generator", "note", "diff lines"],
-              [[v["number"], v["author"], v["generator"], v["note"] or "",
-                len((v["diff"] or "").splitlines())]
+              [[v.number, v.author, v.generator, v.note or "",
+                len((v.diff or "").splitlines())]
                for v in _service().draft_versions(database(), draft_id)])
 
 
