@@ -1,0 +1,139 @@
+"""Suggestions and pairings as one principal may see and decide them: who may read which
+pairing, which reasons a partner organisation's coordinator may read, and who may decide what.
+The faces (API, CLI, web app) call these and only turn the answer into their own output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from companion.domain import Pairing, PairingStatus, Participant
+from companion.embeddings import Embedder
+from companion.errors import AccessDenied, NotFoundError, forbidden, hidden
+from companion.services import matching, pairings
+from companion.services.access import WITHHELD, Access, access_to, people_of
+from companion.services.redaction import redact_pairing, redact_suggestions
+from companion.services.tokens import Principal
+from companion.store import Database
+
+
+@dataclass(frozen=True)
+class VisiblePairing:
+    """A pairing the principal may see, with what is needed to show it to them."""
+
+    pairing: Pairing
+    access: Access
+    people: dict[str, Participant]
+
+    def json(self) -> dict[str, Any]:
+        """What the principal may read of it (participants: not the engine's workings; a
+        partner coordinator: no other organisation's private fields in the reasons)."""
+        return view(self.access, self.pairing, self.people)
+
+
+def view(access: Access, pairing: Pairing, people: dict[str, Participant]) -> dict[str, Any]:
+    return redact_pairing(access, access.pairing_view(pairing, people), people)
+
+
+def visible_pairing(db: Database, principal: Principal, pairing_id: str) -> VisiblePairing:
+    """The pairing, if `principal` may see it (hidden — 404 — otherwise, as if absent)."""
+    try:
+        pairing = pairings.get_pairing(db, pairing_id)
+    except NotFoundError:
+        raise hidden(f"pairing '{pairing_id}'", reason="no such pairing") from None
+    try:
+        access = access_to(db, principal, pairing.program)
+    except AccessDenied:
+        raise hidden(f"pairing '{pairing_id}'", reason="pairing in another program",
+                     program=pairing.program) from None
+    people = people_of(db, pairing.program, [pairing.mentee_id, pairing.mentor_id])
+    if not access.sees_pairing(pairing, people):
+        raise hidden(f"pairing '{pairing_id}'", reason="pairing not visible to the caller",
+                     program=pairing.program)
+    return VisiblePairing(pairing, access, people)
+
+
+@dataclass(frozen=True)
+class PairingPage:
+    program: str
+    total: int
+    pairings: list[dict[str, Any]]
+
+    def json(self) -> dict[str, Any]:
+        return {"program": self.program, "total": self.total, "pairings": self.pairings}
+
+
+def visible_pairings(db: Database, principal: Principal, program: str, *,
+                     status: PairingStatus | None = None, limit: int = 1000,
+                     offset: int = 0) -> PairingPage:
+    """A program's pairings the principal may see (coordinators: all, a partner coordinator
+    their own people's; participants: their approved and active ones)."""
+    access = access_to(db, principal, program)
+    people = people_of(db, program)
+    found = [p for p in pairings.list_pairings(db, program, status)
+             if access.sees_pairing(p, people)]
+    return PairingPage(program, len(found),
+                       [view(access, p, people) for p in found[offset:offset + limit]])
+
+
+def review_as(db: Database, principal: Principal, pairing_id: str, decision: str, *,
+              version: int, note: str | None = None, mentor_id: str | None = None,
+              with_pairing: str | None = None, embedder: Embedder | None = None
+              ) -> dict[str, Any]:
+    """A coordinator's decision on a pairing they may see; swaps are the host's."""
+    seen = visible_pairing(db, principal, pairing_id)
+    require_decider(seen.access, decision, mentor_id=mentor_id)
+    result = pairings.review(db, pairing_id, decision, by=principal.actor, version=version,
+                             note=note, mentor_id=mentor_id, with_pairing=with_pairing,
+                             embedder=embedder).json()
+    access, people = seen.access, seen.people
+    if access.partner_coordinator and result["pairing"]["mentee_id"] in people and \
+            not access.own_org(people[result["pairing"]["mentee_id"]]):
+        result["pairing"]["reasons"] = [WITHHELD]
+    redact_pairing(access, result["pairing"], people)
+    return result
+
+
+def require_decider(access: Access, decision: str, *, mentor_id: str | None = None) -> None:
+    """Coordinators decide pairings; only the host organisation's swap them."""
+    access.require_coordinator("decide pairings")
+    if decision == "swap" or mentor_id is not None:
+        access.require_host_coordinator("swap pairings")
+
+
+def suggestions_as(db: Database, principal: Principal, program: str, embedder: Embedder, *,
+                   top: int = 5, mentee_id: str | None = None) -> dict[str, Any]:
+    """Suggestions for coordinators; a partner organisation's coordinator gets their own
+    mentees', without another organisation's private fields in the reasons."""
+    access = access_to(db, principal, program)
+    access.require_coordinator("see match suggestions")
+    people = people_of(db, program) if access.partner_coordinator else {}
+    if mentee_id is not None and access.partner_coordinator and not access.own_org(
+            people.get(mentee_id)):
+        raise hidden(f"participant '{mentee_id}' in {program}",
+                     reason="another organisation's mentee", program=program)
+    result = matching.suggest(db, program, embedder, top=top, mentee_id=mentee_id)
+    if access.partner_coordinator:
+        result = result.keep({pid for pid, p in people.items() if access.own_org(p)})
+    return redact_suggestions(access, result.json(), people)
+
+
+def assign_as(db: Database, principal: Principal, program: str, embedder: Embedder, *,
+              objective: str = "best_total") -> matching.AssignmentResult:
+    access = access_to(db, principal, program)
+    access.require_host_coordinator("run the assignment")
+    return matching.assign(db, program, embedder, objective=objective,  # type: ignore[arg-type]
+                           actor=principal.actor)
+
+
+def exclude_as(db: Database, principal: Principal, program: str, mentee_id: str,
+               mentor_id: str, reason: str) -> bool:
+    access = access_to(db, principal, program)
+    access.require_host_coordinator("record do-not-match pairs")
+    return matching.exclude_pair(db, program, mentee_id, mentor_id, reason,
+                                 actor=principal.actor)
+
+
+__all__ = ["PairingPage", "VisiblePairing", "assign_as", "exclude_as", "forbidden",
+           "require_decider", "review_as", "suggestions_as", "view", "visible_pairing",
+           "visible_pairings"]
