@@ -8,15 +8,13 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi import Path as PathParam
 
-from companion.api.auth import PrincipalDep
 from companion.api.deps import DatabaseDep, SettingsDep
 from companion.embeddings import Embedder
 from companion.errors import BadInputError
-from companion.services.access import Access, access_to, partners_of, people_of
 from companion.services.drafts import Deps
 
-__all__ = ["AccessDep", "DraftDepsDep", "EmbedderDep", "IfMatch", "ProgramName", "access_to",
-           "etag", "expected_version", "no_nul_characters", "partners_of", "people_of"]
+__all__ = ["DraftDepsDep", "EmbedderDep", "IfMatch", "ProgramName", "etag",
+           "expected_version", "no_nul_characters"]
 
 ProgramName = Annotated[str, PathParam(min_length=1, max_length=100,
                                        description="The program's name.")]
@@ -52,11 +50,6 @@ def draft_deps_dep(db: DatabaseDep, settings: SettingsDep) -> Deps:
 DraftDepsDep = Annotated[Deps, Depends(draft_deps_dep)]
 
 
-def access_dep(program: ProgramName, principal: PrincipalDep, db: DatabaseDep) -> Access:
-    return access_to(db, principal, program)
-
-
-AccessDep = Annotated[Access, Depends(access_dep)]
 
 
 _ETAG = re.compile(r'^\s*(?:W/)?(?:"(\d{1,9})"|(\d{1,9}))\s*$')

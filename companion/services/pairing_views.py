@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from companion.domain import Pairing, PairingStatus, Participant
+from companion.domain import AccessRole, DraftStatus, Pairing, PairingStatus, Participant
 from companion.embeddings import Embedder
 from companion.errors import AccessDenied, NotFoundError, forbidden, hidden
 from companion.services import matching, pairings
@@ -134,6 +134,36 @@ def exclude_as(db: Database, principal: Principal, program: str, mentee_id: str,
                                  actor=principal.actor)
 
 
+def review_queue(db: Database, principal: Principal, *, limit: int = 100,
+                 offset: int = 0) -> dict[str, Any]:
+    """What waits for the principal's decision: pending pairings (coordinators, those they
+    may see) and the drafts they review, a page of each."""
+    from companion.services import drafts
+    from companion.services.programs import list_programs
+
+    names = ([p.name for p in list_programs(db)] if principal.role is AccessRole.admin
+             else [principal.program] if principal.program else [])
+    waiting: list[dict[str, Any]] = []
+    for name in names:
+        try:
+            access = access_to(db, principal, name)
+        except NotFoundError:  # the token's program was deleted
+            continue
+        if access.coordinator:
+            people = people_of(db, name)
+            waiting += [view(access, p, people) for p in pairings.list_pairings(
+                db, name, PairingStatus.pending) if access.sees_pairing(p, people)]
+    try:
+        page = drafts.visible_drafts(db, principal, status=DraftStatus.pending_review,
+                                     reviewing=True, limit=limit, offset=offset)
+    except NotFoundError:  # the token's program was deleted
+        page = drafts.DraftPage([], 0, limit, offset)
+    return {"pairings": waiting[offset:offset + limit],
+            "drafts": [drafts.draft_json(d) for d in page.drafts],
+            "counts": {"pairings": len(waiting), "drafts": page.total},
+            "limit": limit, "offset": offset}
+
+
 __all__ = ["PairingPage", "VisiblePairing", "assign_as", "exclude_as", "forbidden",
-           "require_decider", "review_as", "suggestions_as", "view", "visible_pairing",
-           "visible_pairings"]
+           "require_decider", "review_as", "review_queue", "suggestions_as", "view",
+           "visible_pairing", "visible_pairings"]

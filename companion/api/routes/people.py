@@ -8,37 +8,19 @@ from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 
 from companion.api.auth import PrincipalDep
-from companion.api.common import EmbedderDep, access_to, partners_of, people_of
+from companion.api.common import EmbedderDep
 from companion.api.deps import DatabaseDep, SettingsDep
 from companion.api.schemas import Queue, TokenCreate, TokenOut
-from companion.domain import AccessRole, DraftStatus, PairingStatus
-from companion.errors import NotFoundError
 from companion.services import audit as audit_service
-from companion.services import drafts as draft_service
-from companion.services import pairings as pairing_service
+from companion.services import pairing_views, people_views
 from companion.services.access import issue_token_as, revoke_token_as, tokens_visible_to
-from companion.services.programs import list_programs
-from companion.services.redaction import redact_pairing
 
 router = APIRouter()
 
 
 @router.get("/me", tags=["me"], summary="Who the token speaks for, their profile and partners")
 def me(principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "participant_id": principal.participant_id, "role": principal.role.value,
-        "program": principal.program, "organization": principal.organization,
-        "token_id": principal.token_id, "profile": None, "partners": []}
-    if principal.program is not None and principal.role in (AccessRole.mentee,
-                                                             AccessRole.mentor):
-        access = access_to(db, principal, principal.program)
-        partners = partners_of(db, principal.program, principal.participant_id).people
-        people = people_of(db, principal.program, [principal.participant_id, *partners])
-        person = people.get(principal.participant_id)
-        data["profile"] = access.participant_view(person, partners) if person else None
-        data["partners"] = [view for pid in sorted(partners) if pid in people
-                            if (view := access.participant_view(people[pid], partners))]
-    return data
+    return people_views.me(db, principal)
 
 
 @router.get("/me/queue", tags=["me"], response_model=Queue,
@@ -47,28 +29,7 @@ def me(principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
 def queue(principal: PrincipalDep, db: DatabaseDep,
           limit: Annotated[int, Query(ge=1, le=500)] = 100,
           offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> dict[str, Any]:
-    names = ([p.name for p in list_programs(db)] if principal.role is AccessRole.admin
-             else [principal.program] if principal.program else [])
-    pairings: list[dict[str, Any]] = []
-    for name in names:
-        try:
-            access = access_to(db, principal, name)
-        except NotFoundError:  # the token's program was deleted
-            continue
-        if access.coordinator:
-            people = people_of(db, name)
-            pairings += [redact_pairing(access, access.pairing_view(p, people), people)
-                         for p in pairing_service.list_pairings(db, name, PairingStatus.pending)
-                         if access.sees_pairing(p, people)]
-    try:
-        page = draft_service.visible_drafts(db, principal, status=DraftStatus.pending_review,
-                                            reviewing=True, limit=limit, offset=offset)
-    except NotFoundError:  # the token's program was deleted
-        page = draft_service.DraftPage([], 0, limit, offset)
-    return {"pairings": pairings[offset:offset + limit],
-            "drafts": [draft_service.draft_json(d) for d in page.drafts],
-            "counts": {"pairings": len(pairings), "drafts": page.total},
-            "limit": limit, "offset": offset}
+    return pairing_views.review_queue(db, principal, limit=limit, offset=offset)
 
 
 @router.get("/knowledge/search", tags=["knowledge"],

@@ -8,16 +8,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 
-from companion.api.auth import PrincipalDep, forbidden, not_found
-from companion.api.common import AccessDep, partners_of, people_of
+from companion.api.auth import PrincipalDep
+from companion.api.common import ProgramName
 from companion.api.deps import DatabaseDep, SettingsDep
 from companion.api.errors import problem
 from companion.api.schemas import ImportResult, Participants, ProgramCreate
-from companion.domain import AccessRole, Program, Role
+from companion.domain import Role
 from companion.errors import BadInputError
-from companion.services import matching
+from companion.services import people_views as views
 from companion.services.participants import import_participants_bytes
-from companion.services.programs import build_program, create_program, list_programs
+from companion.services.programs import build_program
 
 router = APIRouter(tags=["programs"])
 ParticipantId = Annotated[str, PathParam(min_length=1, max_length=64)]
@@ -27,74 +27,40 @@ _EXTENSIONS = {"text/csv": ".csv", "application/csv": ".csv",
                "application/jsonlines": ".jsonl"}
 
 
-def program_json(program: Program) -> dict[str, Any]:
-    data = program.model_dump(mode="json")
-    data["end_date"] = program.end_date.isoformat()
-    return data
-
-
 @router.get("/programs", summary="Programs the caller can see")
 def programs(principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
-    found = [p for p in list_programs(db)
-             if principal.role is AccessRole.admin or p.name == principal.program]
-    return {"programs": [program_json(p) for p in found]}
+    return {"programs": views.programs_of(db, principal)}
 
 
 @router.post("/programs", status_code=201, summary="Create a program (admin)")
 def create(body: ProgramCreate, principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
-    if principal.role is not AccessRole.admin:
-        raise forbidden("only an admin can create programs")
-    program = build_program(body.name, type=body.type, start=body.start_date,
-                            months=body.months, host_organization=body.host_organization,
-                            partner_organizations=body.partner_organizations)
-    return program_json(create_program(db, program, actor=principal.actor))
+    return views.create_program_as(db, principal, build_program(
+        body.name, type=body.type, start=body.start_date, months=body.months,
+        host_organization=body.host_organization,
+        partner_organizations=body.partner_organizations))
 
 
 @router.get("/programs/{program}", summary="One program: type, calendar, phases, policies")
-def program(access: AccessDep) -> dict[str, Any]:
-    data = program_json(access.program)
-    if not access.coordinator:
-        for key in ("matching_weights", "ai_readable_fields", "default_capacity"):
-            data.pop(key, None)
-    return data
+def program(program: ProgramName, principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
+    return views.program_as(db, principal, program)
 
 
 @router.get("/programs/{program}/participants", response_model=Participants,
             summary="Participants the caller may see (coordinators: everyone; others: "
                     "themselves and their partners)")
-def participants(access: AccessDep, db: DatabaseDep,
+def participants(program: ProgramName, principal: PrincipalDep, db: DatabaseDep,
                  role: Annotated[Role | None, Query()] = None,
                  limit: Annotated[int, Query(ge=1, le=20000)] = 1000,
                  offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
-    partners = frozenset() if access.coordinator else partners_of(
-        db, access.program.name, access.me).people
-    # a participant sees themselves and their partners: read just those
-    people = people_of(db, access.program.name,
-                       None if access.coordinator else [access.me, *sorted(partners)])
-    shown = []
-    for person in people.values():
-        if role is not None and person.role is not role:
-            continue
-        view = access.participant_view(person, partners)
-        if view is not None:
-            shown.append(view)
-    return {"program": access.program.name, "total": len(shown),
-            "participants": shown[offset:offset + limit]}
+    return views.participants_as(db, principal, program, role=role, limit=limit,
+                                 offset=offset).json()
 
 
 @router.get("/programs/{program}/participants/{participant_id}",
             summary="One participant: the whole record or the shareable fields")
-def participant(access: AccessDep, participant_id: ParticipantId,
+def participant(program: ProgramName, participant_id: ParticipantId, principal: PrincipalDep,
                 db: DatabaseDep) -> dict[str, Any]:
-    person = people_of(db, access.program.name, [participant_id]).get(participant_id)
-    partners = frozenset() if access.coordinator else partners_of(
-        db, access.program.name, access.me).people
-    view = access.participant_view(person, partners) if person else None
-    if view is None:
-        raise not_found(f"participant '{participant_id}' in {access.program.name}",
-                        reason="participant not visible to the caller",
-                        program=access.program.name)
-    return view
+    return views.participant_as(db, principal, program, participant_id)
 
 
 @router.post(
@@ -116,12 +82,12 @@ def participant(access: AccessDep, participant_id: ParticipantId,
         "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
         "multipart/form-data": {"schema": {"type": "object", "properties": {
             "file": {"type": "string", "format": "binary"}}}}}}})
-async def import_(access: AccessDep, request: Request, db: DatabaseDep,
-                  settings: SettingsDep,
+async def import_(program: ProgramName, principal: PrincipalDep, request: Request,
+                  db: DatabaseDep, settings: SettingsDep,
                   skip_invalid: Annotated[bool, Query()] = False,
                   filename: Annotated[str | None, Query(max_length=200)] = None
                   ) -> JSONResponse:
-    access.require_host_coordinator("import participants")
+    views.require_importer(db, principal, program)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
         data, name = await _multipart_file(request)
@@ -138,8 +104,8 @@ async def import_(access: AccessDep, request: Request, db: DatabaseDep,
     from starlette.concurrency import run_in_threadpool
 
     report = await run_in_threadpool(
-        import_participants_bytes, db, access.program.name, data, name=name,
-        skip_invalid=skip_invalid, actor=access.principal.actor)
+        import_participants_bytes, db, program, data, name=name,
+        skip_invalid=skip_invalid, actor=principal.actor)
     body = report.model_dump(mode="json")
     if report.imported:
         return JSONResponse(body, status_code=200)
@@ -164,6 +130,5 @@ async def _multipart_file(request: Request) -> tuple[bytes, str]:
 
 @router.get("/programs/{program}/report",
             summary="Program health: coverage, score distribution, breakdowns")
-def report(access: AccessDep, db: DatabaseDep) -> dict[str, Any]:
-    access.require_host_coordinator("read the program report")
-    return matching.report(db, access.program.name).json()
+def report(program: ProgramName, principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
+    return views.report_as(db, principal, program).json()
