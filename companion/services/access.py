@@ -46,6 +46,7 @@ PARTNERED = (PairingStatus.approved, PairingStatus.active)
 WITHHELD = "reasons withheld: they quote another organisation's private profile fields"
 
 __all__ = ["PARTNERED", "WITHHELD", "Access", "AccessDenied", "Partners", "access_to",
+           "access_to_owner",
            "forbidden", "hidden", "participant_json", "partners_of", "people_of"]
 
 
@@ -191,6 +192,16 @@ def access_to(db: Database, principal: Principal, program: str) -> Access:
     if principal.role is not AccessRole.admin and principal.program != program:
         raise hidden(f"program '{program}'", reason="program outside the token's scope")
     return Access(principal, get_program(db, program))
+
+
+def access_to_owner(db: Database, principal: Principal, program: str, what: str) -> Access:
+    """Access to the program `what` (a draft, a pairing) belongs to; outside the caller's
+    scope it is hidden as `what` itself — as if it did not exist."""
+    try:
+        return access_to(db, principal, program)
+    except AccessDenied:
+        raise hidden(what, reason=f"{what.split()[0]} in another program",
+                     program=program) from None
 
 
 def people_of(db: Database, program: str, ids: Iterable[str] | None = None

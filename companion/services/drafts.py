@@ -18,7 +18,6 @@ from companion.config import Settings
 from companion.domain import AccessRole, Draft, DraftKind, DraftStatus, DraftVersion
 from companion.drafting.graph import Deps, build_graph, checkpointer
 from companion.errors import (
-    AccessDenied,
     BadInputError,
     ConflictError,
     NotFoundError,
@@ -27,7 +26,14 @@ from companion.errors import (
     hidden,
 )
 from companion.services import idempotency
-from companion.services.access import Access, Partners, access_to, partners_of, people_of
+from companion.services.access import (
+    Access,
+    Partners,
+    access_to,
+    access_to_owner,
+    partners_of,
+    people_of,
+)
 from companion.services.draft_store import (
     PARTNERED,
     DatabaseDraftStore,
@@ -455,11 +461,7 @@ def visible_draft(db: Database, principal: Principal, draft_id: str) -> tuple[Dr
         draft = get_draft(db, draft_id)
     except NotFoundError:
         raise hidden(f"draft '{draft_id}'", reason="no such draft") from None
-    try:
-        access = access_to(db, principal, draft.program)
-    except AccessDenied:
-        raise hidden(f"draft '{draft_id}'", reason="draft in another program",
-                     program=draft.program) from None
+    access = access_to_owner(db, principal, draft.program, f"draft '{draft_id}'")
     partners = Partners.none() if access.coordinator else partners_of(db, draft.program,
                                                                       access.me)
     owner = people_of(db, draft.program, [draft.participant_id]).get(draft.participant_id) \

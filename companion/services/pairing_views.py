@@ -9,9 +9,9 @@ from typing import Any
 
 from companion.domain import AccessRole, DraftStatus, Pairing, PairingStatus, Participant
 from companion.embeddings import Embedder
-from companion.errors import AccessDenied, NotFoundError, forbidden, hidden
+from companion.errors import NotFoundError, forbidden, hidden
 from companion.services import matching, pairings
-from companion.services.access import WITHHELD, Access, access_to, people_of
+from companion.services.access import WITHHELD, Access, access_to, access_to_owner, people_of
 from companion.services.redaction import redact_pairing, redact_suggestions
 from companion.services.tokens import Principal
 from companion.store import Database
@@ -41,11 +41,7 @@ def visible_pairing(db: Database, principal: Principal, pairing_id: str) -> Visi
         pairing = pairings.get_pairing(db, pairing_id)
     except NotFoundError:
         raise hidden(f"pairing '{pairing_id}'", reason="no such pairing") from None
-    try:
-        access = access_to(db, principal, pairing.program)
-    except AccessDenied:
-        raise hidden(f"pairing '{pairing_id}'", reason="pairing in another program",
-                     program=pairing.program) from None
+    access = access_to_owner(db, principal, pairing.program, f"pairing '{pairing_id}'")
     people = people_of(db, pairing.program, [pairing.mentee_id, pairing.mentor_id])
     if not access.sees_pairing(pairing, people):
         raise hidden(f"pairing '{pairing_id}'", reason="pairing not visible to the caller",

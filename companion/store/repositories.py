@@ -418,6 +418,16 @@ def _audit(row: AuditRow) -> AuditEvent:
                       program=row.program, detail=row.detail, token_id=row.token_id)
 
 
+def _program_holding(session: Session, table: type[PairingRow] | type[DraftRow], row_id: str,
+                     what: str) -> ProgramRow:
+    """The program a pairing or draft (addressed by id alone) belongs to."""
+    row = session.scalar(select(ProgramRow).join(table, table.program_id == ProgramRow.id)
+                         .where(table.id == row_id))
+    if row is None:
+        raise NotFoundError(f"no {what} '{row_id}'")
+    return row
+
+
 class PairingRepository:
     """Pairings of one program, with optimistic concurrency on decisions."""
 
@@ -428,11 +438,7 @@ class PairingRepository:
     @classmethod
     def of_pairing(cls, session: Session, pairing_id: str) -> PairingRepository:
         """The repository of the program a pairing belongs to (pairings are addressed by id)."""
-        row = session.scalar(select(ProgramRow).join(
-            PairingRow, PairingRow.program_id == ProgramRow.id).where(PairingRow.id == pairing_id))
-        if row is None:
-            raise NotFoundError(f"no pairing '{pairing_id}'")
-        return cls(session, row)
+        return cls(session, _program_holding(session, PairingRow, pairing_id, "pairing"))
 
     def add(self, pairing: Pairing) -> Pairing:
         now = utcnow()
@@ -561,11 +567,7 @@ class DraftRepository:
     @classmethod
     def of_draft(cls, session: Session, draft_id: str) -> DraftRepository:
         """The repository of the program a draft belongs to (drafts are addressed by id)."""
-        row = session.scalar(select(ProgramRow).join(
-            DraftRow, DraftRow.program_id == ProgramRow.id).where(DraftRow.id == draft_id))
-        if row is None:
-            raise NotFoundError(f"no draft '{draft_id}'")
-        return cls(session, row)
+        return cls(session, _program_holding(session, DraftRow, draft_id, "draft"))
 
     def requested_since(self, reviewer: str, since: datetime) -> tuple[int, datetime | None]:
         """How many drafts `reviewer` asked for since `since`, and when the first of them."""
