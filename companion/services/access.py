@@ -247,8 +247,8 @@ def issue_token_as(db: Database, principal: Principal, *, participant_id: str, r
     private drafts, their decisions), so a coordinator who could mint one could act as them;
     and a coordinator token minted by a coordinator would escape their own scope."""
     if principal.role is not AccessRole.admin:
-        raise forbidden("only an admin can issue tokens; ask an admin, or send the person a "
-                        "sign-in link", program=principal.program)
+        raise forbidden("only an admin can issue tokens: a token speaks for its holder; ask "
+                        "an admin of this Companion to issue it", program=principal.program)
     return create_token(db, participant_id=participant_id, role=role, program=program,
                         organization=organization, days=days, created_by=principal.actor)
 
