@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024, description="Largest request body / import file accepted."
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where people reach the web app; sign-in links and invitations use it.",
+    )
+    session_hours: int = Field(default=12, ge=1, le=24 * 30,
+                               description="How long a browser stays signed in.")
+    signin_link_hours: int = Field(default=72, ge=1, le=24 * 30,
+                                   description="How long a one-time sign-in link works.")
     drafts_per_hour: int = Field(
         default=30, ge=1, le=10_000,
         description="Drafts one mentee or mentor may request per hour (coordinators are not "

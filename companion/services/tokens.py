@@ -75,12 +75,21 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(db: Database, *, participant_id: str, role: AccessRole | str,
+@dataclass(frozen=True)
+class Holder:
+    """Who a credential (an API token, a sign-in link, a browser session) speaks for."""
+
+    participant_id: str
+    role: AccessRole
+    program: str | None
+    organization: str | None
+
+
+def check_holder(session: Any, *, participant_id: str, role: AccessRole | str,
                  program: str | None = None, organization: str | None = None,
-                 days: int = DEFAULT_DAYS, created_by: str = "cli",
-                 label: str | None = None) -> IssuedToken:
-    """Issue a token. Mentee and mentor tokens must name a participant of the program with
-    that role; a coordinator token must name a program; an admin token may not."""
+                 what: str = "token") -> Holder:
+    """Mentee and mentor credentials must name a participant of the program with that role;
+    a coordinator's must name a program; an admin's is bound to no organisation."""
     try:
         role = AccessRole(role)
     except ValueError:
@@ -89,51 +98,63 @@ def create_token(db: Database, *, participant_id: str, role: AccessRole | str,
     participant_id = (participant_id or "").strip()
     if not participant_id or len(participant_id) > 64:
         raise BadInputError("participant id must be 1–64 characters", field="participant")
-    if not 1 <= days <= MAX_DAYS:
-        raise BadInputError(f"days must be between 1 and {MAX_DAYS}, not {days}", field="days")
     program = (program or "").strip() or None
     organization = (organization or "").strip() or None
+    programs = ProgramRepository(session)
+    if role is not AccessRole.admin and program is None:
+        programs_with = [name for name in programs.names() if _has_participant(
+            session, programs.row(name).id, participant_id)]
+        if len(programs_with) != 1:
+            raise BadInputError(
+                f"a {role.value} {what} needs a program"
+                + (f" ('{participant_id}' is in {len(programs_with)} programs)"
+                   if programs_with else ""), field="program")
+        program = programs_with[0]
+    if program is not None:
+        row = programs.row(program)  # NotFoundError names a missing program
+        if role in _HOLDERS:
+            try:
+                person = ParticipantRepository(session, row.id).get(participant_id)
+            except NotFoundError:
+                raise NotFoundError(f"no participant '{participant_id}' in {program}: a "
+                                    f"{role.value} {what} speaks for a participant of the "
+                                    "program") from None
+            if person.role not in _HOLDERS[role]:
+                raise BadInputError(f"'{participant_id}' is a {person.role.value} in "
+                                    f"{program}, not a {role.value}", field="role")
+            organization = organization or person.organization
+    if organization is not None and role is AccessRole.admin:
+        raise BadInputError(f"an admin {what} is not bound to an organisation",
+                            field="organization")
+    return Holder(participant_id, role, program, organization)
+
+
+def create_token(db: Database, *, participant_id: str, role: AccessRole | str,
+                 program: str | None = None, organization: str | None = None,
+                 days: int = DEFAULT_DAYS, created_by: str = "cli",
+                 label: str | None = None) -> IssuedToken:
+    """Issue a token for a holder `check_holder` accepts."""
+    if not 1 <= days <= MAX_DAYS:
+        raise BadInputError(f"days must be between 1 and {MAX_DAYS}, not {days}", field="days")
     with db.session() as session:
-        programs = ProgramRepository(session)
-        if role is not AccessRole.admin and program is None:
-            programs_with = [name for name in programs.names() if _has_participant(
-                session, programs.row(name).id, participant_id)]
-            if len(programs_with) != 1:
-                raise BadInputError(
-                    f"a {role.value} token needs a program"
-                    + (f" ('{participant_id}' is in {len(programs_with)} programs)"
-                       if programs_with else ""), field="program")
-            program = programs_with[0]
-        if program is not None:
-            row = programs.row(program)  # NotFoundError names a missing program
-            if role in _HOLDERS:
-                try:
-                    person = ParticipantRepository(session, row.id).get(participant_id)
-                except NotFoundError:
-                    raise NotFoundError(f"no participant '{participant_id}' in {program}: a "
-                                        f"{role.value} token speaks for a participant of the "
-                                        "program") from None
-                if person.role not in _HOLDERS[role]:
-                    raise BadInputError(f"'{participant_id}' is a {person.role.value} in "
-                                        f"{program}, not a {role.value}", field="role")
-                organization = organization or person.organization
-        if organization is not None and role is AccessRole.admin:
-            raise BadInputError("an admin token is not bound to an organisation",
-                                field="organization")
+        holder = check_holder(session, participant_id=participant_id, role=role,
+                              program=program, organization=organization)
         secret = secrets.token_urlsafe(32)
         token_id = secrets.token_hex(6)
         token = f"{PREFIX}{token_id}_{secret}"
         expires = utcnow() + timedelta(days=days)
-        TokenRepository(session).add(TokenRow(id=token_id, secret_hash=_hash(token),
-                             participant_id=participant_id, role=role.value, program=program,
-                             organization=organization, label=label, created_by=created_by,
-                             created_at=utcnow(), expires_at=expires))
+        TokenRepository(session).add(TokenRow(
+            id=token_id, secret_hash=_hash(token), participant_id=holder.participant_id,
+            role=holder.role.value, program=holder.program, organization=holder.organization,
+            label=label, created_by=created_by, created_at=utcnow(), expires_at=expires))
         AuditLog(session).append(created_by, "token.create", "token", token_id,
-                                 program=program, detail={
-                                     "participant_id": participant_id, "role": role.value,
-                                     "organization": organization,
+                                 program=holder.program, detail={
+                                     "participant_id": holder.participant_id,
+                                     "role": holder.role.value,
+                                     "organization": holder.organization,
                                      "expires_at": expires.isoformat(timespec="seconds")})
-    return IssuedToken(token, token_id, participant_id, role, program, organization, expires)
+    return IssuedToken(token, token_id, holder.participant_id, holder.role, holder.program,
+                       holder.organization, expires)
 
 
 def _has_participant(session: Any, program_id: int, participant_id: str) -> bool:

@@ -18,10 +18,11 @@ from companion.store.repositories import (
     audit_scope,
     current_audit_scope,
 )
+from companion.store.web import Outbox, SignInLinks, WebSessions
 
 __all__ = [
     "AuditLog", "AuditScope", "Database", "DraftRepository", "DuplicateRowError", "IdempotencyKeys",
     "PairingRepository", "Session", "TokenRepository",
     "ParticipantRepository", "ProgramRepository", "audit_scope", "current_audit_scope",
-    "get_database", "reset_databases",
+    "get_database", "reset_databases", "Outbox", "SignInLinks", "WebSessions",
 ]

@@ -13,9 +13,10 @@ from companion.cli.commands import (
     sample,
     serve,
     tokens,
+    web,
 )
 
 __all__ = [
     "audit", "backup", "demo", "drafts", "evals", "knowledge", "matching", "participants",
-    "programs", "sample", "serve", "tokens",
+    "programs", "sample", "serve", "tokens", "web",
 ]

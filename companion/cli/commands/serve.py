@@ -14,12 +14,12 @@ def serve(
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (PostgreSQL "
                                 "recommended for more than one)."),
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    """Serve the web app at / and the HTTP API at /api/v1 (OpenAPI docs at /docs)."""
     import os
 
     import uvicorn
 
     os.environ["COMPANION_WARMUP"] = "1"
 
-    uvicorn.run("companion.api.app:create_app", factory=True, host=host, port=port,
+    uvicorn.run("companion.web.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="info")

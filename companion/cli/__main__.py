@@ -1,0 +1,5 @@
+"""`python -m companion.cli` runs the `companion` command."""
+
+from companion.cli.app import main
+
+main()

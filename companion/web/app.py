@@ -1,0 +1,28 @@
+"""The whole server `companion serve` runs: the HTTP API under /api/v1 and the web app at /."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from companion.api.app import create_app as create_api
+from companion.web import errors
+from companion.web.routes import auth
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app() -> FastAPI:
+    app = create_api()
+    mount(app)
+    return app
+
+
+def mount(app: FastAPI) -> None:
+    """Add the pages, their static files and their error pages to `app`."""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in (auth.router,):  # each audience's page module adds its router here
+        app.include_router(router)
+    errors.install(app)
