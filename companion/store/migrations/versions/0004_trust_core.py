@@ -58,6 +58,29 @@ def _repair_live_duplicates() -> None:
                  "detail": json.dumps({"kept": keep.id, "from": row.status})})
 
 
+def _bind_existing_drafts() -> None:
+    """Drafts written before drafts recorded their pairing: bound to the requester's only
+    approved or active pairing, so its partner keeps seeing what they saw; a requester with
+    several (a mentor of two mentees) or none keeps them private — they cannot be told
+    apart after the fact."""
+    bind = op.get_bind()
+    live = bind.execute(sa.text(
+        "SELECT program_id, mentee_id, mentor_id, id FROM pairings "
+        "WHERE status IN ('approved', 'active')")).all()
+    of: dict[tuple[int, str], list[tuple[str, str]]] = {}
+    for program_id, mentee, mentor, pairing_id in live:
+        of.setdefault((program_id, mentee), []).append((pairing_id, mentor))
+        of.setdefault((program_id, mentor), []).append((pairing_id, mentee))
+    drafts = bind.execute(sa.text(
+        "SELECT id, program_id, participant_id FROM drafts WHERE pairing_id IS NULL")).all()
+    for draft_id, program_id, participant in drafts:
+        mine = of.get((program_id, participant), [])
+        if len(mine) == 1:
+            bind.execute(sa.text("UPDATE drafts SET pairing_id = :p, partner_id = :q "
+                                 "WHERE id = :d"),
+                         {"p": mine[0][0], "q": mine[0][1], "d": draft_id})
+
+
 def upgrade() -> None:
     # plain ADD COLUMN (nullable): no table rebuild, so the audit log keeps its triggers
     op.add_column("drafts", sa.Column("pairing_id", sa.String(32)))
@@ -67,6 +90,7 @@ def upgrade() -> None:
     op.add_column("drafts", sa.Column("lease_until", sa.DateTime(timezone=True)))
     op.create_index("ix_drafts_pairing", "drafts", ["pairing_id"])
     op.add_column("audit_log", sa.Column("token_id", sa.String(32)))
+    _bind_existing_drafts()
     _repair_live_duplicates()
     live = sa.text("status IN ('pending', 'approved', 'active')")
     op.create_index("uq_pairings_live_mentee", "pairings", ["program_id", "mentee_id"],
