@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -46,6 +47,23 @@ class Settings(BaseSettings):
                                description="How long a browser stays signed in.")
     signin_link_hours: int = Field(default=72, ge=1, le=24 * 30,
                                    description="How long a one-time sign-in link works.")
+    mail_backend: Literal["console", "file", "smtp"] = Field(
+        default="console",
+        description="How invitations are sent: `console` prints them to the server's log, "
+        "`file` writes an .eml per message under $COMPANION_HOME/outbox/, `smtp` sends them.",
+    )
+    mail_from: str = Field(default="Companion <companion@localhost>",
+                           description="The From address of invitations.")
+    smtp_host: str = Field(default="localhost", description="SMTP server (mail_backend=smtp).")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port (587 with "
+                           "STARTTLS at most providers).")
+    smtp_user: str | None = Field(default=None, description="SMTP login, if the server wants "
+                                  "one.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with "
+                                "STARTTLS before logging in.")
+    smtp_timeout: float = Field(default=10.0, gt=0, le=300,
+                                description="Seconds to wait for the SMTP server.")
     drafts_per_hour: int = Field(
         default=30, ge=1, le=10_000,
         description="Drafts one mentee or mentor may request per hour (coordinators are not "
@@ -58,7 +76,7 @@ class Settings(BaseSettings):
         return value.expanduser().resolve()
 
     @field_validator("database_url", "chroma_url", "embedding_model", "llm_api_base",
-                     "llm_api_key", mode="before")
+                     "llm_api_key", "smtp_user", "smtp_password", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -79,3 +79,21 @@ class Outbox:
     def mark(self, message_id: int, *, sent_at: datetime | None, error: str | None) -> None:
         self.session.execute(update(OutboxRow).where(OutboxRow.id == message_id).values(
             sent_at=sent_at, error=error, attempts=OutboxRow.attempts + 1))
+
+    def claim(self, message_id: int, attempts: int) -> bool:
+        """Take one unsent message for a delivery attempt: a compare-and-set on its attempt
+        count, so two deliverers running at once do not both send the same attempt."""
+        done = self.session.execute(update(OutboxRow).where(
+            OutboxRow.id == message_id, OutboxRow.sent_at.is_(None),
+            OutboxRow.attempts == attempts).values(attempts=attempts + 1))
+        return done.rowcount == 1  # type: ignore[attr-defined]
+
+    def finish(self, message_id: int, *, sent_at: datetime | None, error: str | None) -> None:
+        """Record how a claimed attempt ended (the attempt was counted by `claim`)."""
+        self.session.execute(update(OutboxRow).where(OutboxRow.id == message_id).values(
+            sent_at=sent_at, error=error))
+
+    def recent(self, limit: int = 100) -> list[OutboxRow]:
+        """The newest messages, sent or not."""
+        return list(self.session.scalars(select(OutboxRow).order_by(OutboxRow.id.desc())
+                                         .limit(limit)))
