@@ -8,6 +8,7 @@ from companion.cli.commands import (
     evals,
     knowledge,
     matching,
+    outbox,
     participants,
     programs,
     sample,
@@ -17,6 +18,6 @@ from companion.cli.commands import (
 )
 
 __all__ = [
-    "audit", "backup", "demo", "drafts", "evals", "knowledge", "matching", "participants",
-    "programs", "sample", "serve", "tokens", "web",
+    "audit", "backup", "demo", "drafts", "evals", "knowledge", "matching", "outbox",
+    "participants", "programs", "sample", "serve", "tokens", "web",
 ]
