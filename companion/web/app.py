@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from companion.api.app import create_app as create_api
 from companion.web import errors
 from companion.web.routes import auth
+from companion.web.routes.invite import router as invite_router
 
 STATIC = Path(__file__).parent / "static"
 
@@ -25,4 +26,5 @@ def mount(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (auth.router,):  # each audience's page module adds its router here
         app.include_router(router)
+    app.include_router(invite_router)  # the coordinator's invitations (issue 11)
     errors.install(app)

@@ -21,7 +21,8 @@ FLASH = "companion_flash"
 #: The navigation of each role: (label, path).
 NAV: dict[str, list[tuple[str, str]]] = {
     "coordinator": [("Overview", "/coordinator"), ("Pairings", "/coordinator/pairings"),
-                    ("Import", "/coordinator/import"), ("Assign", "/coordinator/assign"),
+                    ("Import", "/coordinator/import"), ("Invite", "/coordinator/invite"),
+                    ("Assign", "/coordinator/assign"),
                     ("Drafts", "/coordinator/drafts"), ("Audit log", "/coordinator/audit")],
     "mentee": [("Home", "/mentee")],
     "mentor": [("Home", "/mentor")],

@@ -1,0 +1,65 @@
+"""The coordinator's invitation page: choose participants, send each a one-time sign-in link
+by e-mail. Who may invite, and the link-with-its-message transaction, are the services'
+(`invitations.invite_as`); the page never sees a link."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from companion.api.deps import DatabaseDep, SettingsDep
+from companion.domain import AccessRole
+from companion.errors import BadInputError
+from companion.services import invitations, mail
+from companion.services.web_auth import WebSession
+from companion.web.render import page
+from companion.web.session import Posted, Session
+
+router = APIRouter(prefix="/coordinator", include_in_schema=False)
+ProgramQuery = Annotated[str | None, Query(max_length=100)]
+
+
+def _program(web: WebSession, program: str | None) -> str:
+    """The coordinator's own program; an admin names one with ?program=NAME."""
+    if web.principal.role is not AccessRole.admin and web.principal.program:
+        return web.principal.program
+    if program:
+        return program
+    raise BadInputError("choose a program: open this page with ?program=NAME",
+                        field="program")
+
+
+def _show(request: Request, web: WebSession, db: DatabaseDep, program: str, *,
+          outcome: invitations.Invitations | None = None, problem: str | None = None,
+          status: int = 200) -> Response:
+    people = invitations.invitees_as(db, web.principal, program)
+    qs = f"?program={quote(program)}" if web.principal.role is AccessRole.admin else ""
+    return page(request, "invite/invite.html", {
+        "program": program, "qs": qs, "people": people, "outcome": outcome,
+        "problem": problem, "with_email": sum(1 for p in people if p.email),
+        "has_both": any(p.role == "both" for p in people)}, status=status)
+
+
+@router.get("/invite", response_class=HTMLResponse)
+def invite_page(request: Request, web: Session, db: DatabaseDep,
+                program: ProgramQuery = None) -> Response:
+    return _show(request, web, db, _program(web, program))
+
+
+@router.post("/invite", response_class=HTMLResponse)
+def send_invitations(request: Request, web: Posted, db: DatabaseDep, settings: SettingsDep,
+                     participant: Annotated[list[str] | None, Form(max_length=100)] = None,
+                     both_as: Annotated[str, Form(max_length=10)] = "mentee",
+                     program: ProgramQuery = None) -> Response:
+    name = _program(web, program)
+    try:
+        outcome = invitations.invite_as(db, settings, web.principal, participant or [],
+                                        program=name, both_as=both_as)
+    except BadInputError as exc:
+        return _show(request, web, db, name, problem=str(exc), status=422)
+    if outcome.invited:
+        mail.deliver_in_background(db, settings)  # after the commit; the outbox retries
+    return _show(request, web, db, name, outcome=outcome)
