@@ -184,3 +184,21 @@ def test_demo_prints_sample_tokens_and_curl_lines(cli: Cli, monkeypatch: pytest.
     coord, mentee = authenticate(db, tokens["COORD"]), authenticate(db, tokens["MENTEE"])
     assert coord is not None and coord.role.value == "coordinator"
     assert mentee is not None and mentee.role.value == "mentee"
+    # the demo ends with one-time sign-in links to the web app for each role
+    assert "companion serve" in text and "open a link in your browser" in text
+    urls = [line for line in lines if line.startswith("http://127.0.0.1:8000/sign-in/")]
+    assert len(urls) == 3
+    from companion.services.web_auth import use_link
+
+    sessions = [use_link(db, get_settings(), url.rsplit("/", 1)[1]) for url in urls]
+    assert [s.principal.role.value for s in sessions if s] == ["coordinator", "mentee",
+                                                                "mentor"]
+    assert {s.principal.program for s in sessions if s} == {"Leadership Accelerator"}
+    from companion.domain import PairingStatus
+    from companion.services.pairings import list_pairings
+
+    approved = {(p.mentee_id, p.mentor_id) for p in list_pairings(
+        db, "Leadership Accelerator", PairingStatus.approved)}
+    pair = (sessions[1].principal.participant_id,  # type: ignore[union-attr]
+            sessions[2].principal.participant_id)  # type: ignore[union-attr]
+    assert pair in approved  # the mentee and mentor of the demo's approved pairing

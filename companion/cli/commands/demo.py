@@ -84,6 +84,29 @@ def demo(
         "companion serve          # HTTP API on http://127.0.0.1:8000 (docs at /docs)",
     ):
         out.print(f"  [cyan]{esc(line)}[/]")
+    if first is not None:
+        _web_links(db, first)
+
+
+def _web_links(db: Database, pairing: dict[str, Any]) -> None:
+    """One-time sign-in links to the web app for the demo's coordinator and the approved
+    pairing's mentee and mentor: the quickest way to see each person's pages."""
+    from companion.services import web_auth
+
+    cfg = settings()
+    out.rule("[bold]Web app")
+    links = [("coordinator", "demo-coordinator", "coordinator"),
+             ("mentee", pairing["mentee_id"], "mentee"),
+             ("mentor", pairing["mentor_id"], "mentor")]
+    made = [(label, web_auth.create_link(db, cfg, participant_id=who, role=role,
+                                         program=DEMO_PROGRAM, created_by="demo"))
+            for label, who, role in links]
+    out.print(f"Start the server with [cyan]companion serve[/], then open a link in your "
+              f"browser (each works once, for {cfg.signin_link_hours} hours; "
+              "`companion web link` makes more):")
+    for label, link in made:
+        out.print(f"  {label:<12} ({esc(link.participant_id)})", highlight=False)
+        out.print(f"    {link.url}", highlight=False, soft_wrap=True)
 
 
 def _matching(db: Database, people: list[Participant]) -> dict[str, Any] | None:
