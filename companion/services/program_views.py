@@ -1,0 +1,183 @@
+"""A program as its coordinator oversees it: phase and dates, coverage, what waits for a
+decision, who is still unmatched and why, and the review queue with what each decision needs
+(both people's profiles as the coordinator may see them and the mentee's runner-up mentor).
+The faces only show these results; every access decision is taken here or below."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from companion.domain import AccessRole, Draft, DraftStatus, PairingStatus, Phase, Role
+from companion.embeddings import Embedder
+from companion.errors import hidden
+from companion.services import drafts, matching, pairing_views, people_views
+from companion.services.access import access_to
+from companion.services.tokens import Principal
+from companion.store import Database
+
+__all__ = ["PhaseSpan", "ProgramOverview", "QueueItem", "RunnerUp", "UnmatchedPerson",
+           "overview_as", "require_oversight", "review_queue_as", "unmatched_as"]
+
+
+def require_oversight(principal: Principal) -> None:
+    """Only coordinators and admins oversee programs; to anyone else the oversight pages
+    are hidden as if they did not exist (a mentee learns nothing from probing them)."""
+    if principal.role not in (AccessRole.coordinator, AccessRole.admin):
+        raise hidden("the program's oversight pages",
+                     reason=f"oversight pages opened by a {principal.role.value}",
+                     program=principal.program)
+
+
+@dataclass(frozen=True)
+class PhaseSpan:
+    phase: Phase
+    start: date
+    end: date
+    current: bool
+
+
+@dataclass(frozen=True)
+class UnmatchedPerson:
+    """A mentee with no live pairing (pending, approved or active) and why."""
+
+    mentee_id: str
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ProgramOverview:
+    program: str
+    type: str
+    start: date
+    end: date
+    phase: Phase | None
+    phases: list[PhaseSpan]
+    coverage: dict[str, Any]
+    mentees: int
+    pending_pairings: int
+    pending_drafts: list[Draft]
+    pending_drafts_total: int
+    unmatched: list[UnmatchedPerson]
+
+    @property
+    def matched(self) -> int:
+        """Mentees with an approved or active pairing."""
+        return int(self.coverage.get("approved", 0)) + int(self.coverage.get("active", 0))
+
+
+def unmatched_as(db: Database, principal: Principal, program: str, embedder: Embedder
+                 ) -> list[UnmatchedPerson]:
+    """Mentees without a live pairing, each with the reason no pairing holds them: the
+    rules that exclude every mentor, eligible mentors all full, or free places waiting for
+    the next assignment run."""
+    access_to(db, principal, program).require_host_coordinator("see who is unmatched")
+    state = matching.load_state(db, program, all_pairings=True)
+    live = [p for p in state.pairings
+            if p.status in (PairingStatus.pending, PairingStatus.approved, PairingStatus.active)]
+    held = {p.mentee_id for p in live}
+    pool = matching.build_pool(state, embedder)
+    rows = np.array([i for i, m in enumerate(pool.mentees) if m.id not in held],
+                    dtype=np.int64)
+    if not len(rows):
+        return []
+    mentee_idx, mentor_idx, _ = pool.candidate_edges(rows, len(pool.mentors) or 1)
+    # pending proposals do not hold a seat, but they are the places the last run handed out
+    proposed = Counter(p.mentor_id for p in live if p.status is PairingStatus.pending
+                       and not p.locked)
+    free = {j: int(pool.capacity[j] - pool.load[j]) - proposed.get(m.id, 0)
+            for j, m in enumerate(pool.mentors)}
+    found = []
+    for i in rows:
+        mentee = pool.mentees[int(i)]
+        eligible = [int(j) for j in mentor_idx[mentee_idx == i]]
+        if not eligible:
+            reason = pool.exclusion_summary(int(i))
+        elif any(free[j] > 0 for j in eligible):
+            open_ = sum(1 for j in eligible if free[j] > 0)
+            reason = (f"{open_} eligible mentor(s) have a free place: run the assignment to "
+                      "propose a pairing")
+        else:
+            reason = (f"no eligible mentor with a free seat: the places of all {len(eligible)} "
+                      "eligible mentor(s) are taken or proposed to other mentees; add "
+                      "capacity or recruit a mentor")
+        found.append(UnmatchedPerson(mentee.id, mentee.name, reason))
+    return found
+
+
+def overview_as(db: Database, principal: Principal, program: str, embedder: Embedder, *,
+                today: date | None = None) -> ProgramOverview:
+    """What a coordinator sees first: where the program stands and what needs them."""
+    today = today or date.today()
+    report = people_views.report_as(db, principal, program)  # host coordinators (and admins)
+    model = access_to(db, principal, program).program
+    pending = pairing_views.visible_pairings(db, principal, program,
+                                             status=PairingStatus.pending, limit=0)
+    waiting = drafts.visible_drafts(db, principal, program=program,
+                                    status=DraftStatus.pending_review, reviewing=True,
+                                    limit=20)
+    return ProgramOverview(
+        program=program, type=model.type.value, start=model.start_date, end=model.end_date,
+        phase=model.phase_on(today),
+        phases=[PhaseSpan(w.phase, w.start, w.end, w.start <= today <= w.end)
+                for w in model.phases],
+        coverage=report.coverage, mentees=report.mentees, pending_pairings=pending.total,
+        pending_drafts=waiting.drafts, pending_drafts_total=waiting.total,
+        unmatched=unmatched_as(db, principal, program, embedder))
+
+
+@dataclass(frozen=True)
+class RunnerUp:
+    mentor_id: str
+    name: str
+    score: float
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A pending pairing with what its reviewer weighs: both people (as the reviewer may see
+    them) and the mentee's best other mentor."""
+
+    pairing: dict[str, Any]
+    mentee: dict[str, Any]
+    mentor: dict[str, Any]
+    runner_up: RunnerUp | None
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+
+
+def review_queue_as(db: Database, principal: Principal, program: str, embedder: Embedder
+                    ) -> list[QueueItem]:
+    """The program's pending pairings the principal may decide, ready to review."""
+    access_to(db, principal, program).require_coordinator("review pairings")
+    pending = pairing_views.visible_pairings(db, principal, program,
+                                             status=PairingStatus.pending).pairings
+    if not pending:
+        return []
+    people = {p["id"]: p for p in people_views.participants_as(db, principal, program)
+              .participants}
+    mentors = [p for p in people.values() if p.get("role") in (Role.mentor.value,
+                                                                Role.both.value)]
+    wanted = {p["mentee_id"] for p in pending}
+    ranked: dict[str, list[dict[str, Any]]] = {}
+    for entry in pairing_views.suggestions_as(db, principal, program, embedder,
+                                              top=3)["suggestions"]:
+        if entry["mentee_id"] in wanted:
+            ranked[entry["mentee_id"]] = entry["candidates"]
+    items = []
+    for p in pending:
+        other = next((c for c in ranked.get(p["mentee_id"], [])
+                      if c["mentor_id"] != p["mentor_id"]), None)
+        runner = None if other is None else RunnerUp(
+            other["mentor_id"], str(people.get(other["mentor_id"], {}).get("name", "")),
+            float(other["score"]), list(other["reasons"]))
+        items.append(QueueItem(
+            p, people.get(p["mentee_id"], {"id": p["mentee_id"]}),
+            people.get(p["mentor_id"], {"id": p["mentor_id"]}), runner,
+            [m for m in mentors if m["id"] not in (p["mentor_id"], p["mentee_id"])]))
+    return items
