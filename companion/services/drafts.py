@@ -543,9 +543,11 @@ def visible_drafts(db: Database, principal: Principal, *, program: str | None = 
 def request_as(db: Database, settings: Settings, principal: Principal, *, program: str,
                kind: DraftKind | str, participant_id: str | None = None,
                topic: str | None = None, partner_id: str | None = None,
-               idempotency_key: str | None = None, deps: Deps | None = None) -> RequestOutcome:
+               idempotency_key: str | None = None, deps: Deps | None = None,
+               draft_id: str | None = None) -> RequestOutcome:
     """A draft request by `principal`: mentees and mentors for themselves (rate-limited per
-    hour), coordinators for the people of their program they may see."""
+    hour), coordinators for the people of their program they may see. `draft_id` names the
+    draft to be made (a face that starts the request in the background watches for it)."""
     access = access_to(db, principal, program)
     participant_id = participant_id or access.me
     if not access.coordinator and participant_id != access.me:
@@ -567,7 +569,8 @@ def request_as(db: Database, settings: Settings, principal: Principal, *, progra
                                   "participant_id": participant_id, "topic": topic,
                                   "partner_id": partner_id})
     limit = None if access.coordinator else settings_limit(settings)
-    return _request(db, settings, ask, deps=deps, once=once, limit_per_hour=limit)
+    return _request(db, settings, ask, deps=deps, once=once, limit_per_hour=limit,
+                    draft_id=draft_id)
 
 
 def settings_limit(settings: Settings) -> int:

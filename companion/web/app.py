@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from companion.api.app import create_app as create_api
 from companion.web import errors
-from companion.web.routes import auth, coordinator
+from companion.web.routes import auth, coordinator, drafts_pages, participant
 from companion.web.routes.invite import router as invite_router
 
 STATIC = Path(__file__).parent / "static"
@@ -25,7 +25,7 @@ def mount(app: FastAPI) -> None:
     """Add the pages, their static files and their error pages to `app`."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # each audience's page module adds its router here
-    for router in (auth.router, coordinator.router):
+    for router in (auth.router, coordinator.router, participant.router, drafts_pages.router):
         app.include_router(router)
     app.include_router(invite_router)  # the coordinator's invitations (issue 11)
     errors.install(app)

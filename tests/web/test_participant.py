@@ -1,0 +1,209 @@
+"""The mentee's and the mentor's pages and the draft pages, in Chromium: a request shows
+"Drafting…" and then the draft without blocking, one form makes one draft however often it is
+sent, the reviewer edits (a new version with its diff), rejects with a note (a redraft) and
+approves; nobody else sees a draft before that, and a hidden draft looks like a missing one."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.web.conftest import Site, mentee_of, mentor_of, shot
+
+
+def _sign_in(site: Site, page: Any, role: str, participant: str) -> None:
+    page.goto(site.link(role, participant))
+    expect(page.get_by_role("status")).to_have_text("You are signed in.")
+
+
+def _drafts_on_home(page: Any) -> int:
+    return int(page.locator("section[aria-labelledby=drafts-heading] li").count())
+
+
+def _other_mentee(site: Site) -> str:
+    me = mentee_of(site)
+    return next(pid for pid, p in sorted(site.people.items())
+                if p["role"] == "mentee" and pid != me)
+
+
+def _request_agenda(page: Any, topic: str) -> None:
+    page.get_by_label("Topic (optional)").fill(topic)
+    page.get_by_role("button", name="Request agenda").click()
+    expect(page).to_have_url(re.compile(r"/drafts/dr-[0-9a-f]{12}$"))
+    expect(page.get_by_role("heading", name=re.compile("Session agenda"), level=1)).to_be_visible()
+
+
+def test_mentee_requests_edits_and_approves_an_agenda(site: Site, page: Any) -> None:
+    _sign_in(site, page, "mentee", mentee_of(site))
+    mentor = site.people[mentor_of(site)]
+    expect(page.get_by_role("heading", name="Your mentor")).to_be_visible()
+    expect(page.get_by_role("heading", name=mentor["name"])).to_be_visible()
+    expect(page.get_by_text("Pairing status:")).to_contain_text("approved")
+    shot(page, "mentee-home")
+
+    _request_agenda(page, "giving feedback to a senior colleague")
+    # the response came before the agent finished: "Drafting…" first (or, with the fast
+    # offline drafter, the agenda itself already); never a blank or frozen page
+    expect(page.get_by_text("Drafting…").or_(page.get_by_role("button", name="Approve"))
+           ).to_be_visible()
+    expect(page.get_by_role("button", name="Approve")).to_be_visible()
+    expect(page.get_by_text("Status:")).to_contain_text("pending review")
+    expect(page.locator("ol.agenda li").first).to_be_visible()
+    expect(page.get_by_role("heading", name="Where this comes from")).to_be_visible()
+    expect(page.get_by_role("heading", name="Checks")).to_be_visible()
+    assert "Traceback" not in page.content()
+    shot(page, "draft-agenda")
+    draft_url = page.url
+
+    page.get_by_role("link", name="Edit").click()
+    topic = page.get_by_label("Item 1 topic", exact=True)
+    old_topic = topic.input_value()
+    topic.fill("Check-in: what went well since we last met")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page).to_have_url(draft_url)
+    expect(page.get_by_role("status")).to_have_text("Your edit is saved as a new version.")
+    expect(page.get_by_role("heading", name="Last edit (version 2, by you)")).to_be_visible()
+    diff = page.get_by_label("Changes in the last edit")
+    expect(diff).to_contain_text("+")
+    expect(diff.locator("ins")).to_contain_text("Check-in: what went well since we last met")
+    expect(diff.locator("del")).to_contain_text(old_topic)
+    expect(page.locator("ol.agenda")).to_contain_text("Check-in: what went well")
+    shot(page, "draft-edit-diff")
+
+    page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("status")).to_contain_text("Approved")
+    expect(page.get_by_text("Status:")).to_contain_text("approved")
+    expect(page.get_by_role("button", name="Approve")).to_have_count(0)
+    page.get_by_role("link", name="Back to your start page").click()
+    expect(page.locator("section[aria-labelledby=approved-heading]")).to_contain_text(
+        "Session agenda: giving feedback to a senior colleague")
+
+
+def test_a_bad_edit_keeps_what_was_typed_and_says_why(site: Site, page: Any) -> None:
+    _sign_in(site, page, "mentee", mentee_of(site))
+    page.get_by_role("button", name="Request questions").click()
+    expect(page.get_by_role("button", name="Approve")).to_be_visible()
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Question 1", exact=True).fill("")
+    page.get_by_label("Question 1 purpose").fill("kept as typed")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("alert")).to_contain_text("This edit was not saved")
+    expect(page.get_by_role("alert")).to_contain_text("questions.0.text")
+    expect(page.get_by_label("Question 1 purpose")).to_have_value("kept as typed")
+    assert "Traceback" not in page.content()
+    # JSON that does not parse: the message, and the JSON as typed
+    page.get_by_text("Edit as JSON").click()
+    page.get_by_label("Content (JSON)").fill('{"questions": [')
+    page.get_by_role("button", name="Save JSON").click()
+    expect(page.get_by_role("alert")).to_contain_text("not valid JSON")
+    expect(page.get_by_label("Content (JSON)")).to_have_value('{"questions": [')
+
+
+def test_one_request_form_makes_one_draft(site: Site, page: Any) -> None:
+    _sign_in(site, page, "mentee", mentee_of(site))
+    before = _drafts_on_home(page)
+    page.get_by_label("Topic (optional)").fill("double click")
+    page.get_by_role("button", name="Request agenda").dblclick()
+    expect(page).to_have_url(re.compile(r"/drafts/dr-"))
+    first = page.url
+    page.goto(f"{site.url}/mentee")
+    assert _drafts_on_home(page) == before + 1
+    # the same form sent again (a resubmit after a network hiccup): the same draft
+    page.get_by_label("Topic (optional)").fill("sent twice")
+    form = page.locator("form.ask")
+    fields = {name: form.locator(f"input[name={name}]").input_value()
+              for name in ("csrf_token", "request_key")}
+    sent = [page.request.post(f"{site.url}/mentee/drafts", form={
+        **fields, "kind": "agenda", "topic": "sent twice"}, max_redirects=0) for _ in range(3)]
+    assert {r.status for r in sent} == {303}
+    assert len({r.headers["location"] for r in sent}) == 1
+    assert sent[0].headers["location"] != first
+    page.goto(f"{site.url}/mentee")
+    assert _drafts_on_home(page) == before + 2
+
+
+def test_mentor_frameworks_a_mentee_rejects_with_a_note_and_approves(site: Site, page: Any,
+                                                                     browser: Any) -> None:
+    _sign_in(site, page, "mentor", mentor_of(site))
+    mentee = site.people[mentee_of(site)]
+    expect(page.get_by_role("heading", name="Your mentees", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name=mentee["name"])).to_be_visible()
+    shot(page, "mentor-home")
+
+    # a framework needs a topic: the service's message, on the page, nothing lost
+    page.get_by_label("Mentee", exact=True).select_option(mentee_of(site))
+    page.get_by_label("Topic", exact=True).fill("   ")
+    page.get_by_role("button", name="Request framework").click()
+    expect(page.get_by_role("alert")).to_contain_text("a framework needs a topic")
+    expect(page.get_by_label("Mentee", exact=True)).to_have_value(mentee_of(site))
+
+    page.get_by_label("Topic", exact=True).fill("feedback on missed deadlines")
+    page.get_by_role("button", name="Request framework").click()
+    expect(page.get_by_role("heading", name=re.compile("Conversation framework"))).to_be_visible()
+    expect(page.get_by_role("button", name="Reject")).to_be_visible()
+    expect(page.locator("ol.steps > li").first).to_be_visible()
+    draft_url = page.url
+
+    page.get_by_label("Note").fill("Start with what the mentee sees as the cause.")
+    page.get_by_role("button", name="Reject").click()
+    expect(page.get_by_role("status").first).to_contain_text("being rewritten with your note")
+    # the redraft comes back for review by itself (polled), with the note in the history
+    expect(page.get_by_role("button", name="Approve")).to_be_visible()
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    expect(page.locator("ol.history")).to_contain_text(
+        "Start with what the mentee sees as the cause.")
+    shot(page, "draft-framework")
+    page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_text("Status:")).to_contain_text("approved")
+
+    # the mentee chosen sees it now (it is bound to their pairing), without the history
+    context = browser.new_context()
+    other = context.new_page()
+    try:
+        _sign_in(site, other, "mentee", mentee_of(site))
+        expect(other.locator("section[aria-labelledby=approved-heading]")).to_contain_text(
+            "Conversation framework: feedback on missed deadlines")
+        other.goto(draft_url)
+        expect(other.locator("ol.steps > li").first).to_be_visible()
+        expect(other.get_by_role("button", name="Approve")).to_have_count(0)
+        expect(other.get_by_role("heading", name="History")).to_have_count(0)
+    finally:
+        context.close()
+
+
+def test_others_find_nothing_where_they_may_not_look(site: Site, page: Any, browser: Any) -> None:
+    _sign_in(site, page, "mentee", mentee_of(site))
+    page.get_by_role("button", name="Request goals").click()
+    expect(page.get_by_role("button", name="Approve")).to_be_visible()
+    pending = page.url
+
+    context = browser.new_context()
+    other = context.new_page()
+    try:
+        _sign_in(site, other, "mentee", _other_mentee(site))
+        other.goto(pending)
+        expect(other.get_by_role("heading", name="Not found")).to_be_visible()
+        hidden_text = other.locator("main").inner_text()
+        other.goto(f"{site.url}/drafts/dr-000000000000")
+        expect(other.get_by_role("heading", name="Not found")).to_be_visible()
+        assert other.locator("main").inner_text() == hidden_text
+        other.goto(f"{pending}/status")
+        expect(other.get_by_role("heading", name="Not found")).to_be_visible()
+        other.goto(f"{pending}/edit")
+        expect(other.get_by_role("heading", name="Not found")).to_be_visible()
+        # a mentee has no mentor's page: it looks like any missing page
+        other.goto(f"{site.url}/mentor")
+        expect(other.get_by_role("heading", name="Not found")).to_be_visible()
+        assert other.locator("main").inner_text() == hidden_text
+    finally:
+        context.close()
+
+
+def test_mentee_home_at_phone_width(site: Site, phone: Any) -> None:
+    _sign_in(site, phone, "mentee", mentee_of(site))
+    expect(phone.get_by_role("button", name="Request agenda")).to_be_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways at phone width ({width}px)"
+    shot(phone, "mentee-home-phone")
