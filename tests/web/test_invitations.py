@@ -143,3 +143,14 @@ def test_sending_with_nobody_chosen_says_so(mail_site: Site, page: Any) -> None:
     page.goto(f"{mail_site.url}/coordinator/invite")
     page.get_by_role("button", name="Send invitations").click()
     expect(page.get_by_role("alert")).to_contain_text("choose at least one participant")
+
+
+def test_inviting_everyone_with_an_email_address(mail_site: Site, page: Any) -> None:
+    with_email = sum(1 for p in mail_site.people.values() if p.get("email"))
+    before = len(_emls(mail_site.home, 0))
+    page.goto(mail_site.link("coordinator", "coord"))
+    page.goto(f"{mail_site.url}/coordinator/invite")
+    page.get_by_role("button", name="Invite everyone with an e-mail address").click()
+    expect(page.get_by_role("status").filter(has_text="invitations")).to_contain_text(
+        f"Sent invitations to {with_email} people")
+    assert len(_emls(mail_site.home, before + with_email)) == before + with_email

@@ -53,8 +53,12 @@ def invite_page(request: Request, web: Session, db: DatabaseDep,
 def send_invitations(request: Request, web: Posted, db: DatabaseDep, settings: SettingsDep,
                      participant: Annotated[list[str] | None, Form(max_length=100)] = None,
                      both_as: Annotated[str, Form(max_length=10)] = "mentee",
+                     everyone: Annotated[str | None, Form(max_length=10)] = None,
                      program: ProgramQuery = None) -> Response:
     name = _program(web, program)
+    if everyone:  # the second button: everyone who has an e-mail address
+        participant = [p.id for p in invitations.invitees_as(db, web.principal, name)
+                       if p.email]
     try:
         outcome = invitations.invite_as(db, settings, web.principal, participant or [],
                                         program=name, both_as=both_as)
