@@ -20,7 +20,7 @@ from companion.services.access import access_to
 from companion.services.tokens import Principal
 from companion.store import Database
 
-__all__ = ["PhaseSpan", "ProgramOverview", "QueueItem", "RunnerUp", "UnmatchedPerson",
+__all__ = ["PhaseSpan", "ProgramOverview", "QueueItem", "QueuePage", "RunnerUp", "UnmatchedPerson",
            "overview_as", "require_oversight", "review_queue_as", "unmatched_as"]
 
 
@@ -151,14 +151,36 @@ class QueueItem:
     alternatives: list[dict[str, Any]] = field(default_factory=list)
 
 
-def review_queue_as(db: Database, principal: Principal, program: str, embedder: Embedder
-                    ) -> list[QueueItem]:
-    """The program's pending pairings the principal may decide, ready to review."""
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the review queue."""
+
+    items: list[QueueItem]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def next_offset(self) -> int | None:
+        following = self.offset + len(self.items)
+        return following if following < self.total else None
+
+    @property
+    def previous_offset(self) -> int | None:
+        return max(0, self.offset - self.limit) if self.offset > 0 else None
+
+
+def review_queue_as(db: Database, principal: Principal, program: str, embedder: Embedder, *,
+                    limit: int = 20, offset: int = 0) -> QueuePage:
+    """The program's pending pairings the principal may decide, a page at a time, ready to
+    review."""
     access_to(db, principal, program).require_coordinator("review pairings")
-    pending = pairing_views.visible_pairings(db, principal, program,
-                                             status=PairingStatus.pending).pairings
+    found = pairing_views.visible_pairings(db, principal, program,
+                                           status=PairingStatus.pending, limit=limit,
+                                           offset=offset)
+    pending = found.pairings
     if not pending:
-        return []
+        return QueuePage([], found.total, offset, limit)
     people = {p["id"]: p for p in people_views.participants_as(db, principal, program)
               .participants}
     mentors = [p for p in people.values() if p.get("role") in (Role.mentor.value,
@@ -180,4 +202,4 @@ def review_queue_as(db: Database, principal: Principal, program: str, embedder: 
             p, people.get(p["mentee_id"], {"id": p["mentee_id"]}),
             people.get(p["mentor_id"], {"id": p["mentor_id"]}), runner,
             [m for m in mentors if m["id"] not in (p["mentor_id"], p["mentee_id"])]))
-    return items
+    return QueuePage(items, found.total, offset, limit)

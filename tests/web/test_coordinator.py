@@ -133,7 +133,9 @@ def test_run_the_assignment_and_review_pairings(site: Site, page: Any) -> None:
     cards = page.get_by_role("article")
     first, second = cards.nth(0), cards.nth(1)
     expect(first.get_by_role("heading", name="Why this pairing")).to_be_visible()
-    expect(first.locator("q").first).not_to_be_empty()
+    expect(first.get_by_role("list", name="Why this pairing").get_by_role("listitem").first
+           ).not_to_be_empty()
+    expect(first).to_contain_text("Score components:")
     expect(first).to_contain_text("Runner-up:")
     expect(first.get_by_role("heading", name="Goals")).to_be_visible()
     expect(first.get_by_role("heading", name="Expertise")).to_be_visible()
@@ -152,10 +154,24 @@ def test_run_the_assignment_and_review_pairings(site: Site, page: Any) -> None:
     card.get_by_role("button", name="Reject").click()
     expect(page.get_by_role("article", name=second_name).get_by_role("status")).to_have_text(
         f"Rejected: {second_name}.")
-    # after a reload neither is waiting any more
+    third = page.get_by_role("article").nth(2)
+    third_name = third.get_by_role("heading", level=2).inner_text()
+    third.get_by_role("button", name="Swap").click()  # to the runner-up, chosen already
+    expect(page.get_by_role("article", name=third_name).get_by_role("status")).to_contain_text(
+        f"Swapped: {third_name} is replaced by")
+    # after a reload none of them is waiting any more as it was
     page.reload()
-    expect(page.get_by_role("article", name=first_name)).to_have_count(0)
-    expect(page.get_by_role("article", name=second_name)).to_have_count(0)
+    for name in (first_name, second_name, third_name):
+        expect(page.get_by_role("article", name=name)).to_have_count(0)
+
+
+def test_drafts_page_lists_what_the_coordinator_may_see(site: Site, page: Any) -> None:
+    sign_in(site, page)
+    page.get_by_role("link", name="Drafts", exact=True).click()
+    expect(page.get_by_role("heading", name="Drafts", level=1)).to_be_visible()
+    links = page.get_by_role("main").get_by_role("link")
+    for href in links.evaluate_all("els => els.map(e => e.getAttribute('href'))"):
+        assert href.startswith(("/drafts/", "/coordinator/drafts"))
 
 
 def test_decisions_work_without_javascript_and_a_stale_one_says_so(

@@ -71,10 +71,11 @@ def overview(request: Request, web: Session, db: DatabaseDep, embedder: Embedder
 
 @router.get("/pairings", response_class=HTMLResponse)
 def pairings(request: Request, web: Session, db: DatabaseDep, embedder: EmbedderDep,
-             program: ProgramQuery = None) -> Response:
+             program: ProgramQuery = None,
+             offset: Annotated[int, Query(ge=0)] = 0) -> Response:
     name = _program(web, program)
-    items = program_views.review_queue_as(db, web.principal, name, embedder)
-    return page(request, T + "pairings.html", _ctx(web, name, items=items))
+    queue = program_views.review_queue_as(db, web.principal, name, embedder, offset=offset)
+    return page(request, T + "pairings.html", _ctx(web, name, queue=queue))
 
 
 def _names(db: DatabaseDep, web: WebSession, program: str) -> dict[str, str]:
