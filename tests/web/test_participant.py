@@ -61,6 +61,7 @@ def test_mentee_requests_edits_and_approves_an_agenda(site: Site, page: Any) -> 
     topic = page.get_by_label("Item 1 topic", exact=True)
     old_topic = topic.input_value()
     topic.fill("Check-in: what went well since we last met")
+    shot(page, "draft-edit")
     page.get_by_role("button", name="Save changes").click()
     expect(page).to_have_url(draft_url)
     expect(page.get_by_role("status")).to_have_text("Your edit is saved as a new version.")
@@ -207,3 +208,66 @@ def test_mentee_home_at_phone_width(site: Site, phone: Any) -> None:
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways at phone width ({width}px)"
     shot(phone, "mentee-home-phone")
+
+
+def test_a_draft_being_written_polls_and_a_failed_one_says_why() -> None:
+    """The offline drafter is too quick to catch 'Drafting…' in the browser, so the body
+    is rendered here as a slow model would leave it (tests/drafting/test_draft_jobs.py shows
+    the request returning while the model writes)."""
+    from companion.domain import Draft, DraftKind, DraftStatus
+    from companion.web.render import TEMPLATES
+
+    def body(**fields: Any) -> str:
+        draft = Draft(id="dr-0123456789ab", program="P", kind=DraftKind.agenda,
+                      participant_id="me-1", generator="offline", **fields)
+        return str(TEMPLATES.get_template("drafts/_body.html").render(
+            draft=draft, reviewer=True, versions=[], last_edit=None, home="/mentee",
+            csrf="t", me=None))
+
+    drafting = body(status=DraftStatus.drafting)
+    assert "Drafting…" in drafting
+    assert 'hx-get="/drafts/dr-0123456789ab/status"' in drafting
+    assert 'hx-trigger="every 1s"' in drafting
+    assert '<noscript><meta http-equiv="refresh"' in drafting
+    assert "Approve" not in drafting
+    failed = body(status=DraftStatus.failed, failure_reason="the model timed out")
+    assert "the model timed out" in failed and "hx-trigger" not in failed
+    done = body(status=DraftStatus.pending_review, content={
+        "title": "Kickoff", "phase": "launch", "duration_minutes": 30,
+        "items": [{"topic": "Welcome", "minutes": 30, "purpose": "Meet"}], "preparation": []})
+    assert "hx-trigger" not in done and "Welcome" in done and "Approve" in done
+
+
+def test_the_edit_fields_of_every_kind_make_valid_content() -> None:
+    from companion.domain import DraftKind
+    from companion.domain.content import parse_content
+    from companion.web.routes.drafts_pages import content_from_form
+
+    forms = {
+        DraftKind.goals: {
+            "goals-0-statement": "Delegate the weekly report", "goals-0-specific": "To Ana",
+            "goals-0-measurable": "4 reports in a row", "goals-0-achievable": "She asked",
+            "goals-0-relevant": "Frees a morning", "goals-0-time_bound": "2027-09-30",
+            "goals-0-evaluated": "2027-06-30: two reports done\n\n2027-08-31: four reports",
+            "goals-0-readjusted": "At the mid-point review"},
+        DraftKind.framework: {
+            "name": "Feedback", "situation": "Missed deadlines", "steps-0-stage": "Open",
+            "steps-0-prompts": "What happened?\nWhat did you see?", "steps-1-stage": "Agree",
+            "steps-1-prompts": "What will change?", "steps-2-stage": "", "steps-2-prompts": "",
+            "pitfalls": "Saving it all up\n"},
+        DraftKind.agenda: {
+            "title": "Kickoff", "phase": "launch", "duration_minutes": "30",
+            "items-0-topic": "Welcome", "items-0-minutes": "30", "items-0-purpose": "Meet",
+            "items-1-topic": "", "items-1-minutes": "", "items-1-purpose": "",
+            "preparation": "Read the profile"},
+        DraftKind.questions: {f"questions-{i}-{k}": f"{k} {i}" for i in range(3)
+                              for k in ("text", "purpose")},
+    }
+    for kind, fields in forms.items():
+        content = content_from_form(kind, fields)
+        parse_content(kind, content)  # raises on a bad shape
+    goals = content_from_form(DraftKind.goals, forms[DraftKind.goals])["goals"][0]
+    assert goals["evaluated"] == [{"date": "2027-06-30", "check": "two reports done"},
+                                  {"date": "2027-08-31", "check": "four reports"}]
+    agenda = content_from_form(DraftKind.agenda, forms[DraftKind.agenda])
+    assert agenda["duration_minutes"] == 30 and len(agenda["items"]) == 1

@@ -69,7 +69,10 @@ def review(draft_id: str, request: Request, web: Posted, db: DatabaseDep,
     except (BadInputError, ConflictError) as exc:
         context = {**_context(db, web, draft_id), "problem": str(exc), "note": note}
         return page(request, "drafts/draft.html", context, status=exc.http_status)
-    message = {"approve": "Approved: your partner can see it now.",
+    shared = visible_draft(db, web.principal, draft_id)[0].pairing_id is not None
+    partner = {"mentee": "your mentor", "mentor": "your mentee"}.get(
+        web.principal.role.value, "the pair")
+    message = {"approve": f"Approved: {partner} can see it now." if shared else "Approved.",
                "reject": "Rejected: the draft is being rewritten with your note." if note
                else "Rejected."}.get(decision, "Done.")
     return flash(RedirectResponse(f"/drafts/{draft_id}", status_code=303), message)

@@ -54,7 +54,8 @@ def _home(db: Database, web: WebSession, program: str) -> dict[str, Any]:
     shared = [d for d in listed if d.reviewer_id != principal.participant_id
               and d.status is DraftStatus.approved]
     return {"profile": mine["profile"] or {}, "partners": partners, "pairings": pairings,
-            "own": own, "approved": [d for d in own if d.status is DraftStatus.approved],
+            "own": [d for d in own if d.status is not DraftStatus.approved],
+            "approved": [d for d in own if d.status is DraftStatus.approved],
             "shared": shared, "titles": KIND_TITLES, "key": uuid.uuid4().hex}
 
 
