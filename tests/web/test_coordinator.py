@@ -295,3 +295,13 @@ def test_a_mentee_sees_not_found_like_a_missing_page(site: Site, page: Any) -> N
                         cookies={"companion_session": cookie["value"]},
                         data={"selected": "x@1"}, follow_redirects=False)
     assert posted.status_code == 404
+
+
+def test_an_admin_chooses_a_program_and_stays_in_it(site: Site, page: Any) -> None:
+    page.goto(site.link("admin", "admin-ops", program=None))
+    expect(page.get_by_role("heading", name="Choose a program")).to_be_visible()
+    page.get_by_role("link", name=PROGRAM).click()
+    expect(page.get_by_role("heading", name=PROGRAM, exact=True)).to_be_visible()
+    page.get_by_role("link", name="Audit log").click()  # the navigation carries no ?program
+    expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
+    expect(page.get_by_role("status")).not_to_have_text("0 events, newest first.")

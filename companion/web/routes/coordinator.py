@@ -38,14 +38,23 @@ _SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson")
 _PAST = {"approve": "Approved", "reject": "Rejected", "lock": "Locked", "swap": "Swapped"}
 
 
-def _program(web: WebSession, program: str | None) -> str:
-    """The coordinator's own program; an admin names one with ?program=NAME."""
+#: The program an admin chose last (admins oversee every program; a coordinator has one).
+CHOSEN = "companion_program"
+
+
+def _program(request: Request, web: Session, program: ProgramQuery = None) -> str:
+    """The coordinator's own program; an admin's choice (?program=NAME, or the one they
+    chose last on the overview)."""
     if web.principal.role is not AccessRole.admin and web.principal.program:
         return web.principal.program
-    if program:
-        return program
-    raise BadInputError("choose a program: open this page with ?program=NAME",
+    chosen = program or request.cookies.get(CHOSEN)
+    if chosen:
+        return chosen
+    raise BadInputError("choose a program first: open the Overview and pick one",
                         field="program")
+
+
+Program = Annotated[str, Depends(_program)]
 
 
 def _qs(web: WebSession, program: str) -> str:
@@ -62,18 +71,24 @@ def _ctx(web: WebSession, program: str, **more: Any) -> dict[str, Any]:
 @router.get("", response_class=HTMLResponse)
 def overview(request: Request, web: Session, db: DatabaseDep, embedder: EmbedderDep,
              program: ProgramQuery = None) -> Response:
-    name = _program(web, program)
+    admin = web.principal.role is AccessRole.admin
+    if admin and not program:
+        programs = people_views.programs_of(db, web.principal)
+        return page(request, T + "choose.html", {"programs": programs})
+    name = _program(request, web, program)
     view = program_views.overview_as(db, web.principal, name, embedder)
-    return page(request, T + "overview.html", _ctx(web, name, view=view))
+    response = page(request, T + "overview.html", _ctx(web, name, view=view))
+    if admin:
+        response.set_cookie(CHOSEN, name, httponly=True, samesite="lax", path="/coordinator")
+    return response
 
 
 # -- pairing review --------------------------------------------------------------------------
 
 @router.get("/pairings", response_class=HTMLResponse)
 def pairings(request: Request, web: Session, db: DatabaseDep, embedder: EmbedderDep,
-             program: ProgramQuery = None,
+             name: Program,
              offset: Annotated[int, Query(ge=0)] = 0) -> Response:
-    name = _program(web, program)
     queue = program_views.review_queue_as(db, web.principal, name, embedder, offset=offset)
     return page(request, T + "pairings.html", _ctx(web, name, queue=queue))
 
@@ -99,8 +114,7 @@ def _refusal(exc: CompanionError) -> str:
 def decide(request: Request, pairing_id: str, decision: str, web: Posted, db: DatabaseDep,
            embedder: EmbedderDep, version: Annotated[int, Form()],
            note: Annotated[str, Form(max_length=2000)] = "",
-           mentor_id: Annotated[str, Form(max_length=64)] = "",
-           program: ProgramQuery = None) -> Response:
+           mentor_id: Annotated[str, Form(max_length=64)] = "") -> Response:
     """Approve, reject (with a reason), lock or swap one pairing. htmx gets the pairing's
     card back with the outcome; a plain form a redirect to the queue and a flash message."""
     if decision not in _PAST:
@@ -128,12 +142,11 @@ def decide(request: Request, pairing_id: str, decision: str, web: Posted, db: Da
 
 
 @router.post("/pairings/bulk", response_class=HTMLResponse)
-def bulk_approve(request: Request, web: Posted, db: DatabaseDep,
-                 selected: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI default)
-                 program: ProgramQuery = None) -> Response:
+def bulk_approve(request: Request, web: Posted, db: DatabaseDep, name: Program,
+                 selected: Annotated[list[str], Form()] = []  # noqa: B006 (FastAPI default)
+                 ) -> Response:
     """Approve each selected pairing on its own: every hard rule is checked per pairing, and
     one refusal stops only that one."""
-    name = _program(web, program)
     names = _names(db, web, name)
     outcomes = []
     for value in selected[:500]:
@@ -154,8 +167,7 @@ def bulk_approve(request: Request, web: Posted, db: DatabaseDep,
 
 
 @router.get("/pairings.csv")
-def export(web: Session, db: DatabaseDep, program: ProgramQuery = None) -> Response:
-    name = _program(web, program)
+def export(web: Session, db: DatabaseDep, name: Program) -> Response:
     names = _names(db, web, name)
     found = pairing_views.visible_pairings(db, web.principal, name).pairings
     out = io.StringIO()
@@ -192,16 +204,14 @@ def _number(text: str) -> bool:
 
 @router.get("/import", response_class=HTMLResponse)
 def import_page(request: Request, web: Session, db: DatabaseDep,
-                program: ProgramQuery = None) -> Response:
-    name = _program(web, program)
+                name: Program) -> Response:
     people_views.require_importer(db, web.principal, name)
     return page(request, T + "import.html", _ctx(web, name, report=None, skip_invalid=False))
 
 
 @router.post("/import", response_class=HTMLResponse)
 async def import_file(request: Request, web: Posted, db: DatabaseDep,
-                      program: ProgramQuery = None) -> Response:
-    name = _program(web, program)
+                      name: Program) -> Response:
     await run_in_threadpool(people_views.require_importer, db, web.principal, name)
     form = await request.form()
     skip = form.get("skip_invalid") == "on"
@@ -231,17 +241,15 @@ async def import_file(request: Request, web: Posted, db: DatabaseDep,
 # -- assignment ------------------------------------------------------------------------------
 
 @router.get("/assign", response_class=HTMLResponse)
-def assign_page(request: Request, web: Session, program: ProgramQuery = None) -> Response:
-    name = _program(web, program)
+def assign_page(request: Request, web: Session, name: Program) -> Response:
     return page(request, T + "assign.html", _ctx(web, name, result=None,
                                                   objective="best_total"))
 
 
 @router.post("/assign", response_class=HTMLResponse)
 def assign(request: Request, web: Posted, db: DatabaseDep, embedder: EmbedderDep,
-           objective: Annotated[str, Form(max_length=20)] = "best_total",
-           program: ProgramQuery = None) -> Response:
-    name = _program(web, program)
+           name: Program, objective: Annotated[str, Form(max_length=20)] = "best_total"
+           ) -> Response:
     result = pairing_views.assign_as(db, web.principal, name, embedder, objective=objective)
     names = _names(db, web, name)
     template = "_assign_result.html" if request.headers.get("hx-request") else "assign.html"
@@ -253,9 +261,8 @@ def assign(request: Request, web: Posted, db: DatabaseDep, embedder: EmbedderDep
 
 @router.get("/drafts", response_class=HTMLResponse)
 def drafts_page(request: Request, web: Session, db: DatabaseDep,
-                program: ProgramQuery = None,
+                name: Program,
                 offset: Annotated[int, Query(ge=0)] = 0) -> Response:
-    name = _program(web, program)
     found = drafts.visible_drafts(db, web.principal, program=name, limit=50, offset=offset)
     return page(request, T + "drafts.html", _ctx(web, name, drafts=found,
                                                   names=_names(db, web, name)))
@@ -272,11 +279,10 @@ def visible(value: object) -> str:
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request, web: Session, db: DatabaseDep, program: ProgramQuery = None,
+def audit_page(request: Request, web: Session, db: DatabaseDep, name: Program,
                entity_type: Annotated[str, Query(max_length=40)] = "",
                entity_id: Annotated[str, Query(max_length=200)] = "",
                action: Annotated[str, Query(max_length=100)] = "") -> Response:
-    name = _program(web, program)
     events = audit.read_as(db, web.principal, program=name,
                            entity_type=entity_type.strip() or None,
                            entity_id=entity_id.strip() or None, limit=500)
