@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from companion.config import Settings
-from companion.domain import DraftKind, DraftStatus
+from companion.domain import DraftKind
 from companion.errors import NotFoundError
 from companion.services import drafts
 from companion.services.drafts import Deps
@@ -102,16 +102,22 @@ def start_review(db: Database, settings: Settings, principal: Principal, draft_i
                  decision: str, *, version: int, note: str | None = None,
                  content: dict[str, Any] | None = None, deps: Deps | None = None,
                  wait: float = START_WAIT) -> None:
-    """Start `drafts.review_as` and return once the decision landed (a rejection with a note
-    is then `drafting` again while the agent rewrites it in the background)."""
+    """`drafts.review_as`, returning once the decision landed. Only a rejection with a note
+    calls the model (the agent rewrites the draft), so only that one goes on in the
+    background, the draft `drafting` meanwhile; the other decisions are made in line, and
+    every refusal (a stale version, a bad edit) is raised here."""
     deps = deps or drafts.default_deps(db, settings)
+    note = (note or "").strip() or None
+    if decision != "reject" or note is None:
+        drafts.review_as(db, settings, principal, draft_id, decision, version=version,
+                         note=note, content=content, deps=deps)
+        return
 
     def work() -> None:
         drafts.review_as(db, settings, principal, draft_id, decision, version=version,
                          note=note, content=content, deps=deps)
 
-    def decided() -> bool:
-        now = drafts.get_draft(db, draft_id)
-        return now.version != version or now.status is not DraftStatus.pending_review
+    def landed() -> bool:  # the rejection is recorded: the draft moved past `version`
+        return drafts.get_draft(db, draft_id).version > version
 
-    _start(work, decided, f"review {draft_id}", wait)
+    _start(work, landed, f"redraft {draft_id}", wait)

@@ -271,3 +271,23 @@ def test_the_edit_fields_of_every_kind_make_valid_content() -> None:
                                   {"date": "2027-08-31", "check": "four reports"}]
     agenda = content_from_form(DraftKind.agenda, forms[DraftKind.agenda])
     assert agenda["duration_minutes"] == 30 and len(agenda["items"]) == 1
+
+
+def test_a_decision_on_a_stale_version_says_so_plainly(site: Site, page: Any) -> None:
+    _sign_in(site, page, "mentee", mentee_of(site))
+    page.get_by_label("Topic (optional)").fill("stale decision")
+    page.get_by_role("button", name="Request questions").click()
+    expect(page.get_by_role("button", name="Approve")).to_be_visible()
+    draft_url = page.url
+    # a second tab opens the edit form on version 1 ...
+    other = page.context.new_page()
+    other.goto(f"{draft_url}/edit")
+    other.get_by_label("Question 1 purpose").fill("a change made on an old version")
+    # ... while the first tab approves
+    page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_text("Status:")).to_contain_text("approved")
+    other.get_by_role("button", name="Save changes").click()
+    expect(other.get_by_role("alert")).to_contain_text("reload")
+    expect(other.get_by_label("Question 1 purpose")).to_have_value(
+        "a change made on an old version")
+    assert "Traceback" not in other.content()

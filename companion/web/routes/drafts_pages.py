@@ -125,7 +125,10 @@ def _save_edit(draft_id: str, request: Request, web: WebSession, db: Database,
             **context, **_edit_form(draft.kind, shown), "problem": str(exc),
             "content_json": typed_json or json.dumps(draft.content, indent=2,
                                                      ensure_ascii=False),
-            "mode": fields.get("mode", "fields"), "note": fields.get("note", "")},
+            "mode": fields.get("mode", "fields"), "note": fields.get("note", ""),
+            # what was typed was typed on that version: saving it again must not overwrite
+            # the newer one unseen
+            "form_version": fields.get("version")},
             status=409 if isinstance(exc, ConflictError) else 422)
     return flash(RedirectResponse(f"/drafts/{draft_id}", status_code=303),
                  "Your edit is saved as a new version.")
