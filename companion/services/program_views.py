@@ -97,7 +97,8 @@ def unmatched_as(db: Database, principal: Principal, program: str, embedder: Emb
         mentee = pool.mentees[int(i)]
         eligible = [int(j) for j in mentor_idx[mentee_idx == i]]
         if not eligible:
-            reason = pool.exclusion_summary(int(i))
+            reason = (f"{pool.exclusion_summary(int(i))}; no assignment run can pair them "
+                      "until a rule or someone's profile changes")
         elif any(free[j] > 0 for j in eligible):
             open_ = sum(1 for j in eligible if free[j] > 0)
             reason = (f"{open_} eligible mentor(s) have a free place: run the assignment to "
