@@ -184,6 +184,7 @@ def test_others_find_nothing_where_they_may_not_look(site: Site, page: Any, brow
     other = context.new_page()
     try:
         _sign_in(site, other, "mentee", _other_mentee(site))
+        expect(other.get_by_text("You are not matched yet.")).to_be_visible()
         other.goto(pending)
         expect(other.get_by_role("heading", name="Not found")).to_be_visible()
         hidden_text = other.locator("main").inner_text()

@@ -16,7 +16,7 @@ from companion.errors import BadInputError, RateLimitedError, hidden
 from companion.services import draft_jobs, pairing_views, people_views
 from companion.services.drafts import visible_drafts
 from companion.services.web_auth import WebSession
-from companion.web.render import page
+from companion.web.render import home_of, page
 from companion.web.session import Posted, Session
 
 if TYPE_CHECKING:
@@ -70,6 +70,13 @@ def mentee_home(request: Request, web: Session, db: DatabaseDep) -> Response:
 def mentor_home(request: Request, web: Session, db: DatabaseDep) -> Response:
     program = _only(web, AccessRole.mentor)
     return page(request, "participant/mentor.html", {**_home(db, web, program), "form": {}})
+
+
+@router.get("/mentee/drafts")
+@router.get("/mentor/drafts")
+def request_form(request: Request, web: Session) -> Response:
+    """A reload of a refused request's page: back to the start page and its form."""
+    return RedirectResponse(home_of(web), status_code=303)
 
 
 @router.post("/mentee/drafts")
