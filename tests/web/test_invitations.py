@@ -154,3 +154,13 @@ def test_inviting_everyone_with_an_email_address(mail_site: Site, page: Any) -> 
     expect(page.get_by_role("status").filter(has_text="invitations")).to_contain_text(
         f"Sent invitations to {with_email} people")
     assert len(_emls(mail_site.home, before + with_email)) == before + with_email
+
+
+def test_an_admin_invites_in_the_program_they_name(mail_site: Site, page: Any) -> None:
+    page.goto(mail_site.link("admin", "root", program=None))
+    page.goto(f"{mail_site.url}/coordinator/invite?program={PROGRAM}")
+    expect(page.get_by_role("heading", name="Invite participants")).to_be_visible()
+    page.get_by_role("checkbox", name=f"Invite {NO_EMAIL}").check()
+    page.get_by_role("button", name="Send invitations").click()
+    expect(page.get_by_role("status").filter(has_text="invitations")).to_contain_text(
+        f"Skipped 1 without an e-mail address: {NO_EMAIL}.")

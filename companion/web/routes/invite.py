@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from companion.api.deps import DatabaseDep, SettingsDep
@@ -16,20 +16,10 @@ from companion.errors import BadInputError
 from companion.services import invitations, mail
 from companion.services.web_auth import WebSession
 from companion.web.render import page
+from companion.web.routes.coordinator import Program  # the admin's chosen program too
 from companion.web.session import Posted, Session
 
 router = APIRouter(prefix="/coordinator", include_in_schema=False)
-ProgramQuery = Annotated[str | None, Query(max_length=100)]
-
-
-def _program(web: WebSession, program: str | None) -> str:
-    """The coordinator's own program; an admin names one with ?program=NAME."""
-    if web.principal.role is not AccessRole.admin and web.principal.program:
-        return web.principal.program
-    if program:
-        return program
-    raise BadInputError("choose a program: open this page with ?program=NAME",
-                        field="program")
 
 
 def _show(request: Request, web: WebSession, db: DatabaseDep, program: str, *,
@@ -44,18 +34,18 @@ def _show(request: Request, web: WebSession, db: DatabaseDep, program: str, *,
 
 
 @router.get("/invite", response_class=HTMLResponse)
-def invite_page(request: Request, web: Session, db: DatabaseDep,
-                program: ProgramQuery = None) -> Response:
-    return _show(request, web, db, _program(web, program))
+def invite_page(request: Request, web: Session, db: DatabaseDep, program: Program) -> Response:
+    return _show(request, web, db, program)
 
 
 @router.post("/invite", response_class=HTMLResponse)
 def send_invitations(request: Request, web: Posted, db: DatabaseDep, settings: SettingsDep,
+                     program: Program,
                      participant: Annotated[list[str] | None, Form(max_length=100)] = None,
                      both_as: Annotated[str, Form(max_length=10)] = "mentee",
                      everyone: Annotated[str | None, Form(max_length=10)] = None,
-                     program: ProgramQuery = None) -> Response:
-    name = _program(web, program)
+                     ) -> Response:
+    name = program
     if everyone:  # the second button: everyone who has an e-mail address
         participant = [p.id for p in invitations.invitees_as(db, web.principal, name)
                        if p.email]
