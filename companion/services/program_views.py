@@ -58,17 +58,19 @@ class ProgramOverview:
     end: date
     phase: Phase | None
     phases: list[PhaseSpan]
-    coverage: dict[str, Any]
-    mentees: int
+    coverage: dict[str, Any] | None
+    """None for a partner organisation's coordinator (program-wide figures are the host's)."""
+    mentees: int | None
     pending_pairings: int
     pending_drafts: list[Draft]
     pending_drafts_total: int
-    unmatched: list[UnmatchedPerson]
+    unmatched: list[UnmatchedPerson] | None
 
     @property
     def matched(self) -> int:
         """Mentees with an approved or active pairing."""
-        return int(self.coverage.get("approved", 0)) + int(self.coverage.get("active", 0))
+        cov = self.coverage or {}
+        return int(cov.get("approved", 0)) + int(cov.get("active", 0))
 
 
 def unmatched_as(db: Database, principal: Principal, program: str, embedder: Embedder
@@ -113,23 +115,29 @@ def unmatched_as(db: Database, principal: Principal, program: str, embedder: Emb
 
 def overview_as(db: Database, principal: Principal, program: str, embedder: Embedder, *,
                 today: date | None = None) -> ProgramOverview:
-    """What a coordinator sees first: where the program stands and what needs them."""
+    """What a coordinator sees first: where the program stands and what needs them. A
+    partner organisation's coordinator gets what waits for them, without the program-wide
+    coverage and unmatched list (those are the host's)."""
     today = today or date.today()
-    report = people_views.report_as(db, principal, program)  # host coordinators (and admins)
-    model = access_to(db, principal, program).program
+    access = access_to(db, principal, program)
+    access.require_coordinator("see the program overview")
+    model = access.program
     pending = pairing_views.visible_pairings(db, principal, program,
                                              status=PairingStatus.pending, limit=0)
     waiting = drafts.visible_drafts(db, principal, program=program,
                                     status=DraftStatus.pending_review, reviewing=True,
                                     limit=20)
+    host = not access.partner_coordinator
+    report = people_views.report_as(db, principal, program) if host else None
     return ProgramOverview(
         program=program, type=model.type.value, start=model.start_date, end=model.end_date,
         phase=model.phase_on(today),
         phases=[PhaseSpan(w.phase, w.start, w.end, w.start <= today <= w.end)
                 for w in model.phases],
-        coverage=report.coverage, mentees=report.mentees, pending_pairings=pending.total,
+        coverage=report.coverage if report else None,
+        mentees=report.mentees if report else None, pending_pairings=pending.total,
         pending_drafts=waiting.drafts, pending_drafts_total=waiting.total,
-        unmatched=unmatched_as(db, principal, program, embedder))
+        unmatched=unmatched_as(db, principal, program, embedder) if host else None)
 
 
 @dataclass(frozen=True)

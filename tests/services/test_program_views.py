@@ -85,3 +85,14 @@ def test_a_participant_gets_no_overview(pilot: Database) -> None:
     mentee = Principal("t-e1", "e1", AccessRole.mentee, "Pilot", None)
     with pytest.raises(AccessDenied):
         program_views.overview_as(pilot, mentee, "Pilot", EMBEDDER)
+
+
+def test_a_partner_coordinator_gets_an_overview_without_the_hosts_figures(
+        pilot: Database) -> None:
+    matching.assign(pilot, "Pilot", EMBEDDER, actor="test")
+    partner = Principal("t-p", "coord-p", AccessRole.coordinator, "Pilot", "Partnerco")
+    view = program_views.overview_as(pilot, partner, "Pilot", EMBEDDER)
+    assert view.coverage is None and view.unmatched is None and view.mentees is None
+    assert view.pending_pairings == 0  # none of Partnerco's people are paired here
+    with pytest.raises(AccessDenied):
+        program_views.unmatched_as(pilot, partner, "Pilot", EMBEDDER)

@@ -278,6 +278,10 @@ def visible(value: object) -> str:
                         str(value))
 
 
+#: Events read per page of the audit log; the action filter searches within them.
+_AUDIT_ROWS = 500
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request, web: Session, db: DatabaseDep, name: Program,
                entity_type: Annotated[str, Query(max_length=40)] = "",
@@ -285,7 +289,7 @@ def audit_page(request: Request, web: Session, db: DatabaseDep, name: Program,
                action: Annotated[str, Query(max_length=100)] = "") -> Response:
     events = audit.read_as(db, web.principal, program=name,
                            entity_type=entity_type.strip() or None,
-                           entity_id=entity_id.strip() or None, limit=500)
+                           entity_id=entity_id.strip() or None, limit=_AUDIT_ROWS)
     wanted = action.strip().lower()
     rows = [{"at": e.at.strftime("%Y-%m-%d %H:%M:%S"), "actor": visible(e.actor),
              "action": visible(e.action), "entity": visible(f"{e.entity_type} {e.entity_id}"),
@@ -293,6 +297,7 @@ def audit_page(request: Request, web: Session, db: DatabaseDep, name: Program,
             for e in events if wanted in e.action.lower()]
     return page(request, T + "audit.html", _ctx(
         web, name, rows=rows, entity_type=entity_type, entity_id=entity_id, action=action,
+        capped=len(events) == _AUDIT_ROWS, cap=_AUDIT_ROWS,
         types=["pairing", "program", "participant", "draft", "pair", "token"]))
 
 
