@@ -31,7 +31,9 @@ def no_real_model_calls() -> Iterator[None]:
 def companion_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point all state at a temp dir and drop any COMPANION_* the developer has set."""
     for key in list(os.environ):
-        if key.startswith("COMPANION_") and key != "COMPANION_TEST_POSTGRES_URL":
+        # kept: where the PostgreSQL tests run, and whether browser tests save screenshots
+        if key.startswith("COMPANION_") and key not in ("COMPANION_TEST_POSTGRES_URL",
+                                                        "COMPANION_SCREENSHOTS"):
             monkeypatch.delenv(key)
     home = tmp_path / "home"
     monkeypatch.setenv("COMPANION_HOME", str(home))
