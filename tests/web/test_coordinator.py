@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 
+from companion.web.routes import coordinator
 from tests.web.conftest import PROGRAM, ROOT, SHOTS, Site, mentee_of, mentor_of, shot
 
 #: Read when the module loads: the autouse `companion_home` fixture drops every COMPANION_*
@@ -313,3 +315,19 @@ def test_an_admin_chooses_a_program_and_stays_in_it(site: Site, page: Any) -> No
     page.get_by_role("link", name="Audit log").click()  # the navigation carries no ?program
     expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
     expect(page.get_by_role("status")).not_to_have_text("0 events, newest first.")
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("-0.5", "-0.5"), ("Ana Lima", "Ana Lima"), ("+44 20", "'+44 20"),
+])
+def test_export_cells_never_run_as_spreadsheet_formulas(value: str, shown: str) -> None:
+    assert coordinator._cell(value) == shown
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ("ok\x1b[2J", "ok\\x1b[2J"), ("a\u202eb", "a\\u202eb"), ("tab\tand\nline", "tab\tand\nline"),
+    ("\x9b31m", "\\x9b31m"),
+])
+def test_control_characters_are_shown_escaped(raw: str, shown: str) -> None:
+    assert coordinator.visible(raw) == shown
