@@ -209,6 +209,22 @@ def test_decisions_work_without_javascript_and_a_stale_one_says_so(
         context.close()
 
 
+def test_a_stale_decision_in_place_says_so_and_offers_a_reload(site: Site, page: Any) -> None:
+    assign(site)
+    sign_in(site, page)
+    page.goto(f"{site.url}/coordinator/pairings")
+    card = page.get_by_role("article").first
+    name = card.get_by_role("heading", level=2).inner_text()
+    pairing_id = (card.get_attribute("id") or "").removeprefix("pairing-")
+    services(site, f"pairings.review(db, {pairing_id!r}, 'lock', by='elsewhere')\nprint('{{}}')")
+    card.get_by_role("button", name="Approve").click()
+    decided = page.get_by_role("article", name=name)
+    expect(decided.get_by_role("status")).to_contain_text(
+        f"Not approved: {name}. Someone decided this pairing meanwhile")
+    decided.get_by_role("link", name="Reload the queue").click()
+    expect(page.get_by_role("article", name=name).get_by_text("locked")).to_be_visible()
+
+
 def test_bulk_approval_checks_every_rule_per_pairing(site: Site, page: Any) -> None:
     # a mentor with two pending proposals whose capacity then drops to what they hold + 1:
     # approving both would break the capacity rule, so the second is refused
