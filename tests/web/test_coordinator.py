@@ -103,6 +103,16 @@ def test_import_shows_row_errors_and_imports_nothing_then_imports_the_fix(
                     f"{bad},Bo Import,boss,en,,blue\n")
     sign_in(site, page)
     page.get_by_role("link", name="Import").click()
+    # a file of no known format: said plainly, and the person's choice is kept
+    notes = tmp_path / "people.txt"
+    notes.write_text("not a table")
+    skip = page.get_by_label("Skip invalid rows (import the valid ones)")
+    skip.check()
+    page.get_by_label("Participant file").set_input_files(str(notes))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("alert")).to_contain_text("cannot tell the format of people.txt")
+    expect(skip).to_be_checked()
+    skip.uncheck()
     page.get_by_label("Participant file").set_input_files(str(path))
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_role("heading", name="Nothing was imported")).to_be_visible()
