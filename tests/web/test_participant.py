@@ -1,16 +1,26 @@
 """The mentee's and the mentor's pages and the draft pages, in Chromium: a request shows
-"Drafting…" and then the draft without blocking, one form makes one draft however often it is
-sent, the reviewer edits (a new version with its diff), rejects with a note (a redraft) and
-approves; nobody else sees a draft before that, and a hidden draft looks like a missing one."""
+"Drafting…" and then the draft without blocking (behind a slow model too), one form makes one
+draft however often it is sent, the reviewer edits (a new version with its diff), rejects with
+a note (a redraft) and approves; nobody else sees a draft before that, and a hidden draft
+looks like a missing one."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
+import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import Site, mentee_of, mentor_of, shot
+from tests.web.conftest import ROOT, Site, _free_port, _seed, mentee_of, mentor_of, shot
+
+#: How long the slow model takes over each answer.
+SLOW = 3.0
 
 
 def _sign_in(site: Site, page: Any, role: str, participant: str) -> None:
@@ -292,3 +302,66 @@ def test_a_decision_on_a_stale_version_says_so_plainly(site: Site, page: Any) ->
     expect(other.get_by_label("Question 1 purpose")).to_have_value(
         "a change made on an old version")
     assert "Traceback" not in other.content()
+
+
+@pytest.fixture(scope="module")
+def slow_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The same seeded program behind a model that takes SLOW seconds per answer: an
+    OpenAI-compatible server on 127.0.0.1 answering with the offline drafter's text."""
+    import os
+
+    from companion.evals.fake_server import FakeOpenAIServer, Reply
+    from companion.llm.offline_draft import draft
+
+    model = FakeOpenAIServer(lambda r: Reply(content=draft(r.messages), delay=SLOW)).start()
+    home = tmp_path_factory.mktemp("slow-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPANION_")}
+    env.update(COMPANION_HOME=str(home), PYTHONPATH=str(ROOT),
+               LITELLM_LOCAL_MODEL_COST_MAP="True")
+    seeded = _seed(env, home)
+    port = _free_port()
+    env.update(COMPANION_PUBLIC_URL=f"http://127.0.0.1:{port}", COMPANION_MODEL="openai/slow",
+               COMPANION_LLM_API_BASE=model.base_url, COMPANION_LLM_API_KEY="test-key")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "tests.web.app_factory:create", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, "no server"
+            time.sleep(0.2)
+        site = Site(url, home, env, seeded["people"])
+        site.approved = seeded["approved"]  # type: ignore[attr-defined]
+        yield site
+    finally:
+        server.terminate()
+        server.wait(10)
+        model.stop()
+
+
+def test_with_a_slow_model_the_page_shows_drafting_then_swaps_in_the_draft(
+        slow_site: Site, page: Any) -> None:
+    _sign_in(slow_site, page, "mentee", mentee_of(slow_site))
+    page.get_by_role("button", name="Request agenda").click()
+    expect(page).to_have_url(re.compile(r"/drafts/dr-[0-9a-f]{12}$"))
+    # the page came while the model was still writing (had the request waited for it, the
+    # draft would be finished by now)
+    expect(page.get_by_text("Drafting…")).to_be_visible()
+    shot(page, "draft-drafting")
+    page.evaluate("window.stillThisPage = true")  # gone if the page were reloaded
+    expect(page.get_by_role("button", name="Approve")).to_be_visible(timeout=30_000)
+    expect(page.locator("ol.agenda li").first).to_be_visible()
+    assert page.evaluate("window.stillThisPage === true"), "swapped in by htmx, not reloaded"
+
+    page.get_by_label("Note").fill("Less time on introductions, please.")
+    page.get_by_role("button", name="Reject").click()
+    expect(page.get_by_text("Drafting…")).to_be_visible()
+    expect(page.get_by_role("button", name="Approve")).to_be_visible(timeout=30_000)
+    expect(page.locator("ol.history")).to_contain_text("Less time on introductions, please.")
