@@ -27,11 +27,12 @@ from tests.web.conftest import PROGRAM, ROOT, SHOTS, Site, mentee_of, mentor_of,
 _SCREENSHOTS = os.environ.get("COMPANION_SCREENSHOTS") == "1"
 
 
-def snap(page: Any, name: str) -> None:
-    """`shot`, honouring COMPANION_SCREENSHOTS=1 as it was when the tests started."""
+def snap(page: Any, name: str, *, full_page: bool = True) -> None:
+    """`shot`, honouring COMPANION_SCREENSHOTS=1 as it was when the tests started;
+    `full_page=False` for long pages (the queue): what the first screen shows."""
     if _SCREENSHOTS:
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
     else:
         shot(page, name)
 
@@ -159,7 +160,7 @@ def test_run_the_assignment_and_review_pairings(site: Site, page: Any) -> None:
     expect(first).to_contain_text("Runner-up:")
     expect(first.get_by_role("heading", name="Goals")).to_be_visible()
     expect(first.get_by_role("heading", name="Expertise")).to_be_visible()
-    snap(page, "coordinator-pairings")
+    snap(page, "coordinator-pairings", full_page=False)
     first_name = first.get_by_role("heading", level=2).inner_text()
     second_name = second.get_by_role("heading", level=2).inner_text()
 
@@ -314,7 +315,7 @@ def test_the_queue_at_phone_width(site: Site, phone: Any) -> None:
     phone.goto(f"{site.url}/coordinator/pairings")
     expect(phone.get_by_role("button", name="Approve selected")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    snap(phone, "coordinator-pairings-phone")
+    snap(phone, "coordinator-pairings-phone", full_page=False)
 
 
 def test_a_mentee_sees_not_found_like_a_missing_page(site: Site, page: Any) -> None:
