@@ -175,9 +175,13 @@ def phone(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+#: Read once at import: the suite's autouse fixture clears COMPANION_* before each test.
+SCREENSHOTS = os.environ.get("COMPANION_SCREENSHOTS") == "1"
+
+
 def shot(page: Any, name: str) -> None:
     """Save a screenshot for the README when COMPANION_SCREENSHOTS=1."""
-    if os.environ.get("COMPANION_SCREENSHOTS") == "1":
+    if SCREENSHOTS:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
