@@ -96,6 +96,7 @@ def test_a_bad_edit_keeps_what_was_typed_and_says_why(site: Site, page: Any) -> 
     _sign_in(site, page, "mentee", mentee_of(site))
     page.get_by_role("button", name="Request questions").click()
     expect(page.get_by_role("button", name="Approve")).to_be_visible()
+    shot(page, "draft-questions")
     page.get_by_role("link", name="Edit").click()
     page.get_by_label("Question 1", exact=True).fill("")
     page.get_by_label("Question 1 purpose").fill("kept as typed")
@@ -188,6 +189,8 @@ def test_others_find_nothing_where_they_may_not_look(site: Site, page: Any, brow
     _sign_in(site, page, "mentee", mentee_of(site))
     page.get_by_role("button", name="Request goals").click()
     expect(page.get_by_role("button", name="Approve")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^Goal 1: "))).to_be_visible()
+    shot(page, "draft-goals")
     pending = page.url
 
     context = browser.new_context()
@@ -365,3 +368,17 @@ def test_with_a_slow_model_the_page_shows_drafting_then_swaps_in_the_draft(
     expect(page.get_by_text("Drafting…")).to_be_visible()
     expect(page.get_by_role("button", name="Approve")).to_be_visible(timeout=30_000)
     expect(page.locator("ol.history")).to_contain_text("Less time on introductions, please.")
+
+
+def test_signing_out_elsewhere_while_drafting_sends_the_page_to_sign_in(
+        slow_site: Site, page: Any) -> None:
+    _sign_in(slow_site, page, "mentee", mentee_of(slow_site))
+    page.get_by_role("button", name="Request questions").click()
+    expect(page.get_by_text("Drafting…")).to_be_visible()
+    other = page.context.new_page()
+    other.goto(f"{slow_site.url}/mentee")
+    other.get_by_role("button", name="Sign out").click()
+    expect(other.get_by_role("heading", name="Sign in to Companion")).to_be_visible()
+    # the polling page goes to sign in as a whole, not a sign-in page inside the draft's box
+    expect(page.get_by_role("heading", name="Sign in to Companion")).to_be_visible()
+    assert page.get_by_text("Drafting…").count() == 0

@@ -19,7 +19,7 @@ from companion.services.drafts import visible_draft, visible_versions
 from companion.services.web_auth import WebSession
 from companion.web.render import TEMPLATES, flash, home_of, page
 from companion.web.routes.participant import KIND_TITLES
-from companion.web.session import Posted, Session
+from companion.web.session import MaybeSession, Posted, Session
 
 if TYPE_CHECKING:
     from companion.store import Database
@@ -52,8 +52,13 @@ def draft_page(draft_id: str, request: Request, web: Session, db: DatabaseDep) -
 
 
 @router.get("/drafts/{draft_id}/status", response_class=HTMLResponse)
-def draft_status(draft_id: str, request: Request, web: Session, db: DatabaseDep) -> Response:
+def draft_status(draft_id: str, request: Request, web: MaybeSession,
+                 db: DatabaseDep) -> Response:
     """The draft's body alone, for htmx to swap in (it polls itself while drafting)."""
+    if web is None:  # signed out meanwhile: the whole page goes to sign in, not the box
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": "/sign-in"})
+        return RedirectResponse("/sign-in", status_code=303)
     return TEMPLATES.TemplateResponse(request, "drafts/_body.html",
                                       _context(db, web, draft_id))
 
