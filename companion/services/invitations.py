@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +19,7 @@ from companion.config import Settings
 from companion.domain import AccessRole, Participant, Role
 from companion.errors import BadInputError, NotFoundError
 from companion.services.access import access_to
+from companion.services.mail import MAX_ATTEMPTS
 from companion.services.tokens import Principal, check_holder
 from companion.services.web_auth import SIGN_IN_PATH, SignInLink
 from companion.services.web_auth import _hash as link_hash
@@ -30,21 +31,31 @@ from companion.store import (
     ProgramRepository,
     SignInLinks,
 )
-from companion.store.tables import SigninLinkRow, utcnow
+from companion.store.tables import OutboxRow, SigninLinkRow, utcnow
 
 #: How many people one request may invite (a program's whole roster fits).
 MAX_INVITES = 2000
 
 
 @dataclass(frozen=True)
+class LastInvitation:
+    """The newest invitation to a person's address: when, and whether it went out."""
+
+    at: datetime
+    status: str  # sent | waiting | retrying | failed
+    attempts: int
+
+
+@dataclass(frozen=True)
 class Invitee:
-    """A participant as the invitation page lists them: whether they can be e-mailed, never
-    the address itself beyond what a host coordinator already sees."""
+    """A participant as the invitation page lists them: their e-mail address (a host
+    coordinator sees it anyway) and their last invitation, if any."""
 
     id: str
     name: str
     role: str
     email: str | None
+    last: LastInvitation | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +92,25 @@ def invitees_as(db: Database, principal: Principal, program: str | None = None
     with db.session() as session:
         row = ProgramRepository(session).row(name)
         people = ParticipantRepository(session, row.id).list()
-    return sorted((_invitee(p) for p in people), key=lambda p: (p.name.casefold(), p.id))
+        sent = {address: _last(message)
+                for address, message in Outbox(session).latest_by_address(name).items()}
+    found = []
+    for person in people:
+        invitee = _invitee(person)
+        last = sent.get(invitee.email.lower()) if invitee.email else None
+        found.append(replace(invitee, last=last) if last else invitee)
+    return sorted(found, key=lambda p: (p.name.casefold(), p.id))
+
+
+def _last(row: OutboxRow) -> LastInvitation:
+    attempts = row.attempts or 0
+    if row.sent_at is not None:
+        status = "sent"
+    elif row.error is None:  # not tried yet, or being sent right now (the try is counted)
+        status = "waiting"
+    else:
+        status = "failed" if attempts >= MAX_ATTEMPTS else "retrying"
+    return LastInvitation(row.sent_at or row.created_at, status, attempts)
 
 
 def _invitee(person: Participant) -> Invitee:
@@ -191,4 +220,5 @@ def invitation_body(settings: Settings, name: str, inviter: str, link: SignInLin
         "See you there,\nCompanion, for your program's coordinators\n")
 
 
-__all__ = ["Invitations", "Invitee", "invitation_body", "invite_as", "invitees_as"]
+__all__ = ["Invitations", "Invitee", "LastInvitation", "invitation_body", "invite_as",
+           "invitees_as"]

@@ -125,7 +125,9 @@ class OutboxMessage:
     def status(self) -> str:
         if self.sent_at is not None:
             return "sent"
-        return "failed" if self.attempts >= MAX_ATTEMPTS else "waiting"
+        if self.error is not None and self.attempts >= MAX_ATTEMPTS:
+            return "failed"
+        return "waiting"  # not tried yet, being sent now, or to be tried again
 
     def json(self) -> dict[str, Any]:
         def at(value: datetime | None) -> str | None:

@@ -97,3 +97,9 @@ class Outbox:
         """The newest messages, sent or not."""
         return list(self.session.scalars(select(OutboxRow).order_by(OutboxRow.id.desc())
                                          .limit(limit)))
+
+    def latest_by_address(self, program: str) -> dict[str, OutboxRow]:
+        """The newest message of `program` to each address (lower-cased)."""
+        rows = self.session.scalars(select(OutboxRow).where(OutboxRow.program == program)
+                                    .order_by(OutboxRow.id))
+        return {row.to_address.lower(): row for row in rows}

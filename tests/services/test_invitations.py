@@ -153,6 +153,9 @@ def test_a_failing_smtp_server_keeps_the_message_for_a_retry(
     assert failed.attempts == 1 and failed.sent_at is None
     assert failed.error and "refused" in failed.error.lower()
     assert mail.list_outbox(pilot)[0].status == "waiting"
+    people = {p.id: p for p in invitees_as(pilot, coordinator())}
+    assert people["e1"].last is not None and people["e1"].last.status == "retrying"
+    assert people["m1"].last is None and people["e2"].last is None
 
     retry = mail.deliver_outbox(pilot, _smtp_settings(settings, port))
     assert retry.sent == 1
@@ -160,6 +163,8 @@ def test_a_failing_smtp_server_keeps_the_message_for_a_retry(
     assert rcpt == ["ada@example.org"]
     [listed] = mail.list_outbox(pilot)
     assert listed.status == "sent" and listed.attempts == 2 and listed.error is None
+    last = {p.id: p for p in invitees_as(pilot, coordinator())}["e1"].last
+    assert last is not None and last.status == "sent" and last.at == listed.sent_at
 
 
 def test_delivery_gives_up_after_five_attempts(pilot: Database, settings: Settings) -> None:
@@ -169,6 +174,8 @@ def test_delivery_gives_up_after_five_attempts(pilot: Database, settings: Settin
         mail.deliver_outbox(pilot, down)
     [listed] = mail.list_outbox(pilot)
     assert listed.attempts == mail.MAX_ATTEMPTS and listed.status == "failed"
+    last = {p.id: p for p in invitees_as(pilot, coordinator())}["e1"].last
+    assert last is not None and last.status == "failed"
 
 
 @pytest.mark.parametrize("principal", [
