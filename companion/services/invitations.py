@@ -8,30 +8,26 @@ backend, the operator's server log) ever holds it; the database keeps its hash.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from companion.config import Settings
 from companion.domain import AccessRole, Participant, Role
 from companion.errors import BadInputError, NotFoundError
 from companion.services.access import access_to
 from companion.services.mail import MAX_ATTEMPTS
-from companion.services.tokens import Principal, check_holder
-from companion.services.web_auth import SIGN_IN_PATH, SignInLink
-from companion.services.web_auth import _hash as link_hash
+from companion.services.tokens import Principal
+from companion.services.web_auth import SignInLink, add_link
 from companion.store import (
     AuditLog,
     Database,
     Outbox,
     ParticipantRepository,
     ProgramRepository,
-    SignInLinks,
 )
-from companion.store.tables import OutboxRow, SigninLinkRow, utcnow
+from companion.store.tables import OutboxRow
 
 #: How many people one request may invite (a program's whole roster fits).
 MAX_INVITES = 2000
@@ -180,25 +176,8 @@ def invite_as(db: Database, settings: Settings, principal: Principal,
 
 def _add_link(session: Any, settings: Settings, person: Participant, role: AccessRole,
               program: str, *, created_by: str) -> SignInLink:
-    """`web_auth.create_link`'s work inside the caller's transaction (which also writes the
-    message carrying the link)."""
-    holder = check_holder(session, participant_id=person.id, role=role, program=program,
-                          what="sign-in link")
-    secret = secrets.token_urlsafe(32)
-    link_id = secrets.token_hex(6)
-    expires = utcnow() + timedelta(hours=settings.signin_link_hours)
-    SignInLinks(session).add(SigninLinkRow(
-        id=link_id, secret_hash=link_hash(secret), participant_id=holder.participant_id,
-        role=holder.role.value, program=holder.program, organization=holder.organization,
-        created_by=created_by, created_at=utcnow(), expires_at=expires))
-    AuditLog(session).append(created_by, "signin.link", "signin_link", link_id,
-                             program=holder.program, detail={
-                                 "participant_id": holder.participant_id,
-                                 "role": holder.role.value, "via": "invitation",
-                                 "expires_at": expires.isoformat(timespec="seconds")})
-    url = settings.public_url.rstrip("/") + SIGN_IN_PATH + quote(secret)
-    return SignInLink(link_id, url, holder.participant_id, holder.role.value, holder.program,
-                      expires)
+    return add_link(session, settings, participant_id=person.id, role=role.value,
+                    program=program, created_by=created_by, detail={"via": "invitation"})
 
 
 def invitation_body(settings: Settings, name: str, inviter: str, link: SignInLink) -> str:

@@ -19,7 +19,7 @@ from urllib.parse import quote
 from companion.config import Settings
 from companion.domain import AccessRole
 from companion.services.tokens import Holder, Principal, check_holder
-from companion.store import AuditLog, Database, SignInLinks, WebSessions
+from companion.store import AuditLog, Database, Session, SignInLinks, WebSessions
 from companion.store.tables import SigninLinkRow, WebSessionRow, utcnow
 
 #: Session ids are audited as the "token" of what a signed-in browser does.
@@ -52,22 +52,33 @@ def create_link(db: Database, settings: Settings, *, participant_id: str, role: 
                 program: str | None = None, organization: str | None = None,
                 created_by: str = "cli", hours: int | None = None) -> SignInLink:
     """A one-time sign-in link for a holder (the same rules as an API token's)."""
+    with db.session() as session:
+        return add_link(session, settings, participant_id=participant_id, role=role,
+                        program=program, organization=organization, created_by=created_by,
+                        hours=hours)
+
+
+def add_link(session: Session, settings: Settings, *, participant_id: str, role: str,
+             program: str | None = None, organization: str | None = None,
+             created_by: str = "cli", hours: int | None = None,
+             detail: dict[str, str] | None = None) -> SignInLink:
+    """`create_link` inside the caller's transaction (an invitation writes the link and the
+    message carrying it together)."""
     hours = hours or settings.signin_link_hours
     secret = secrets.token_urlsafe(32)
     link_id = secrets.token_hex(6)
     expires = utcnow() + timedelta(hours=hours)
-    with db.session() as session:
-        holder = check_holder(session, participant_id=participant_id, role=role,
-                              program=program, organization=organization, what="sign-in link")
-        SignInLinks(session).add(SigninLinkRow(
-            id=link_id, secret_hash=_hash(secret), participant_id=holder.participant_id,
-            role=holder.role.value, program=holder.program, organization=holder.organization,
-            created_by=created_by, created_at=utcnow(), expires_at=expires))
-        AuditLog(session).append(created_by, "signin.link", "signin_link", link_id,
-                                 program=holder.program, detail={
-                                     "participant_id": holder.participant_id,
-                                     "role": holder.role.value,
-                                     "expires_at": expires.isoformat(timespec="seconds")})
+    holder = check_holder(session, participant_id=participant_id, role=role,
+                          program=program, organization=organization, what="sign-in link")
+    SignInLinks(session).add(SigninLinkRow(
+        id=link_id, secret_hash=_hash(secret), participant_id=holder.participant_id,
+        role=holder.role.value, program=holder.program, organization=holder.organization,
+        created_by=created_by, created_at=utcnow(), expires_at=expires))
+    AuditLog(session).append(created_by, "signin.link", "signin_link", link_id,
+                             program=holder.program, detail={
+                                 "participant_id": holder.participant_id,
+                                 "role": holder.role.value, **(detail or {}),
+                                 "expires_at": expires.isoformat(timespec="seconds")})
     url = settings.public_url.rstrip("/") + SIGN_IN_PATH + quote(secret)
     return SignInLink(link_id, url, holder.participant_id, holder.role.value, holder.program,
                       expires)
