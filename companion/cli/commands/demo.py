@@ -81,7 +81,7 @@ def demo(
         'companion pairing reject PAIRING_ID --reason "..."  # never proposed again',
         f'companion match report --program "{DEMO_PROGRAM}"',
         "companion audit list",
-        "companion serve          # HTTP API on http://127.0.0.1:8000 (docs at /docs)",
+        "companion serve          # web app and HTTP API on http://127.0.0.1:8000 (docs at /docs)",
     ):
         out.print(f"  [cyan]{esc(line)}[/]")
     if first is not None:
