@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -26,60 +24,23 @@ from companion.services.programs import build_program, create_program
 from companion.services.tokens import create_token
 from companion.store import Database, PairingRepository, ProgramRepository, reset_databases
 from tests import factories
+from tests.servers import clean_env, serve
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 #: A restarted server: recovery at start (as `companion serve`), the same fake model, quick.
 RESTART = {"COMPANION_WARMUP": "1", "COMPANION_TEST_SLOW_MODEL": "60",
            "COMPANION_TEST_FAST_CALLS": "1000"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def _server(env: dict[str, str], *, extra: dict[str, str] | None = None
             ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tests.api.serve_app:create", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env={**env, **(extra or {})}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {process.stderr.read()!r}"
-                                   if process.stderr else "server did not start")
-            time.sleep(0.2)
-        yield base, process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    with serve("tests.api.serve_app:create", {**env, **(extra or {})}) as (url, process):
+        yield f"{url}/api/v1", process
 
 
 def _env(home: Path, url: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPANION_")}
-    env["COMPANION_HOME"] = str(home)
-    env["PYTHONPATH"] = str(ROOT)
-    env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
-    if url:
-        env["COMPANION_DATABASE_URL"] = url
-    return env
+    return clean_env(home, **({"COMPANION_DATABASE_URL": url} if url else {}))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

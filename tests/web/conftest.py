@@ -7,19 +7,18 @@ Without it these tests are skipped on a developer's machine and fail in CI (CI=t
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.servers import ROOT, clean_env, free_port, serve
+
 CHROMIUM = os.environ.get("COMPANION_CHROMIUM", "/usr/bin/chromium")
 PROGRAM = "Leaders 2027"
 #: Where the README's screenshots are written when COMPANION_SCREENSHOTS=1.
@@ -52,12 +51,6 @@ class Site:
 
         url: str = json.loads(done.stdout)["url"]
         return url.replace("http://127.0.0.1:8000", self.url)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _seed(env: dict[str, str], home: Path) -> dict[str, dict[str, Any]]:
@@ -100,42 +93,27 @@ print(json.dumps({{"people": people, "approved": first}}))
     return data
 
 
+@contextmanager
+def running_site(home: Path, *, before: Callable[[dict[str, str]], None] | None = None,
+                 **settings: str) -> Iterator[Site]:
+    """The seeded program in `home` behind a real server with these COMPANION_* settings;
+    `before(env)` may add to the home before the server starts."""
+    env = clean_env(home, **settings)
+    seeded = _seed(env, home)
+    if before is not None:
+        before(env)
+    port = free_port()
+    env["COMPANION_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    with serve("tests.web.app_factory:create", env, port=port) as (url, _):
+        site = Site(url, home, env, seeded["people"])
+        site.approved = seeded["approved"]  # type: ignore[attr-defined]
+        yield site
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    home = tmp_path_factory.mktemp("web-home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPANION_")}
-    env.update(COMPANION_HOME=str(home), PYTHONPATH=str(ROOT),
-               LITELLM_LOCAL_MODEL_COST_MAP="True")
-    seeded = _seed(env, home)
-    port = _free_port()
-    env["COMPANION_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tests.web.app_factory:create", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("the web server did not start: "
-                               + (process.stderr.read().decode()[-2000:] if process.stderr
-                                  else ""))
-        time.sleep(0.2)
-    site = Site(url, home, env, seeded["people"])
-    site.approved = seeded["approved"]  # type: ignore[attr-defined]
-    try:
-        yield site
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with running_site(tmp_path_factory.mktemp("web-home")) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
@@ -194,4 +172,4 @@ def mentor_of(site: Site) -> str:
     return str(site.approved["mentor_id"])  # type: ignore[attr-defined]
 
 
-__all__ = ["PROGRAM", "Site", "mentee_of", "mentor_of", "shot"]
+__all__ = ["PROGRAM", "ROOT", "Site", "mentee_of", "mentor_of", "running_site", "shot"]

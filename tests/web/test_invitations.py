@@ -6,7 +6,6 @@ This module runs its own server (the shared `site` has the default console backe
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import PROGRAM, ROOT, Site, _free_port, _seed, shot
+from tests.web.conftest import PROGRAM, ROOT, Site, running_site, shot
 
 pytestmark = pytest.mark.browser
 NO_EMAIL = "Pat Nomail"
@@ -48,40 +47,9 @@ assert report.imported, report.errors
 @pytest.fixture(scope="module")
 def mail_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     home = tmp_path_factory.mktemp("invite-home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPANION_")}
-    env.update(COMPANION_HOME=str(home), PYTHONPATH=str(ROOT),
-               LITELLM_LOCAL_MODEL_COST_MAP="True", COMPANION_MAIL_BACKEND="file")
-    seeded = _seed(env, home)
-    _add_person_without_email(env, home)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env["COMPANION_PUBLIC_URL"] = url
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tests.web.app_factory:create", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("the web server did not start: "
-                               + (process.stderr.read().decode()[-2000:] if process.stderr
-                                  else ""))
-        time.sleep(0.2)
-    site = Site(url, home, env, seeded["people"])
-    site.approved = seeded["approved"]  # type: ignore[attr-defined]
-    try:
-        yield site
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with running_site(home, before=lambda env: _add_person_without_email(env, home),
+                      COMPANION_MAIL_BACKEND="file") as running:
+        yield running
 
 
 def _emls(home: Path, at_least: int) -> list[Path]:

@@ -7,17 +7,13 @@ looks like a missing one."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import ROOT, Site, _free_port, _seed, mentee_of, mentor_of, shot
+from tests.web.conftest import Site, mentee_of, mentor_of, running_site, shot
 
 #: How long the slow model takes over each answer.
 SLOW = 3.0
@@ -311,41 +307,16 @@ def test_a_decision_on_a_stale_version_says_so_plainly(site: Site, page: Any) ->
 def slow_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The same seeded program behind a model that takes SLOW seconds per answer: an
     OpenAI-compatible server on 127.0.0.1 answering with the offline drafter's text."""
-    import os
-
     from companion.evals.fake_server import FakeOpenAIServer, Reply
     from companion.llm.offline_draft import draft
 
     model = FakeOpenAIServer(lambda r: Reply(content=draft(r.messages), delay=SLOW)).start()
-    home = tmp_path_factory.mktemp("slow-home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPANION_")}
-    env.update(COMPANION_HOME=str(home), PYTHONPATH=str(ROOT),
-               LITELLM_LOCAL_MODEL_COST_MAP="True")
-    seeded = _seed(env, home)
-    port = _free_port()
-    env.update(COMPANION_PUBLIC_URL=f"http://127.0.0.1:{port}", COMPANION_MODEL="openai/slow",
-               COMPANION_LLM_API_BASE=model.base_url, COMPANION_LLM_API_KEY="test-key")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tests.web.app_factory:create", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, "no server"
-            time.sleep(0.2)
-        site = Site(url, home, env, seeded["people"])
-        site.approved = seeded["approved"]  # type: ignore[attr-defined]
-        yield site
+        with running_site(tmp_path_factory.mktemp("slow-home"), COMPANION_MODEL="openai/slow",
+                          COMPANION_LLM_API_BASE=model.base_url,
+                          COMPANION_LLM_API_KEY="test-key") as running:
+            yield running
     finally:
-        server.terminate()
-        server.wait(10)
         model.stop()
 
 
