@@ -214,17 +214,22 @@ class DoNotMatchRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class TokenRow(Base):
+class HolderColumns:
+    """Who a credential speaks for: API tokens, sign-in links and browser sessions alike."""
+
+    participant_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(12))
+    program: Mapped[str | None] = mapped_column(String(100))
+    organization: Mapped[str | None] = mapped_column(String(120))
+
+
+class TokenRow(HolderColumns, Base):
     """API bearer tokens. Only the SHA-256 of the secret is stored."""
 
     __tablename__ = "api_tokens"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    participant_id: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(12))
-    program: Mapped[str | None] = mapped_column(String(100))
-    organization: Mapped[str | None] = mapped_column(String(120))
     label: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -248,34 +253,26 @@ class IdempotencyRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class SigninLinkRow(Base):
+class SigninLinkRow(HolderColumns, Base):
     """One-time sign-in links for the web app. Only the SHA-256 of the secret is stored."""
 
     __tablename__ = "signin_links"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    participant_id: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(12))
-    program: Mapped[str | None] = mapped_column(String(100))
-    organization: Mapped[str | None] = mapped_column(String(120))
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class WebSessionRow(Base):
+class WebSessionRow(HolderColumns, Base):
     """A signed-in browser. The cookie holds the secret; the database only its SHA-256."""
 
     __tablename__ = "web_sessions"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    participant_id: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(12))
-    program: Mapped[str | None] = mapped_column(String(100))
-    organization: Mapped[str | None] = mapped_column(String(120))
     #: how the person got in: "link:<id>" today; "oidc:<issuer>" once single sign-on exists
     via: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
