@@ -6,7 +6,7 @@ import gc
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -98,8 +98,10 @@ class Suggestions:
 
 
 def suggest(db: Database, program: str, embedder: Embedder, *, top: int = 5,
-            mentee_id: str | None = None, progress: Progress | None = None) -> Suggestions:
-    """Top-`top` mentors per mentee."""
+            mentee_id: str | None = None, progress: Progress | None = None,
+            mentee_ids: Sequence[str] | None = None) -> Suggestions:
+    """Top-`top` mentors per mentee: every mentee's, one's (`mentee_id`, which must be a
+    mentee) or those of `mentee_ids` that are mentees (a page of a review queue)."""
     if not 1 <= top <= 50:
         raise BadInputError(f"top must be between 1 and 50, not {top}", field="top")
     with collector_paused():
@@ -110,7 +112,9 @@ def suggest(db: Database, program: str, embedder: Embedder, *, top: int = 5,
                 raise BadInputError(f"'{mentee_id}' is not a mentee in {program}",
                                     field="mentee_id")
             raise NotFoundError(f"no participant '{mentee_id}' in {program}")
-        items = pool.suggest_json(top, None if mentee_id is None else [mentee_id])
+        wanted = [mentee_id] if mentee_id is not None else None if mentee_ids is None else [
+            m for m in dict.fromkeys(mentee_ids) if m in pool.mentee_index]
+        items = pool.suggest_json(top, wanted) if wanted != [] else []
     return Suggestions(program, embedder.name, items)
 
 

@@ -98,7 +98,8 @@ def require_decider(access: Access, decision: str, *, mentor_id: str | None = No
 
 
 def suggestions_as(db: Database, principal: Principal, program: str, embedder: Embedder, *,
-                   top: int = 5, mentee_id: str | None = None) -> dict[str, Any]:
+                   top: int = 5, mentee_id: str | None = None,
+                   mentee_ids: list[str] | None = None) -> dict[str, Any]:
     """Suggestions for coordinators; a partner organisation's coordinator gets their own
     mentees', without another organisation's private fields in the reasons."""
     access = access_to(db, principal, program)
@@ -108,7 +109,8 @@ def suggestions_as(db: Database, principal: Principal, program: str, embedder: E
             people.get(mentee_id)):
         raise hidden(f"participant '{mentee_id}' in {program}",
                      reason="another organisation's mentee", program=program)
-    result = matching.suggest(db, program, embedder, top=top, mentee_id=mentee_id)
+    result = matching.suggest(db, program, embedder, top=top, mentee_id=mentee_id,
+                              mentee_ids=mentee_ids)
     if access.partner_coordinator:
         result = result.keep({pid for pid, p in people.items() if access.own_org(p)})
     return redact_suggestions(access, result.json(), people)

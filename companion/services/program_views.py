@@ -196,8 +196,8 @@ def review_queue_as(db: Database, principal: Principal, program: str, embedder: 
                                                                 Role.both.value)]
     wanted = {p["mentee_id"] for p in pending}
     ranked: dict[str, list[dict[str, Any]]] = {}
-    for entry in pairing_views.suggestions_as(db, principal, program, embedder,
-                                              top=3)["suggestions"]:
+    for entry in pairing_views.suggestions_as(db, principal, program, embedder, top=3,
+                                              mentee_ids=sorted(wanted))["suggestions"]:
         if entry["mentee_id"] in wanted:
             ranked[entry["mentee_id"]] = entry["candidates"]
     items = []

@@ -172,3 +172,17 @@ def test_report_counts_coverage_and_breakdowns(program_db: Database,
     assert sum(report["scores"]["histogram"].values()) == 3
     departments = {r["department"]: r for r in report["by_department"]}
     assert departments["Engineering"]["mentees"] == 2
+
+
+def test_suggestions_for_a_list_of_mentees(program_db: Database,
+                                           embedder: HashingEmbedder) -> None:
+    """A review queue asks for the mentees on its page only: the same suggestions as the whole
+    program's, for just those mentees (people who are not mentees are left out)."""
+    everyone = {s["mentee_id"]: s for s in
+                matching.suggest(program_db, "Pilot", embedder, top=2).json()["suggestions"]}
+    some = sorted(everyone)[:2]
+    page = matching.suggest(program_db, "Pilot", embedder, top=2,
+                            mentee_ids=[*some, "boss", some[0]]).json()["suggestions"]
+    assert [s["mentee_id"] for s in page] == some
+    assert page == [everyone[m] for m in some]
+    assert matching.suggest(program_db, "Pilot", embedder, mentee_ids=[]).items == []
