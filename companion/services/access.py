@@ -235,11 +235,6 @@ def partners_of(db: Database, program: str, participant_id: str) -> Partners:
         frozenset(p.id for p in pairings))
 
 
-def require(condition: bool, error: AccessDenied) -> None:
-    if not condition:
-        raise error
-
-
 def issue_token_as(db: Database, principal: Principal, *, participant_id: str, role: str,
                    program: str | None = None, organization: str | None = None,
                    days: int = 30) -> IssuedToken:

@@ -98,7 +98,7 @@ class DatabaseDraftStore:
 
     def renew(self, draft_id: str) -> None:
         with self.db.session() as session:
-            repo = _repository_of(session, draft_id)
+            repo = DraftRepository.of_draft(session, draft_id)
             repo.renew(draft_id, worker=worker_name(), lease_until=lease_from_now())
 
 
@@ -121,7 +121,3 @@ def bound_pairing(partnered: list[Any], participant_id: str, partner_id: str | N
         raise BadInputError(f"'{partner_id}' is not an approved partner of "
                             f"'{participant_id}'", field="partner_id")
     return mine[0] if len(mine) == 1 else None
-
-
-def _repository_of(session: Any, draft_id: str) -> DraftRepository:
-    return DraftRepository.of_draft(session, draft_id)

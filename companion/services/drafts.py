@@ -255,7 +255,7 @@ def _guarded_run(db: Database, deps: Deps, settings: Settings, draft_id: str,
 
 def _fail(db: Database, draft_id: str, reason: str) -> None:
     with db.session(write=True) as session:
-        repo = _repository_of(session, draft_id)
+        repo = DraftRepository.of_draft(session, draft_id)
         current = repo.get(draft_id)
         if current.status is not DraftStatus.drafting:
             return
@@ -309,7 +309,7 @@ def resume_draft(db: Database, settings: Settings, draft_id: str, *,
     out) and finish it: resumed from its checkpoint, or `failed` with the reason after
     MAX_RECOVERIES interruptions. None when its run is still alive elsewhere."""
     with db.session() as session:
-        repo = _repository_of(session, draft_id)
+        repo = DraftRepository.of_draft(session, draft_id)
         request, worker, lease = repo.request_of(draft_id)
         current = repo.get(draft_id)
     if current.status is not DraftStatus.drafting:
@@ -320,7 +320,7 @@ def resume_draft(db: Database, settings: Settings, draft_id: str, *,
     if lease is not None and lease > utcnow() and _alive(worker):
         return None
     with db.session(write=True) as session:
-        repo = _repository_of(session, draft_id)
+        repo = DraftRepository.of_draft(session, draft_id)
         if not repo.claim(draft_id, expected_worker=worker, worker=me,
                           lease_until=lease_from_now()):
             return None  # another process took it over first
@@ -419,18 +419,14 @@ def review_draft(db: Database, settings: Settings, draft_id: str, decision: str,
 
 # -- reading -----------------------------------------------------------------------------------
 
-def _repository_of(session: Session, draft_id: str) -> DraftRepository:
-    return DraftRepository.of_draft(session, draft_id)
-
-
 def get_draft(db: Database, draft_id: str) -> Draft:
     with db.session() as session:
-        return _repository_of(session, draft_id).get(draft_id)
+        return DraftRepository.of_draft(session, draft_id).get(draft_id)
 
 
 def draft_versions(db: Database, draft_id: str) -> list[DraftVersion]:
     with db.session() as session:
-        return _repository_of(session, draft_id).versions(draft_id)
+        return DraftRepository.of_draft(session, draft_id).versions(draft_id)
 
 
 def list_drafts(db: Database, *, program: str | None = None, participant_id: str | None = None,
@@ -568,13 +564,9 @@ def request_as(db: Database, settings: Settings, principal: Principal, *, progra
                                   "program": program, "kind": ask.kind.value,
                                   "participant_id": participant_id, "topic": topic,
                                   "partner_id": partner_id})
-    limit = None if access.coordinator else settings_limit(settings)
+    limit = None if access.coordinator else settings.drafts_per_hour
     return _request(db, settings, ask, deps=deps, once=once, limit_per_hour=limit,
                     draft_id=draft_id)
-
-
-def settings_limit(settings: Settings) -> int:
-    return settings.drafts_per_hour
 
 
 def review_as(db: Database, settings: Settings, principal: Principal, draft_id: str,

@@ -20,7 +20,7 @@ from companion.config import Settings
 from companion.domain import AccessRole
 from companion.services.tokens import Holder, Principal, check_holder
 from companion.store import AuditLog, Database, Session, SignInLinks, WebSessions
-from companion.store.tables import SigninLinkRow, WebSessionRow, utcnow
+from companion.store.tables import HolderColumns, SigninLinkRow, WebSessionRow, utcnow
 
 #: Session ids are audited as the "token" of what a signed-in browser does.
 SESSION_PREFIX = "web-"
@@ -107,9 +107,7 @@ def use_link(db: Database, settings: Settings, secret: str) -> WebSession | None
         link = SignInLinks(session).use(_hash(secret))
         if link is None:
             return None
-        holder = Holder(link.participant_id, AccessRole(link.role), link.program,
-                        link.organization)
-        return _start(session, settings, holder, via=f"link:{link.id}")
+        return _start(session, settings, _holder(link), via=f"link:{link.id}")
 
 
 def start_session(db: Database, settings: Settings, holder: Holder, *, via: str) -> WebSession:
@@ -118,19 +116,23 @@ def start_session(db: Database, settings: Settings, holder: Holder, *, via: str)
         return _start(session, settings, holder, via=via)
 
 
-def _start(session: object, settings: Settings, holder: Holder, *, via: str) -> WebSession:
+def _start(session: Session, settings: Settings, holder: Holder, *, via: str) -> WebSession:
     secret = secrets.token_urlsafe(32)
     session_id = secrets.token_hex(6)
     expires = utcnow() + timedelta(hours=settings.session_hours)
-    WebSessions(session).add(WebSessionRow(  # type: ignore[arg-type]
+    WebSessions(session).add(WebSessionRow(
         id=session_id, secret_hash=_hash(secret), participant_id=holder.participant_id,
         role=holder.role.value, program=holder.program, organization=holder.organization,
         via=via[:32], created_at=utcnow(), expires_at=expires))
     principal = _principal(session_id, holder)
-    AuditLog(session).append(principal.actor, "signin", "web_session",  # type: ignore[arg-type]
+    AuditLog(session).append(principal.actor, "signin", "web_session",
                              session_id, program=holder.program,
                              token_id=SESSION_PREFIX + session_id, detail={"via": via})
     return WebSession(session_id, secret, principal, expires)
+
+
+def _holder(row: HolderColumns) -> Holder:
+    return Holder(row.participant_id, AccessRole(row.role), row.program, row.organization)
 
 
 def _principal(session_id: str, holder: Holder) -> Principal:
@@ -146,9 +148,7 @@ def session_of(db: Database, secret: str | None) -> WebSession | None:
         row = WebSessions(session).live(_hash(secret))
         if row is None:
             return None
-        holder = Holder(row.participant_id, AccessRole(row.role), row.program,
-                        row.organization)
-        return WebSession(row.id, secret, _principal(row.id, holder), row.expires_at)
+        return WebSession(row.id, secret, _principal(row.id, _holder(row)), row.expires_at)
 
 
 def end_session(db: Database, secret: str | None) -> None:
