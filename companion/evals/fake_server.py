@@ -233,7 +233,7 @@ def malformed_answer(request: Request) -> Reply:
 
 def good_answer(request: Request) -> Reply:
     """The offline grounded drafter, served over HTTP."""
-    from companion.llm.offline_draft import draft
+    from companion.llm.offline.draft import draft
 
     return Reply(content=draft(request.messages))
 
@@ -241,7 +241,7 @@ def good_answer(request: Request) -> Reply:
 def offtopic_answer(request: Request) -> Reply:
     """A grounded, well-formed draft about an unrelated goal (budget forecasting): it passes the
     agent's own checks, and only an eval that reads what was asked for catches it."""
-    from companion.llm.offline_draft import draft
+    from companion.llm.offline.draft import draft
 
     context = _context(request)
     if not context:

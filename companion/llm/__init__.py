@@ -28,8 +28,8 @@ from companion.llm.base import (  # noqa: E402
     check_model_requests_allowed,
 )
 from companion.llm.fake import FakeChatModel  # noqa: E402
-from companion.llm.offline_draft import OFFLINE_MODEL, OFFLINE_NAME  # noqa: E402
-from companion.llm.offline_draft import draft as draft_offline  # noqa: E402
+from companion.llm.offline.draft import OFFLINE_MODEL, OFFLINE_NAME  # noqa: E402
+from companion.llm.offline.draft import draft as draft_offline  # noqa: E402
 
 if TYPE_CHECKING:
     from companion.llm.litellm_model import (
@@ -37,13 +37,13 @@ if TYPE_CHECKING:
         model_from_settings,
         offline_model,
     )
-    from companion.llm.offline import register_offline_provider
+    from companion.llm.offline.provider import register_offline_provider
 
 _LAZY = {
     "LiteLLMChatModel": "companion.llm.litellm_model",
     "model_from_settings": "companion.llm.litellm_model",
     "offline_model": "companion.llm.litellm_model",
-    "register_offline_provider": "companion.llm.offline",
+    "register_offline_provider": "companion.llm.offline.provider",
 }
 
 __all__ = [

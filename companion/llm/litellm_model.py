@@ -26,7 +26,7 @@ from companion.llm.base import (
     ModelTimeout,
     ModelUnavailable,
 )
-from companion.llm.offline import OFFLINE_MODEL, OFFLINE_NAME, register_offline_provider
+from companion.llm.offline.provider import OFFLINE_MODEL, OFFLINE_NAME, register_offline_provider
 
 litellm.suppress_debug_info = True
 log = logging.getLogger(__name__)

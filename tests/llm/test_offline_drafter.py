@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from companion.llm import draft_offline
-from companion.llm.offline_agenda import rescale
+from companion.llm.offline.agenda import rescale
 
 Messages = Callable[..., list[dict[str, Any]]]
 FILE_FOR = {"agenda": "session-templates.md", "questions": "question-bank.md",
@@ -301,7 +301,7 @@ def test_unusable_messages_still_get_valid_json(content: str, error: str) -> Non
 ])
 def test_feedback_lines_are_read_as_checks_or_notes(line: str, checks: set[str],
                                                     notes: list[str]) -> None:
-    from companion.llm.offline_text import read_feedback
+    from companion.llm.offline.text import read_feedback
 
     feedback = read_feedback([line])
     assert (feedback.checks, feedback.notes) == (checks, notes)

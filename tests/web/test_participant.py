@@ -308,7 +308,7 @@ def slow_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The same seeded program behind a model that takes SLOW seconds per answer: an
     OpenAI-compatible server on 127.0.0.1 answering with the offline drafter's text."""
     from companion.evals.fake_server import FakeOpenAIServer, Reply
-    from companion.llm.offline_draft import draft
+    from companion.llm.offline.draft import draft
 
     model = FakeOpenAIServer(lambda r: Reply(content=draft(r.messages), delay=SLOW)).start()
     try:

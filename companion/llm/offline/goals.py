@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from companion.domain.program import add_months
-from companion.llm.offline_text import Context, Feedback, Passage, cite, short
+from companion.llm.offline.text import Context, Feedback, Passage, cite, short
 
 SOURCE = "smart-er-goals.md"
 MAX_GOALS = 3

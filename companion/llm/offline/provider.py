@@ -1,6 +1,6 @@
 """The offline drafter as a litellm custom provider, so `litellm.completion(
 model="companion/offline", messages=...)` answers with no network. The drafting itself lives
-in `offline_draft.py`."""
+in `draft.py`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import litellm  # noqa: E402
 from litellm import CustomLLM  # noqa: E402
 from litellm.types.utils import ModelResponse, Usage  # noqa: E402
 
-from companion.llm.offline_draft import OFFLINE_MODEL, OFFLINE_NAME, draft  # noqa: E402
+from companion.llm.offline.draft import OFFLINE_MODEL, OFFLINE_NAME, draft  # noqa: E402
 
 OFFLINE_PROVIDER = OFFLINE_MODEL.split("/", 1)[0]
 __all__ = ["OFFLINE_MODEL", "OFFLINE_NAME", "OFFLINE_PROVIDER", "OfflineDrafterLLM",

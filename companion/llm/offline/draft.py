@@ -8,11 +8,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from companion.llm.offline_agenda import draft_agenda
-from companion.llm.offline_framework import draft_framework
-from companion.llm.offline_goals import draft_goals
-from companion.llm.offline_questions import draft_questions
-from companion.llm.offline_text import Context, ContextError, Feedback, parse_context, read_feedback
+from companion.llm.offline.agenda import draft_agenda
+from companion.llm.offline.frameworks import draft_framework
+from companion.llm.offline.goals import draft_goals
+from companion.llm.offline.questions import draft_questions
+from companion.llm.offline.text import Context, ContextError, Feedback, parse_context, read_feedback
 
 #: The name drafts record as their generator.
 OFFLINE_NAME = "offline-grounded-drafter-v1"

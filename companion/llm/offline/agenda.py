@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from companion.llm.offline_text import (
+from companion.llm.offline.text import (
     Context,
     Feedback,
     Line,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from companion.llm.offline_text import (
+from companion.llm.offline.text import (
     Context,
     Feedback,
     Line,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from companion.llm.offline_text import (
+from companion.llm.offline.text import (
     Context,
     Feedback,
     Section,
