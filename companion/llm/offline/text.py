@@ -72,6 +72,17 @@ class Context:
     partner: dict[str, Any] | None
     passages: list[Passage]
     feedback: list[str]
+    #: the drafting layer's plan (framework, competencies, template, voice, the reviewer's
+    #: note read as directives); {} when the agent sent none
+    plan: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def voice(self) -> str:
+        """Whom the draft speaks to: "mentor" or "mentee"."""
+        voice = self.plan.get("voice")
+        if voice in ("mentor", "mentee"):
+            return str(voice)
+        return "mentor" if self.requester.get("role") == "mentor" else "mentee"
 
     @property
     def goals(self) -> list[str]:
@@ -110,6 +121,7 @@ def parse_context(messages: list[dict[str, Any]]) -> Context:
         today=today, program=dict(data.get("program") or {}),
         requester=dict(data.get("requester") or {}), partner=data.get("partner") or None,
         passages=passages, feedback=[str(f) for f in data.get("feedback") or [] if str(f).strip()],
+        plan=dict(data.get("plan") or {}) if isinstance(data.get("plan"), dict) else {},
     )
 
 
