@@ -117,7 +117,7 @@ def load(path: Path, knowledge: Path) -> tuple[ReplayDataset, list[ReplayCase], 
 
 def run(dataset_path: Path, space: Workspace, progress: Progress | None = None) -> SuiteResult:
     """Replay every case through a fresh fake server and the real drafting service."""
-    from companion.drafting.graph import Deps
+    from companion.drafting.deps import Deps
     from companion.llm.base import allow_model_requests
     from companion.llm.litellm_model import LiteLLMChatModel
     from companion.services.draft_store import DatabaseDraftStore

@@ -151,7 +151,7 @@ def _output(draft: g.DraftOutput) -> dict[str, Any]:
 def run(dataset: Path, space: Workspace, model: ChatModel, judge: Judge,
         progress: Progress | None = None) -> SuiteResult:
     """Every case through `request_draft` with `model`, graded."""
-    from companion.drafting.graph import Deps
+    from companion.drafting.deps import Deps
     from companion.services.draft_store import DatabaseDraftStore
     from companion.services.drafts import request_draft
 

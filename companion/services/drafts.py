@@ -16,7 +16,9 @@ from langgraph.types import Command
 
 from companion.config import Settings
 from companion.domain import AccessRole, Draft, DraftKind, DraftStatus, DraftVersion
-from companion.drafting.graph import Deps, build_graph, checkpointer
+from companion.drafting.checkpoint import checkpointer
+from companion.drafting.deps import Deps
+from companion.drafting.topology import build_graph
 from companion.errors import (
     BadInputError,
     ConflictError,

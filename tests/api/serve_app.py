@@ -27,7 +27,7 @@ def create() -> FastAPI:
 
 
 def _slow_drafting(seconds: float) -> None:
-    from companion.drafting.graph import Deps
+    from companion.drafting.deps import Deps
     from companion.llm.base import ChatResult
     from companion.services import drafts
     from companion.services.draft_store import DatabaseDraftStore

@@ -256,7 +256,7 @@ def test_concurrent_requests_with_one_key_make_one_draft(any_db: Database, tmp_p
                                                          settings: Settings) -> None:
     """Six threads send the same draft request with the same Idempotency-Key at once: one
     draft is made; every other answer is that draft (replayed) or 'still being drafted'."""
-    from companion.drafting.graph import Deps
+    from companion.drafting.deps import Deps
     from companion.llm.fake import FakeChatModel
     from companion.services import drafts
     from companion.services.draft_store import DatabaseDraftStore

@@ -10,7 +10,7 @@ import pytest
 
 from companion.config import Settings
 from companion.domain import Pairing, PairingStatus, Passage
-from companion.drafting.graph import Deps
+from companion.drafting.deps import Deps
 from companion.llm.fake import FakeChatModel
 from companion.services.draft_store import DatabaseDraftStore
 from companion.services.participants import import_participants_file

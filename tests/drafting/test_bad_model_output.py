@@ -11,7 +11,7 @@ import pytest
 
 from companion.config import Settings
 from companion.domain import Draft, DraftStatus
-from companion.drafting.graph import Deps
+from companion.drafting.deps import Deps
 from companion.llm.litellm_model import LiteLLMChatModel
 from companion.services import drafts
 from companion.services.draft_store import DatabaseDraftStore

@@ -11,7 +11,7 @@ import pytest
 
 from companion.config import Settings
 from companion.domain import AccessRole, DraftStatus
-from companion.drafting.graph import Deps
+from companion.drafting.deps import Deps
 from companion.errors import BadInputError
 from companion.llm.fake import FakeChatModel
 from companion.services import draft_jobs

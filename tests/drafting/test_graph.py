@@ -8,7 +8,8 @@ import pytest
 
 from companion.config import Settings
 from companion.domain import DraftStatus
-from companion.drafting.graph import Deps, parse_answer
+from companion.drafting.answers import parse_answer
+from companion.drafting.deps import Deps
 from companion.errors import BadInputError, ConflictError
 from companion.llm.base import ModelRateLimited
 from companion.llm.fake import FakeChatModel
@@ -154,10 +155,10 @@ def test_reject_without_feedback_is_final(deps: Deps, model: FakeChatModel, cfg:
 def test_a_crash_resumes_from_the_checkpoint_without_duplicates(
         deps: Deps, model: FakeChatModel, cfg: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from companion.drafting import graph
+    from companion.drafting import nodes
 
     model.enqueue(answer())
-    real_store = graph._store
+    real_store = nodes._store
     crashed = {"done": False}
 
     def store_then_crash(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -167,7 +168,7 @@ def test_a_crash_resumes_from_the_checkpoint_without_duplicates(
             raise RuntimeError("power cut after the write, before the checkpoint")
         return result
 
-    monkeypatch.setattr(graph, "_store", store_then_crash)
+    monkeypatch.setattr(nodes, "_store", store_then_crash)
     with pytest.raises(RuntimeError, match="power cut"):
         request(deps, cfg)
     [draft] = drafts.list_drafts(deps.store.db, program="Pilot")

@@ -87,7 +87,7 @@ def test_recorded_bad_answers_are_handled(tmp_path: Path, settings: Settings) ->
 def test_broken_agent_checks_show_up_as_unsafe_drafts(tmp_path: Path, settings: Settings,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     # If the agent's own checks waved everything through, the eval's graders must notice.
-    monkeypatch.setattr("companion.drafting.graph.run_checks", lambda *a, **k: [
+    monkeypatch.setattr("companion.drafting.nodes.run_checks", lambda *a, **k: [
         CheckResult(name="schema", passed=True, detail="ok")])
     with workspace(settings, HashingEmbedder()) as space:
         result = adversarial.run(_replays(tmp_path, UNSAFE), space)

@@ -15,7 +15,7 @@ from sqlalchemy import text, update
 
 from companion.config import Settings
 from companion.domain import AccessRole, DraftStatus, Pairing, PairingStatus
-from companion.drafting.graph import Deps
+from companion.drafting.deps import Deps
 from companion.embeddings import HashingEmbedder
 from companion.errors import AccessDenied, ConflictError
 from companion.llm.fake import FakeChatModel

@@ -1,0 +1,228 @@
+"""The drafting graph's nodes, built from `Deps`.
+
+Every node that writes is idempotent (a crash between a write and its checkpoint re-runs the
+node without duplicating a version): writes go through `_store`, which the store port turns
+into one version, once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from datetime import date
+from typing import Any, Protocol
+
+from langgraph.types import interrupt
+
+from companion.domain import CheckResult, Citation, Draft, DraftKind, DraftStatus, Passage
+from companion.drafting.answers import parse_answer
+from companion.drafting.checks import CheckContext, failed_feedback, run_checks
+from companion.drafting.context import model_context
+from companion.drafting.deps import Deps
+from companion.drafting.prompts import prompt_for
+from companion.drafting.retrieval_plan import retrieval_plan
+from companion.drafting.state import DraftState
+from companion.llm.base import ModelError
+
+
+class Node(Protocol):
+    """One step of the graph: the state in, the keys it changes out."""
+
+    def __call__(self, state: DraftState) -> dict[str, Any]: ...
+
+
+class Nodes:
+    """One method per graph node; `as_dict()` names them as the topology wires them."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def as_dict(self) -> dict[str, Node]:
+        return {"gather": self.gather, "retrieve": self.retrieve, "draft": self.draft,
+                "check": self.check, "revise": self.revise, "fail": self.fail,
+                "submit": self.submit, "review": self.review, "approve": self.approve,
+                "reject": self.reject, "redraft": self.redraft, "edit": self.edit}
+
+    def gather(self, state: DraftState) -> dict[str, Any]:
+        deps = self.deps
+        deps.calls.append("gather")
+        deps.gathered.pop(state["draft_id"], None)  # a new run reads the database afresh
+        g = deps.gather(state)
+        today = date.fromisoformat(state["today"])
+        return {"context": model_context(g, kind=DraftKind(state["kind"]),
+                                         topic=state.get("topic"), today=today, passages=[],
+                                         feedback=[]),
+                "partner_id": g.partner.id if g.partner else None, "pairing_id": g.pairing_id}
+
+    def retrieve(self, state: DraftState) -> dict[str, Any]:
+        self.deps.calls.append("retrieve")
+        ctx = state["context"]
+        passages: dict[str, dict[str, Any]] = {}
+        for query, top, where in retrieval_plan(DraftKind(state["kind"]), state.get("topic"),
+                                                ctx["requester"].get("goals", []), ctx["phase"]):
+            for passage in self.deps.search(query, top, where):
+                passages.setdefault(passage.id, passage.model_dump(mode="json"))
+        return {"passages": list(passages.values())}
+
+    def draft(self, state: DraftState) -> dict[str, Any]:
+        deps = self.deps
+        deps.calls.append("draft")
+        deps.store.renew(state["draft_id"])  # a model call may take a minute: still alive
+        kind = DraftKind(state["kind"])
+        context = {**state["context"],
+                   "passages": [{k: p[k] for k in ("id", "source", "heading", "text")}
+                                for p in state["passages"]],
+                   "feedback": state.get("feedback", [])}
+        topic = state.get("topic")
+        messages = prompt_for(kind).render(
+            topic_line=f"Topic: {topic}" if topic else "No topic given: use the goals.",
+            context_json=json.dumps(context, ensure_ascii=False, indent=1))
+        try:
+            result = deps.model.complete(messages, json_mode=True)
+        except ModelError as exc:
+            return {"content": {}, "citations": [], "generator": deps.model.name,
+                    "failure": f"model call failed: {exc}",
+                    "checks": [CheckResult(name="model", passed=False,
+                                           detail=str(exc)).model_dump()]}
+        content, citations, problem = parse_answer(result.text)
+        return {"content": content, "citations": citations, "generator": result.model,
+                "failure": problem, "checks": []}
+
+    def check(self, state: DraftState) -> dict[str, Any]:
+        self.deps.calls.append("check")
+        if str(state.get("failure") or "").startswith("model call failed"):
+            return {}
+        checks = _run_checks(self.deps, state, state["content"], state["citations"])
+        if state.get("failure"):  # the answer was not even JSON
+            checks = [CheckResult(name="schema", passed=False, detail=state["failure"])]
+        return {"checks": [c.model_dump() for c in checks]}
+
+    def revise(self, state: DraftState) -> dict[str, Any]:
+        self.deps.calls.append("revise")
+        checks = [CheckResult(**c) for c in state["checks"]]
+        # a reviewer's note stays in force through the revisions it caused
+        reviewer = [f for f in state.get("feedback", []) if f.startswith("Reviewer feedback")]
+        return {"attempt": state.get("attempt", 1) + 1, "failure": None,
+                "feedback": reviewer + [line for line in failed_feedback(checks).splitlines()
+                                        if line]}
+
+    def fail(self, state: DraftState) -> dict[str, Any]:
+        deps = self.deps
+        deps.calls.append("fail")
+        checks = [CheckResult(**c) for c in state.get("checks", [])]
+        reason = state.get("failure") or failed_feedback(checks) or "checks failed"
+        _store(deps, state, DraftStatus.failed, author=state.get("generator", "model"),
+               action="draft.fail", failure=f"after {state.get('attempt', 1)} attempt(s): "
+                                            f"{reason}")
+        deps.gathered.pop(state["draft_id"], None)
+        return {"done": True}
+
+    def submit(self, state: DraftState) -> dict[str, Any]:
+        deps = self.deps
+        deps.calls.append("submit")
+        _store(deps, state, DraftStatus.pending_review, author=state.get("generator", "model"),
+               action="draft.generate")
+        deps.gathered.pop(state["draft_id"], None)
+        return {"decision": None}
+
+    def review(self, state: DraftState) -> dict[str, Any]:
+        decision = interrupt({"draft_id": state["draft_id"], "awaiting": "review"})
+        self.deps.calls.append("review")
+        return {"decision": decision}
+
+    def _record_decision(self, state: DraftState, node: str, status: DraftStatus
+                         ) -> dict[str, Any]:
+        self.deps.calls.append(node)
+        d = state["decision"] or {}
+        _store(self.deps, state, status, author=d.get("by", "reviewer"),
+               action=f"draft.{'approve' if status is DraftStatus.approved else 'reject'}",
+               detail={"redraft": True} if status is DraftStatus.drafting else None,
+               note=d.get("note"), same_content=True, decided_on=d.get("version"))
+        return d
+
+    def approve(self, state: DraftState) -> dict[str, Any]:
+        self._record_decision(state, "approve", DraftStatus.approved)
+        return {"done": True}
+
+    def reject(self, state: DraftState) -> dict[str, Any]:
+        self._record_decision(state, "reject", DraftStatus.rejected)
+        return {"done": True}
+
+    def redraft(self, state: DraftState) -> dict[str, Any]:
+        # the draft is being written again (not `rejected`): a crash now leaves it `drafting`,
+        # where recovery finds it, never out of every queue
+        d = self._record_decision(state, "redraft", DraftStatus.drafting)
+        return {"attempt": 1, "failure": None,
+                "feedback": [f"Reviewer feedback on the previous draft: {d.get('note')}"]}
+
+    def edit(self, state: DraftState) -> dict[str, Any]:
+        deps = self.deps
+        deps.calls.append("edit")
+        d = state["decision"] or {}
+        content = d["content"]
+        citations = d.get("citations", state["citations"])
+        checks = _run_checks(deps, state, content, citations)
+        edited: DraftState = {**state, "content": content, "citations": citations,
+                              "checks": [c.model_dump() for c in checks],
+                              "generator": f"edited by {d.get('by', 'reviewer')}"}
+        diff = "\n".join(difflib.unified_diff(
+            _pretty(state["content"]).splitlines(), _pretty(content).splitlines(),
+            "before", "after", lineterm=""))
+        _store(deps, edited, DraftStatus.pending_review, author=d.get("by", "reviewer"),
+               action="draft.edit", note=d.get("note"), diff=diff,
+               decided_on=d.get("version"))
+        return {"content": content, "citations": citations, "checks": edited["checks"],
+                "generator": edited["generator"], "decision": None}
+
+
+def _run_checks(deps: Deps, state: DraftState, content: dict[str, Any],
+                citations: list[dict[str, Any]]) -> list[CheckResult]:
+    g = deps.gather(state)
+    today = date.fromisoformat(state["today"])
+    ctx = CheckContext(
+        kind=DraftKind(state["kind"]), program=g.program, today=today, requester=g.requester,
+        partner=g.partner, other_names=g.other_names,
+        retrieved=tuple(Passage.model_validate(p) for p in state.get("passages", [])),
+        session_minutes=g.program.session_minutes)
+    return run_checks(content, citations, ctx)
+
+
+def _pretty(content: dict[str, Any]) -> str:
+    return json.dumps(content, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def _citations(raw: list[dict[str, Any]]) -> list[Citation]:
+    found = []
+    for c in raw:
+        try:
+            found.append(Citation(source=str(c.get("source", "")),
+                                  heading=str(c.get("heading", "")),
+                                  excerpt=str(c.get("excerpt", ""))[:600],
+                                  passage_id=c.get("passage_id")))
+        except ValueError:
+            continue
+    return found
+
+
+def _store(deps: Deps, state: DraftState, status: DraftStatus, *, author: str, action: str,
+           note: str | None = None, diff: str | None = None, failure: str | None = None,
+           same_content: bool = False, decided_on: int | None = None,
+           detail: dict[str, Any] | None = None) -> Draft:
+    """Write the draft's new state once, through the store port (idempotent across a crash).
+
+    `decided_on` is the version a reviewer's decision was made on: the write lands only if
+    the draft is still at that version (checked by the database, so two workers deciding at
+    once cannot both win)."""
+    draft = Draft(
+        id=state["draft_id"], program=state["program"], kind=DraftKind(state["kind"]),
+        participant_id=state["participant_id"], status=status,
+        generator=state.get("generator") or deps.model.name, content=state.get("content", {}),
+        citations=_citations(state.get("citations", [])),
+        checks=[CheckResult(**c) for c in state.get("checks", [])], topic=state.get("topic"),
+        prompt_name=prompt_for(DraftKind(state["kind"])).name,
+        prompt_version=prompt_for(DraftKind(state["kind"])).version,
+        model=deps.model.name, retrieved_ids=[p["id"] for p in state.get("passages", [])],
+        reviewer_id=state.get("requested_by"), failure_reason=failure,
+        pairing_id=state.get("pairing_id"), partner_id=state.get("partner_id"))
+    return deps.store.save(draft, author=author, action=action, note=note, diff=diff,
+                           same_content=same_content, decided_on=decided_on, detail=detail)
