@@ -38,8 +38,11 @@ def test_the_first_search_ingests_the_bundled_guidelines(
 
 def test_results_are_ranked_with_cosine_scores(
         settings: Settings, embedder: HashingEmbedder, indexed: None) -> None:
-    found = search(settings, embedder, "delegation and empowerment questions", top=10)
-    query = embedder.embed(["delegation and empowerment questions"])[0]
+    # The hashing embedder matches words, not meaning: the query quotes the passage it wants.
+    text = ("Delegation and empowerment: what stops me from handing over work I know I "
+            "should delegate?")
+    found = search(settings, embedder, text, top=10)
+    query = embedder.embed([text])[0]
 
     assert len(found) == 10
     assert [p.score for p in found] == sorted((p.score for p in found), reverse=True)
