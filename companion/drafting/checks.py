@@ -56,6 +56,9 @@ class CheckContext:
     other_names: frozenset[str]      # every OTHER participant in the program
     retrieved: tuple[Passage, ...]   # what retrieval returned for this draft
     session_minutes: int             # the session length an agenda must fill
+    #: the chosen template's own length in the guidelines (a 90-minute kickoff), which an
+    #: agenda may fill instead of the program's usual session length
+    template_minutes: int | None = None
 
 
 def run_checks(content: dict[str, Any], citations: list[dict[str, Any]],
@@ -132,11 +135,19 @@ def _trivial(text: str, min_words: int) -> bool:
 
 
 def check_smart_er(content: GoalsContent, ctx: CheckContext) -> CheckResult:
-    """Each goal meets the SMART-ER standard of knowledge/smart-er-goals.md."""
+    """Each goal meets the SMART-ER standard of knowledge/smart-er-goals.md. Worksheets (for
+    words too thin to write a goal from) are questions, not goals: they pass as they are."""
     problems: list[str] = []
     for number, goal in enumerate(content.goals, 1):
         problems.extend(f"goal {number}: {p}" for p in _goal_problems(goal, ctx))
-    return _result("smart_er", problems, f"{len(content.goals)} goal(s) meet SMART-ER")
+    sheets = len(content.worksheets)
+    return _result("smart_er", problems, f"{len(content.goals)} goal(s) meet SMART-ER"
+                   + (f"; {sheets} worksheet(s) to work through" if sheets else ""))
+
+
+#: Checkpoints closer than this tell nothing new (the guideline spaces them weeks apart).
+MIN_CHECKPOINT_GAP_DAYS = 14
+_CUT_OFF = re.compile(r"(…|\.\.\.)\W*$")
 
 
 def _goal_problems(goal: SmartErGoal, ctx: CheckContext) -> Iterator[str]:
@@ -144,6 +155,11 @@ def _goal_problems(goal: SmartErGoal, ctx: CheckContext) -> Iterator[str]:
     span = f"({program.start_date} to {program.end_date})"
     if _trivial(goal.statement, 3):
         yield "statement is too short to describe a change"
+    if goal.statement.rstrip().endswith("?"):
+        yield ("statement is a question: write it as the intention it asks about ('How can I "
+               "manage my nerves?' -> 'Manage my nerves when presenting by <date>.')")
+    if _CUT_OFF.search(goal.statement):
+        yield "statement is cut off: end it at a clause boundary, as a whole sentence"
     if _trivial(goal.specific, 5):
         yield (f"specific '{goal.specific[:60]}' is too vague: name the behaviour, the "
                "situation and the people involved")
@@ -171,6 +187,10 @@ def _goal_problems(goal: SmartErGoal, ctx: CheckContext) -> Iterator[str]:
         if previous is not None and point.date <= previous:
             yield (f"checkpoint {index} ({point.date}) is not after checkpoint {index - 1} "
                    f"({previous}): list checkpoints in ascending date order")
+        elif previous is not None and (point.date - previous).days < MIN_CHECKPOINT_GAP_DAYS:
+            yield (f"checkpoint {index} ({point.date}) is only {(point.date - previous).days} "
+                   f"days after checkpoint {index - 1}: space checkpoints at least "
+                   f"{MIN_CHECKPOINT_GAP_DAYS} days apart")
         if _trivial(point.check, 3):
             yield f"checkpoint {index} does not say what will be checked"
         previous = point.date
@@ -180,6 +200,14 @@ def _goal_problems(goal: SmartErGoal, ctx: CheckContext) -> Iterator[str]:
     if not _HOW.search(goal.readjusted):
         yield ("readjusted does not say how the goal would change (e.g. revise, adjust, narrow, "
                "extend, lower, raise)")
+    for match in _ISO_DATES.finditer(goal.readjusted):
+        try:
+            named = date.fromisoformat(match.group())
+        except ValueError:
+            continue
+        if named > program.end_date:
+            yield (f"readjusted allows {named}, after the program ends ({program.end_date}): "
+                   "a readjusted date must stay inside the program")
 
 
 # --- agenda_minutes ---------------------------------------------------------------------------
@@ -192,9 +220,11 @@ def check_agenda_minutes(content: AgendaContent, ctx: CheckContext) -> CheckResu
     if total != content.duration_minutes:
         problems.append(f"items add up to {total} minutes but duration_minutes is "
                         f"{content.duration_minutes}")
-    if content.duration_minutes != ctx.session_minutes:
+    allowed = {ctx.session_minutes} | ({ctx.template_minutes} if ctx.template_minutes else set())
+    if content.duration_minutes not in allowed:
+        lengths = " or ".join(str(m) for m in sorted(allowed))
         problems.append(f"duration_minutes is {content.duration_minutes} but the session is "
-                        f"{ctx.session_minutes} minutes")
+                        f"{lengths} minutes")
     current = ctx.program.phase_on(ctx.today)
     if current is not None and content.phase != current:
         problems.append(f"phase is {content.phase.value} but the program is in its "
@@ -326,6 +356,9 @@ def check_length(content: dict[str, Any], citations: list[dict[str, Any]],
     key, (least, most) = ITEM_COUNTS[ctx.kind]
     items = content.get(key) if isinstance(content, dict) else None
     count = len(items) if isinstance(items, list) else 0
+    if ctx.kind is DraftKind.goals and isinstance(content, dict):
+        sheets = content.get("worksheets")
+        count += len(sheets) if isinstance(sheets, list) else 0  # goals and worksheets count
     if not least <= count <= most:
         problems.append(f"{key} has {count} entries, expected {least} to {most}")
     if len(citations) > MAX_CITATIONS:

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from companion.domain import Passage
+from companion.drafting.plan import Planner
 from companion.drafting.ports import DraftStore
 from companion.drafting.state import DraftState
 from companion.llm.base import ChatModel
@@ -26,6 +27,9 @@ class Deps:
     model: ChatModel
     search: Search
     today: Callable[[], date] = date.today
+    #: chooses frameworks, competencies and templates by meaning (None: no plan is made and
+    #: the model chooses alone)
+    planner: Planner | None = None
     max_attempts: int = MAX_ATTEMPTS
     calls: list[str] = field(default_factory=list)  # node names, in order (for tests)
     # what gather() found, per draft, for the checks of the same run (dropped when the run

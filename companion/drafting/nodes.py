@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from datetime import date
 from typing import Any, Protocol
 
@@ -20,7 +21,7 @@ from companion.drafting.checks import CheckContext, failed_feedback, run_checks
 from companion.drafting.context import model_context
 from companion.drafting.deps import Deps
 from companion.drafting.prompts import prompt_for
-from companion.drafting.retrieval_plan import retrieval_plan
+from companion.drafting.retrieval_plan import planned_searches, retrieval_plan
 from companion.drafting.state import DraftState
 from companion.llm.base import ModelError
 
@@ -55,14 +56,26 @@ class Nodes:
                 "partner_id": g.partner.id if g.partner else None, "pairing_id": g.pairing_id}
 
     def retrieve(self, state: DraftState) -> dict[str, Any]:
+        """The plan (with the reviewer's note, on a redraft), then the searches: the planned
+        options' own passages first, then the kind's guideline and the nearest guidance."""
         self.deps.calls.append("retrieve")
-        ctx = state["context"]
+        ctx = dict(state["context"])
+        plan = _plan(self.deps, state, ctx)
+        if plan is not None:
+            ctx["plan"] = plan
         passages: dict[str, dict[str, Any]] = {}
+        for name, query, top, where in planned_searches(plan):
+            found = self.deps.search(query, top, where)
+            if not any(_names(p.heading, name) for p in found):  # not ranked first: look wider
+                found = [p for p in self.deps.search(query, 10, where)
+                         if _names(p.heading, name)]
+            for passage in found:
+                passages.setdefault(passage.id, passage.model_dump(mode="json"))
         for query, top, where in retrieval_plan(DraftKind(state["kind"]), state.get("topic"),
                                                 ctx["requester"].get("goals", []), ctx["phase"]):
             for passage in self.deps.search(query, top, where):
                 passages.setdefault(passage.id, passage.model_dump(mode="json"))
-        return {"passages": list(passages.values())}
+        return {"passages": list(passages.values()), "context": ctx}
 
     def draft(self, state: DraftState) -> dict[str, Any]:
         deps = self.deps
@@ -80,13 +93,14 @@ class Nodes:
         try:
             result = deps.model.complete(messages, json_mode=True)
         except ModelError as exc:
-            return {"content": {}, "citations": [], "generator": deps.model.name,
-                    "failure": f"model call failed: {exc}",
+            return {"content": {}, "citations": [], "rationale": {},
+                    "generator": deps.model.name, "failure": f"model call failed: {exc}",
                     "checks": [CheckResult(name="model", passed=False,
                                            detail=str(exc)).model_dump()]}
-        content, citations, problem = parse_answer(result.text)
-        return {"content": content, "citations": citations, "generator": result.model,
-                "failure": problem, "checks": []}
+        answer = parse_answer(result.text)
+        return {"content": answer.content, "citations": answer.citations,
+                "rationale": answer.rationale, "generator": result.model,
+                "failure": answer.problem, "checks": []}
 
     def check(self, state: DraftState) -> dict[str, Any]:
         self.deps.calls.append("check")
@@ -175,6 +189,35 @@ class Nodes:
                 "generator": edited["generator"], "decision": None}
 
 
+REVIEWER = "Reviewer feedback on the previous draft: "
+
+
+def _names(heading: str, name: str) -> bool:
+    """Whether a passage's heading path ("Conversation frameworks > GROW > Stage: Goal")
+    names the section `name`."""
+    return any(part.strip().lower() == name.strip().lower() for part in heading.split(">"))
+
+
+def _plan(deps: Deps, state: DraftState, ctx: dict[str, Any]) -> dict[str, Any] | None:
+    """The plan for this run: what the request is about, read from the requester's own words
+    (not the screened ones the model sees: the plan never quotes them), in the reader's
+    voice, with the latest reviewer's note."""
+    if deps.planner is None:
+        return None
+    g = deps.gather(state)
+    topic = state.get("topic")
+    role = g.requester.role.value
+    voice = "mentor" if role == "mentor" or (
+        role == "both" and topic and re.search(r"\b(my|our) mentee", topic, re.I)) else "mentee"
+    goals = list(g.requester.goals)
+    if voice == "mentor" and not goals:
+        goals = [str(x) for x in ((ctx.get("partner") or {}).get("goals") or [])]
+    notes = [f[len(REVIEWER):] for f in state.get("feedback", []) if f.startswith(REVIEWER)]
+    plan = deps.planner.plan(kind=state["kind"], topic=topic, goals=goals, phase=ctx["phase"],
+                             voice=voice, note=notes[-1] if notes else None)
+    return plan.json()
+
+
 def _run_checks(deps: Deps, state: DraftState, content: dict[str, Any],
                 citations: list[dict[str, Any]]) -> list[CheckResult]:
     g = deps.gather(state)
@@ -183,8 +226,17 @@ def _run_checks(deps: Deps, state: DraftState, content: dict[str, Any],
         kind=DraftKind(state["kind"]), program=g.program, today=today, requester=g.requester,
         partner=g.partner, other_names=g.other_names,
         retrieved=tuple(Passage.model_validate(p) for p in state.get("passages", [])),
-        session_minutes=g.program.session_minutes)
+        session_minutes=g.program.session_minutes,
+        template_minutes=_template_minutes(state))
     return run_checks(content, citations, ctx)
+
+
+def _template_minutes(state: DraftState) -> int | None:
+    """The planned template's length in the guidelines, when the plan chose one: the agenda
+    may run that long (a kickoff is 90 minutes even where sessions are usually 60)."""
+    plan = (state.get("context") or {}).get("plan") or {}
+    minutes = (plan.get("template") or {}).get("minutes")
+    return int(minutes) if isinstance(minutes, int) and minutes > 0 else None
 
 
 def _pretty(content: dict[str, Any]) -> str:
@@ -202,6 +254,16 @@ def _citations(raw: list[dict[str, Any]]) -> list[Citation]:
         except ValueError:
             continue
     return found
+
+
+def _rationale(state: DraftState) -> dict[str, Any]:
+    """The model's own reasons, with the plan the drafting layer made before drafting (when
+    it made one) under "plan"."""
+    rationale = dict(state.get("rationale") or {})
+    plan = (state.get("context") or {}).get("plan")
+    if plan:
+        rationale["plan"] = plan
+    return rationale
 
 
 def _store(deps: Deps, state: DraftState, status: DraftStatus, *, author: str, action: str,
@@ -223,6 +285,7 @@ def _store(deps: Deps, state: DraftState, status: DraftStatus, *, author: str, a
         prompt_version=prompt_for(DraftKind(state["kind"])).version,
         model=deps.model.name, retrieved_ids=[p["id"] for p in state.get("passages", [])],
         reviewer_id=state.get("requested_by"), failure_reason=failure,
-        pairing_id=state.get("pairing_id"), partner_id=state.get("partner_id"))
+        pairing_id=state.get("pairing_id"), partner_id=state.get("partner_id"),
+        rationale=_rationale(state))
     return deps.store.save(draft, author=author, action=action, note=note, diff=diff,
                            same_content=same_content, decided_on=decided_on, detail=detail)

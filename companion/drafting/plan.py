@@ -93,8 +93,14 @@ FRAMEWORK_RULES: tuple[Rule, ...] = (
        "Returning from leave", "returning after time away", 0.6),
 )
 
+_SETBACK = (r"(?:tough|bad|poor|negative|disappointing|harsh|critical|difficult) (?:performance )?"
+            r"(?:review|appraisal|rating)|setback|\bfail(?:ed|ure)\b|passed over|went wrong|"
+            r"didn'?t get (?:the|a|my)|was rejected|mistake")
+
 #: Situations → question-bank competencies.
 COMPETENCY_RULES: tuple[Rule, ...] = (
+    _r(_SETBACK, "Self-awareness", "learning from a setback", 0.45),
+    _r(_SETBACK, "Resilience and wellbeing", "recovering from a setback", 0.4),
     _r(r"delegat|hand(?:ing)? (?:over|off)|let go of|redoing|micromanag|bottleneck|"
        r"stop checking|do it myself", "Delegation and empowerment", "delegation", 0.35),
     _r(r"feedback|performance review|appraisal", "Giving and receiving feedback", "feedback",
@@ -155,6 +161,17 @@ _AFTER = re.compile(r"\b(?:after|since|following) (?:the|our|this|today'?s|last|
                     r" (?:mentoring )?(?:session|meeting with my mentor|conversation with my "
                     r"mentor)|debrief (?:the|our|this) session|what i (?:learned|took away) "
                     r"(?:in|from) (?:the|our|this) session|capture (?:the )?learning", re.I)
+
+
+_OCCASION = frozenset("""what i we learned learn learning after before the our this last next session
+sessions meeting mentor mentee mentoring reflect reflection prepare preparing for questions
+agenda notes capture today takeaways a of on my""".split())
+
+
+def _says_something(topic: str | None) -> bool:
+    """Whether a topic names a theme, not only the occasion ("after the session")."""
+    words = re.findall(r"[a-z']+", (topic or "").lower())
+    return any(w not in _OCCASION for w in words)
 
 
 # --- the reviewer's note ------------------------------------------------------------------------
@@ -278,6 +295,9 @@ class Choice:
     score: float
     minutes: int | None = None
     phase: str | None = None
+    #: the request says nothing beyond what chose this option ("we haven't met for two
+    #: months" chose the re-engagement session): no separate focus to add
+    covers_request: bool = False
 
 
 @dataclass
@@ -352,7 +372,8 @@ class Planner:
         """The plan for one draft. `goals` are the requester's (a mentor's: their mentee's
         when shared); `note` is the reviewer's, when redrafting."""
         notes = read_note(note, self.catalogue, kind) if note and note.strip() else None
-        text = " ".join(filter(None, [topic, *([] if topic else goals[:2])])).strip()
+        text = " ".join(filter(None, [topic, *([] if _says_something(topic) else
+                                               goals[:2])])).strip()
         if notes and notes.focus:
             text = f"{text} {' '.join(notes.focus)}".strip()
         plan = Plan(kind=kind, voice=voice, note=notes)
@@ -401,8 +422,11 @@ class Planner:
             reason = f"the template for the {phase} phase"
         if option.minutes:
             reason += f"; the guideline gives it {option.minutes} minutes"
+        clauses = [c for c in re.split(r"[,;.]|\band\b|\bbut\b", text) if c.strip()]
+        covers = bool(hits) and all(any(r.pattern.search(c) for r in TEMPLATE_RULES
+                                        if r.option == option.name) for c in clauses)
         return Choice(option.name, reason, round(score, 3), minutes=option.minutes,
-                      phase=option.phase)
+                      phase=option.phase, covers_request=covers)
 
 
 def _framework_reason(option: Option, labels: list[str], sim: float,

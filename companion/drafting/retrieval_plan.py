@@ -4,6 +4,7 @@ guidance nearest to the topic and goals."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from companion.domain import DraftKind
 
@@ -14,6 +15,30 @@ _TARGETED: dict[DraftKind, tuple[str, str]] = {
     DraftKind.framework: ("knowledge/conversation-frameworks.md", "{focus} conversation"),
 }
 _TEMPLATE_BY_PHASE = {"launch": "Kickoff", "development": "Regular", "completion": "Closing"}
+
+
+FRAMEWORKS = "knowledge/conversation-frameworks.md"
+QUESTION_BANK = "knowledge/question-bank.md"
+TEMPLATES = "knowledge/session-templates.md"
+
+
+def planned_searches(plan: dict[str, Any] | None
+                     ) -> list[tuple[str, str, int, dict[str, str] | None]]:
+    """(section name, query, top, filter): one search per option the plan chose, so the
+    drafter has the chosen framework, competencies and template in its passages."""
+    if not plan:
+        return []
+    found: list[tuple[str, str, int, dict[str, str] | None]] = []
+    for key, source, words in (("template", TEMPLATES, "session template agenda"),
+                               ("framework", FRAMEWORKS, "conversation framework")):
+        choice = plan.get(key) or {}
+        if choice.get("name"):
+            found.append((choice["name"], f"{choice['name']} {words}", 2, {"source": source}))
+    for choice in plan.get("sections") or []:
+        if choice.get("name"):
+            found.append((choice["name"], f"{choice['name']} questions", 3,
+                          {"source": QUESTION_BANK}))
+    return found
 
 
 def retrieval_plan(kind: DraftKind, topic: str | None, goals: list[str], phase: str

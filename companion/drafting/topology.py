@@ -3,7 +3,8 @@
 gather → retrieve → draft → check ─(failed, attempts left)→ revise → draft
                                   ─(failed, none left)→ fail
                                   ─(passed)→ submit → review (interrupt: a human decides)
-review ─ approve → approve; ─ edit → edit → review; ─ reject with feedback → redraft → draft;
+review ─ approve → approve; ─ edit → edit → review;
+       ─ reject with feedback → redraft → retrieve (the note is planned and searched) → draft;
        ─ reject without feedback → reject.
 """
 
@@ -36,7 +37,7 @@ def build_graph(deps: Deps) -> StateGraph:
                                                           "redraft"])
     graph.add_edge("approve", END)
     graph.add_edge("reject", END)
-    graph.add_edge("redraft", "draft")
+    graph.add_edge("redraft", "retrieve")  # the note may ask for other guidance
     graph.add_edge("edit", "review")
     return graph
 

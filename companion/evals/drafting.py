@@ -153,12 +153,13 @@ def run(dataset: Path, space: Workspace, model: ChatModel, judge: Judge,
     """Every case through `request_draft` with `model`, graded."""
     from companion.drafting.deps import Deps
     from companion.services.draft_store import DatabaseDraftStore
-    from companion.services.drafts import request_draft
+    from companion.services.drafts import planner_for, request_draft
 
     progress = progress or NoProgress()
     loaded = load(dataset, space.knowledge_dir)
     setup_programs(loaded.dataset.programs, space.db, dataset)
-    deps = Deps(store=DatabaseDraftStore(space.db), model=model, search=space.search)
+    deps = Deps(store=DatabaseDraftStore(space.db), model=model, search=space.search,
+                planner=planner_for(space.embedder, space.knowledge_dir))
     rows: list[dict[str, Any]] = []
     outputs: list[tuple[DraftCase, g.DraftOutput]] = []
     with progress.stage(f"Drafting with {model.name}", len(loaded.cases)) as tick:

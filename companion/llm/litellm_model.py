@@ -217,6 +217,6 @@ def model_from_settings(settings: Settings) -> ChatModel:
 
 
 def offline_model() -> LiteLLMChatModel:
-    """The deterministic offline drafter as a `ChatModel` named `offline-grounded-drafter-v1`."""
+    """The deterministic offline drafter as a `ChatModel` named `offline-grounded-drafter-v2`."""
     register_offline_provider()
     return LiteLLMChatModel(OFFLINE_MODEL, max_retries=0, name=OFFLINE_NAME)

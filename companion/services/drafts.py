@@ -10,7 +10,8 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from langgraph.types import Command
 
@@ -18,6 +19,7 @@ from companion.config import Settings
 from companion.domain import AccessRole, Draft, DraftKind, DraftStatus, DraftVersion
 from companion.drafting.checkpoint import checkpointer
 from companion.drafting.deps import Deps
+from companion.drafting.plan import Planner
 from companion.drafting.topology import build_graph
 from companion.errors import (
     BadInputError,
@@ -57,6 +59,9 @@ from companion.store import (
 )
 from companion.store.tables import ProgramRow, utcnow
 
+if TYPE_CHECKING:
+    from companion.embeddings import Embedder
+
 log = logging.getLogger("companion.drafts")
 MAX_TOPIC = 500
 DECISIONS = ("approve", "edit", "reject")
@@ -77,7 +82,18 @@ def default_deps(db: Database, settings: Settings) -> Deps:
     def find(query: str, top: int, where: dict[str, str] | None) -> list[Any]:
         return search(settings, embedder, query, top=top, where=where)
 
-    return Deps(store=DatabaseDraftStore(db), model=model_from_settings(settings), search=find)
+    return Deps(store=DatabaseDraftStore(db), model=model_from_settings(settings), search=find,
+                planner=planner_for(embedder))
+
+
+def planner_for(embedder: Embedder, folder: Path | None = None) -> Planner:
+    """The draft planner over the guidelines in `folder` (default: the bundled `knowledge/`
+    or COMPANION_KNOWLEDGE_DIR), ranking by meaning with `embedder`."""
+    from companion.drafting.catalogue import load_catalogue
+    from companion.retrieval import default_knowledge_dir
+
+    return Planner(load_catalogue(folder or default_knowledge_dir()), embedder.embed,
+                   embedder.name)
 
 
 def _app(deps: Deps, saver: Any, settings: Settings) -> Any:

@@ -34,7 +34,7 @@ def test_each_kind_passes_its_checks_and_waits_for_review(
                                  participant_id=who, topic=topic, today=SAMPLE_TODAY)
     failed = [c for c in draft.checks if not c.passed]
     assert draft.status is DraftStatus.pending_review, (draft.failure_reason, failed)
-    assert draft.generator == "offline-grounded-drafter-v1"
+    assert draft.generator == "offline-grounded-drafter-v2"
     assert draft.citations and all(c.source.startswith("knowledge/") for c in draft.citations)
     assert set(draft.retrieved_ids) >= {c.passage_id for c in draft.citations}
     approved = drafts.review_draft(program_db, settings, draft.id, "approve", by=who)

@@ -38,7 +38,7 @@ def test_offline_model_works_while_requests_are_blocked(make_messages: Messages)
     model = offline_model()
     messages = make_messages("goals", files=["smart-er-goals.md"])
     result = model.complete(messages)
-    assert model.name == result.model == "offline-grounded-drafter-v1"
+    assert model.name == result.model == "offline-grounded-drafter-v2"
     assert result.text == draft_offline(messages)
     assert result.usage["total_tokens"] > 0
     assert model.complete(messages).text == result.text  # deterministic through litellm too

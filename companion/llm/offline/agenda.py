@@ -1,4 +1,10 @@
-"""Offline drafts of session agendas, from the session-templates.md passages given."""
+"""Offline drafts of session agendas, from the session-templates.md passages given.
+
+The template is the plan's (the situation first — "we haven't met for two months" is a
+re-engagement session — then the phase), at the length the guideline gives it (a 90-minute
+kickoff stays 90 minutes). In a regular session the main topic is worked through the stages of
+the conversation framework that fits it, so the agenda says what the pair will actually do.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from companion.llm.offline.situation import (
+    Directives,
+    clean_phrase,
+    directives,
+    excluded,
+    rationale_note,
+    subject,
+)
 from companion.llm.offline.text import (
     Context,
     Feedback,
@@ -14,28 +28,32 @@ from companion.llm.offline.text import (
     bullet_text,
     cite,
     sections,
-    short,
     stems,
 )
 
 SOURCE = "session-templates.md"
+FRAMEWORKS = "conversation-frameworks.md"
 AGENDA_LINE = re.compile(r"^- \*\*(?P<topic>.+?)\*\* \((?P<minutes>\d+) min\) — (?P<purpose>.+)$")
-#: Which template a phase usually calls for (kickoff → launch, regular → development, ...).
+_DURATION = re.compile(r"^Duration:\s*(\d+)", re.I)
 _PHASE_DEFAULT = {"launch": "kickoff", "development": "regular session",
                   "completion": "closing"}
 _NAME_PHASE = {"kickoff": "launch", "goal-setting": "launch", "regular": "development",
                "mid-program": "development", "re-engagement": "development",
                "closing": "completion"}
-#: Topic wording that asks for a particular template.
 _TOPIC_HINTS = [
+    (re.compile(r"haven'?t met|not met|laps|re-?engag|restart", re.I), "re-engagement"),
     (re.compile(r"check-?in|\bmid\b|mid-?program|half-?way", re.I), "mid-program"),
     (re.compile(r"goal[- ]setting|set(ting)? goals", re.I), "goal-setting"),
-    (re.compile(r"laps|re-?engag|restart", re.I), "re-engagement"),
     (re.compile(r"kick-?off|first (session|meeting)", re.I), "kickoff"),
     (re.compile(r"clos|final session|last session|wrap", re.I), "closing"),
 ]
 MIN_ITEM_MINUTES = 5
-MAX_PREPARATION = 10
+MAX_PREPARATION = 8
+MAX_STAGES = 4
+#: A template the guidelines give more than this many minutes is a long session.
+LONG_SESSION = 60
+#: Items a shortened agenda keeps whatever else goes.
+_ESSENTIAL = re.compile(r"main topic|goal|agreement|commitment|actions|review", re.I)
 
 
 @dataclass
@@ -43,7 +61,7 @@ class Item:
     topic: str
     minutes: int
     purpose: str
-    line: Line
+    line: Line | None
 
 
 def _items(section: Section) -> list[Item]:
@@ -65,21 +83,36 @@ def _phase_of(section: Section) -> str | None:
     return next((p for key, p in _NAME_PHASE.items() if key in section.name.lower()), None)
 
 
-def choose_template(ctx: Context) -> Section | None:
-    """The template for the context's phase; topic wording can ask for a specific one."""
+def _duration_of(section: Section) -> int | None:
+    for lines in section.lines.values():
+        for line in lines:
+            match = _DURATION.match(line.text)
+            if match:
+                return int(match[1])
+    return None
+
+
+def choose_template(ctx: Context) -> tuple[Section | None, str]:
+    """The plan's template; without a plan, the topic's wording, then the phase."""
     candidates = [s for s in sections(ctx.passages, SOURCE) if _items(s)]
+    planned = str((ctx.plan.get("template") or {}).get("name") or "").strip().lower()
+    for section in candidates:
+        if section.name.strip().lower() == planned:
+            return section, str(ctx.plan["template"].get("reason") or "")
     topic = ctx.topic or ""
     wanted = [hint for pattern, hint in _TOPIC_HINTS if pattern.search(topic)]
 
     def score(section: Section) -> int:
         name = section.name.lower()
         points = 10 if _phase_of(section) == ctx.phase else 0
-        points += 8 if any(hint in name for hint in wanted) else 0
+        points += 12 if any(hint in name for hint in wanted) else 0
         points += 4 if _PHASE_DEFAULT.get(ctx.phase, "~") in name else 0
         return points
 
-    # max() keeps the first of equals: retrieval's ranking breaks ties.
-    return max(candidates, key=score) if candidates else None
+    if not candidates:
+        return None, ""
+    best = max(candidates, key=score)  # ties: retrieval's order
+    return best, "the template for the situation and the phase"
 
 
 def rescale(minutes: list[int], total: int, minimum: int = 1) -> list[int]:
@@ -98,53 +131,159 @@ def rescale(minutes: list[int], total: int, minimum: int = 1) -> list[int]:
     return result
 
 
+def _fives(minutes: list[int], total: int) -> list[int]:
+    """`minutes` rounded to multiples of five where that still adds up to `total`."""
+    if total % 5 or any(m < 5 for m in minutes):
+        return minutes
+    rounded = [max(5, 5 * round(m / 5)) for m in minutes]
+    while sum(rounded) > total:
+        rounded[rounded.index(max(rounded))] -= 5
+    while sum(rounded) < total:
+        rounded[rounded.index(max(rounded))] += 5
+    return rounded if min(rounded) >= 5 else minutes
+
+
+def _framework(ctx: Context) -> Section | None:
+    name = str((ctx.plan.get("framework") or {}).get("name") or "").strip().lower()
+    if not name:
+        return None
+    return next((s for s in sections(ctx.passages, FRAMEWORKS)
+                 if s.name.strip().lower() == name and s.subsections("stage:")), None)
+
+
+def _main_index(items: list[Item]) -> int:
+    for i, item in enumerate(items):
+        if "main topic" in item.topic.lower():
+            return i
+    return max(range(len(items)), key=lambda i: (items[i].minutes, -i))
+
+
+def _adds_to(topic: str, template: Section) -> bool:
+    """Whether the topic says more than the template's own name ("mid-program check-in")."""
+    return bool(stems(topic) - stems(template.name + " session agenda meeting program"))
+
+
+def _shorten(items: list[Item], rules: Directives) -> list[Item]:
+    if rules.count and rules.count < len(items):
+        keep = sorted(range(len(items)), key=lambda i: (-bool(_ESSENTIAL.search(items[i].topic)),
+                                                        -items[i].minutes, i))[:rules.count]
+        rules.followed.append(f"{rules.count} items as asked")
+        return [items[i] for i in sorted(keep)]
+    if rules.shorter and len(items) > 3:
+        drop = min((i for i in range(len(items)) if not _ESSENTIAL.search(items[i].topic)),
+                   key=lambda i: items[i].minutes, default=None)
+        if drop is not None:
+            rules.followed.append(f"fewer items: '{items[drop].topic}' folded into the others")
+            return [it for i, it in enumerate(items) if i != drop]
+    return items
+
+
 def draft_agenda(ctx: Context, feedback: Feedback) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    """An agenda that fills `session_minutes` exactly, and its citations."""
-    total = int(ctx.program.get("session_minutes") or 60)
-    template = choose_template(ctx)
-    focus = ctx.topic or ""
-    if template is not None and not stems(focus) - stems(template.name + " session agenda"):
-        focus = ""  # the topic only named the template ("mid-program check-in")
-    focus = focus or (ctx.goals[0] if ctx.goals else "")
+    """An agenda that fills the session exactly, built on the situation, and its citations."""
+    rules = directives(ctx, feedback)
+    session = int(ctx.program.get("session_minutes") or 60)
+    template, why = choose_template(ctx)
+    about = subject(ctx)
+    phrase = clean_phrase(about, 60)
     if template is None:
-        return ({"title": f"Session agenda: {short(focus)}" if focus else "Session agenda",
-                 "phase": ctx.phase, "duration_minutes": total, "items": [],
+        return ({"title": f"Session agenda: {phrase}" if phrase else "Session agenda",
+                 "phase": ctx.phase, "duration_minutes": session, "items": [],
                  "preparation": [],
                  "note": "No session template was among the retrieved guideline passages, so "
                          "no agenda items are proposed; search the session templates and try "
                          "again."}, [])
-    items = _items(template)
-    # A failed minutes check asks for the strict path: every item long enough to be real.
+    planned_minutes = (ctx.plan.get("template") or {}).get("minutes")
+    guideline = int(planned_minutes) if planned_minutes else _duration_of(template)
+    # the long sessions (kickoff, mid-program, closing: more than an hour in the guidelines)
+    # keep their length; any other template fills the program's usual session
+    total = max(session, guideline) if guideline and guideline > LONG_SESSION else session
+    covered = bool((ctx.plan.get("template") or {}).get("covers_request"))
+    focus = phrase if ctx.topic and not covered and _adds_to(ctx.topic, template) else ""
+    if rules.focus:
+        focus = clean_phrase(rules.focus[0], 60) or focus
+        rules.followed.append(f"the main item is about {focus}")
+    items = [it for it in _items(template) if not (rules.exclude and excluded(
+        it.topic + " " + it.purpose, rules) and not _ESSENTIAL.search(it.topic))]
+    if rules.exclude:
+        rules.followed.append("left out " + ", ".join(rules.exclude))
+    items = _shorten(items, rules)
     minimum = MIN_ITEM_MINUTES if "minutes" in feedback.checks else 1
     while len(items) > 1 and len(items) * minimum > total:
         items.remove(min(reversed(items), key=lambda it: it.minutes))
-    minutes = rescale([it.minutes for it in items], total, minimum)
-    agenda_items: list[dict[str, Any]] = [
-        {"topic": it.topic, "minutes": m, "purpose": it.purpose}
-        for it, m in zip(items, minutes, strict=True)]
-    main = max(range(len(agenda_items)), key=lambda i: (agenda_items[i]["minutes"], -i))
-    if focus:  # the longest item carries the requester's own goal or topic
-        agenda_items[main]["purpose"] += f" Focus: {short(focus, 120)}."
-    if feedback.notes:
-        agenda_items[main]["purpose"] += f" Reviewer's focus: {short(feedback.note_text, 160)}."
-
-    title = f"{template.name}: {short(focus)}" if focus else template.name
-    if feedback.notes:
-        title += " (revised after review)"
-    prep_lines = template.bullets("preparation")
-    preparation = [bullet_text(line) for line in prep_lines]
-    if ctx.goals:
-        preparation.append(f"Bring one recent situation connected to the goal "
-                           f"\"{short(ctx.goals[0])}\" to discuss.")
-    elif ctx.topic:
-        preparation.append(f"Note two or three questions about \"{short(ctx.topic)}\".")
-    preparation.extend(f"Address the reviewer's note: {note}" for note in feedback.notes)
-    preparation = preparation[:MAX_PREPARATION]
+    minutes = _fives(rescale([it.minutes for it in items], total, minimum), total)
+    for item, m in zip(items, minutes, strict=True):
+        item.minutes = m
 
     citations: list[dict[str, str]] = []
-    main_item = max(items, key=lambda it: it.minutes)
-    cite(citations, main_item.line.passage, main_item.line.text)
+    main = _main_index(items)
+    framework = _framework(ctx) if focus else None
+    if framework is not None and "main topic" in items[main].topic.lower() \
+            and items[main].minutes >= 2 * MIN_ITEM_MINUTES:
+        items[main:main + 1] = _stages(items[main], framework, focus, citations)
+    elif focus:
+        items[main].purpose += f" This time: {focus}."
+    agenda_items = [{"topic": it.topic, "minutes": it.minutes, "purpose": it.purpose}
+                    for it in items]
+
+    title = template.name + (f": {focus}" if focus else "")
+    preparation = _preparation(ctx, template, focus)
+    first = max((it for it in items if it.line is not None), key=lambda it: it.minutes,
+                default=None)
+    if first is not None and first.line is not None:
+        cite(citations, first.line.passage, first.line.text)
+    prep_lines = template.bullets("preparation")
     if prep_lines:
         cite(citations, prep_lines[0].passage, prep_lines[0].text)
-    return ({"title": title, "phase": ctx.phase, "duration_minutes": total,
-             "items": agenda_items, "preparation": preparation}, citations)
+    content: dict[str, Any] = {"title": title, "phase": ctx.phase, "duration_minutes": total,
+                               "items": agenda_items, "preparation": preparation}
+    content["rationale"] = {"template": {"name": template.name, "reason": why,
+                                         "minutes": total},
+                            "framework": framework.name if framework else None,
+                            "voice": ctx.voice}
+    note = rationale_note(rules)
+    if note:
+        content["note"] = note
+    return content, citations
+
+
+def _stages(main: Item, framework: Section, focus: str,
+            citations: list[dict[str, str]]) -> list[Item]:
+    """The main topic as the framework's first stages, each with its opening prompt."""
+    stages = [(heading.split(":", 1)[1].strip(), [x for x in lines if x.text.startswith("- ")])
+              for heading, lines in framework.subsections("stage:")]
+    stages = [(name, prompts) for name, prompts in stages if prompts]
+    count = max(1, min(MAX_STAGES, len(stages), main.minutes // MIN_ITEM_MINUTES))
+    stages = stages[:count]
+    minutes = _fives(rescale([1] * count, main.minutes, MIN_ITEM_MINUTES), main.minutes)
+    items = []
+    for index, ((name, prompts), m) in enumerate(zip(stages, minutes, strict=True)):
+        prompt = bullet_text(prompts[0])
+        purpose = f"{prompt}"
+        if index == 0:
+            purpose = f"Main topic, {focus}, worked through the {framework.name}. {prompt}"
+        items.append(Item(f"{name}" if index else f"Main topic — {name}", m, purpose, None))
+        cite(citations, prompts[0].passage, prompt)
+    return items
+
+
+def _preparation(ctx: Context, template: Section, focus: str) -> list[str]:
+    """The template's preparation for the reader (a mentee's and both people's lines, or a
+    mentor's and both), and one line for this session's own topic."""
+    mine = "mentor" if ctx.voice == "mentor" else "mentee"
+    lines = []
+    for line in template.bullets("preparation"):
+        text = bullet_text(line)
+        who = text.split(":", 1)[0].strip().lower() if ":" in text[:12] else "both"
+        if who in (mine, "both"):
+            lines.append(text)
+    goal = clean_phrase(ctx.goals[0], 80) if ctx.goals and not focus else ""
+    if goal and mine == "mentee":
+        lines.append(f"Mentee: bring your goal to {goal}, and one recent situation where it "
+                     "showed up.")
+    if focus and mine == "mentee":
+        lines.append(f"Mentee: write down one recent, concrete example of {focus} to work on "
+                     "in the main topic.")
+    elif focus:
+        lines.append(f"Mentor: think of two open questions that help your mentee explore "
+                     f"{focus} without steering them to your own answer.")
+    return lines[:MAX_PREPARATION]

@@ -15,7 +15,7 @@ from companion.llm.offline.questions import draft_questions
 from companion.llm.offline.text import Context, ContextError, Feedback, parse_context, read_feedback
 
 #: The name drafts record as their generator.
-OFFLINE_NAME = "offline-grounded-drafter-v1"
+OFFLINE_NAME = "offline-grounded-drafter-v2"
 #: The litellm model string that reaches the drafter through the custom-provider path.
 OFFLINE_MODEL = "companion/offline"
 
@@ -44,8 +44,12 @@ def draft(messages: list[dict[str, Any]]) -> str:
                                f"{', '.join(DRAFTERS)}"})
     content, citations = drafter(ctx, read_feedback(ctx.feedback))
     answer: dict[str, Any] = {"content": content, "citations": citations}
+    # beside the content, whose shape allows no extra keys
+    rationale = content.pop("rationale", None)
+    if rationale:
+        answer["rationale"] = rationale
     note = content.pop("note", None)
-    if note:  # beside the content, whose shape allows no extra keys
+    if note:
         answer["note"] = note
     return _dump(answer)
 

@@ -1,10 +1,26 @@
-"""Offline drafts of reflection questions, from the question-bank.md passages given."""
+"""Offline drafts of reflection questions, from the question-bank.md passages given.
+
+The competencies are the plan's (chosen by meaning in the drafting layer: the best one, and
+the next only when it is nearly as close — never padding with off-topic sections); without a
+plan, those sharing the rarest words with the situation. A mentee gets the bank's first-person
+questions to reflect on before (or, for a session just held, after) a session; a mentor gets
+questions to ask their mentee — the bank's own mentor questions when given, else the mentee's
+questions turned into the second person."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from companion.llm.offline.situation import (
+    Directives,
+    clean_phrase,
+    directives,
+    excluded,
+    overlap,
+    rationale_note,
+    theme,
+)
 from companion.llm.offline.text import (
     Context,
     Feedback,
@@ -14,109 +30,161 @@ from companion.llm.offline.text import (
     cite,
     rarity,
     sections,
-    short,
     stems,
 )
 
 SOURCE = "question-bank.md"
-_AFTER = re.compile(r"\bafter\b|follow[- ]?up|debrief|captur|looking back|what i learned|"
-                    r"\bsince (the|our) (last )?session", re.I)
-#: Questions taken from the best, second and third competency (6–8 in all).
-QUOTAS = {"default": (3, 2, 2), "fewer": (3, 2, 1), "more": (4, 2, 2)}
+DEFAULT_COUNT = 6
+SHORT_COUNT = 4
+LONG_COUNT = 8
+LEAST, MOST = 3, 12  # the content shape's bounds
+_AFTER = re.compile(r"\b(?:after|since|following) (?:the|our|this|today'?s|last) (?:mentoring )?"
+                    r"(?:session|meeting with my mentor)|debrief (?:the|our|this) session", re.I)
+MENTOR_SUB = "questions for the mentor"
 
 
-def _side(ctx: Context, feedback: Feedback) -> str:
-    wording = " ".join(filter(None, [ctx.topic, feedback.note_text]))
-    return "after" if _AFTER.search(wording) else "before"
+def _lines(section: Section, sub: str) -> list[Line]:
+    return [line for line in section.bullets(sub) if line.text.rstrip().endswith("?")]
 
 
-def _questions(section: Section, side: str) -> tuple[str, list[Line]]:
-    """The competency's questions for `side`, or the other side's if only those were given."""
+def _you(question: str) -> str:
+    """A first-person reflection question asked of someone else ("my" → "your")."""
+    swaps = [(r"\bI am\b", "you are"), (r"\bI'm\b", "you're"), (r"\bI've\b", "you've"),
+             (r"\bI was\b", "you were"), (r"\bam I\b", "are you"), (r"\bwas I\b", "were you"),
+             (r"\bI\b", "you"), (r"\bmy\b", "your"), (r"\bMy\b", "Your"), (r"\bme\b", "you"),
+             (r"\bmyself\b", "yourself"), (r"\bmine\b", "yours")]
+    for pattern, repl in swaps:
+        question = re.sub(pattern, repl, question)
+    return question[:1].upper() + question[1:]
+
+
+def _questions(section: Section, ctx: Context, side: str) -> tuple[str, list[Line], bool]:
+    """(how they are used, the lines, whether they need turning into the second person)."""
+    if ctx.voice == "mentor":
+        own = _lines(section, MENTOR_SUB)
+        if own:
+            return "to ask your mentee", own, False
+        lines = _lines(section, "before a session") or _lines(section, "after a session")
+        return "to ask your mentee", lines, True
     for when in (side, "after" if side == "before" else "before"):
-        lines = [line for line in section.bullets(f"{when} a session")
-                 if line.text.rstrip().endswith("?")]
+        lines = _lines(section, f"{when} a session")
         if lines:
-            return when, lines
-    return side, []
+            moment = ("to reflect on before the session" if when == "before" else
+                      "to capture what you learned after the session")
+            return moment, lines, False
+    return "", [], False
+
+
+def _ranked(ctx: Context, found: list[Section], rules: Directives) -> list[tuple[Section, str]]:
+    """(competency, why) in the order to use them."""
+    by_name = {s.name.strip().lower(): s for s in found}
+    planned = [(by_name[str(c.get("name", "")).strip().lower()], str(c.get("reason", "")))
+               for c in ctx.plan.get("sections") or []
+               if str(c.get("name", "")).strip().lower() in by_name]
+    if planned:
+        return [(s, why) for s, why in planned if not excluded(s.name, rules)] or planned[:1]
+    # No plan: for the reviewer's focus, then the topic (or each goal when the topic only
+    # names the occasion), the competency sharing the rarest words with it.
+    candidates = [s for s in found if not excluded(s.name, rules)] or found
+    texts = [stems(s.name + " " + " ".join(line.text for lines in s.lines.values()
+                                          for line in lines)) for s in candidates]
+    weight = rarity(texts)
+    queries = [*rules.focus, *([ctx.topic] if ctx.topic and theme(ctx) == ctx.topic else
+                               ctx.goals[:2] or [theme(ctx)])]
+    chosen: list[tuple[Section, str]] = []
+    for query in queries:
+        words = stems(query)
+        scores = {i: sum(weight[w] for w in words & texts[i]) +
+                  sum(3 * weight.get(w, 0) for w in words & stems(candidates[i].name))
+                  for i in range(len(candidates))}
+        best = max((i for i in scores if scores[i] > 0 and
+                    all(candidates[i] is not c for c, _ in chosen)),
+                   key=lambda i: scores[i], default=None)
+        if best is not None and len(chosen) < 2:
+            chosen.append((candidates[best], "it shares the most words with the situation"))
+    return chosen or [(candidates[0], "the first competency retrieved")]
 
 
 def draft_questions(ctx: Context,
                     feedback: Feedback) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    """6–8 open questions from the competencies that best match the goals and topic."""
-    side = _side(ctx, feedback)
-    competencies = [(s, *_questions(s, side)) for s in sections(ctx.passages, SOURCE)]
-    competencies = [c for c in competencies if c[2]]
-    if not competencies:
+    """Open questions from the competencies that fit the situation, in the reader's voice."""
+    rules = directives(ctx, feedback)
+    side = str(ctx.plan.get("side") or ("after" if _AFTER.search(ctx.topic or "")
+                                        else "before"))
+    found = [s for s in sections(ctx.passages, SOURCE) if any(
+        _lines(s, sub) for sub in ("before a session", "after a session", MENTOR_SUB))]
+    if not found:
         return ({"questions": [], "note": "No question-bank passage was among the retrieved "
                  "guideline passages, so no questions are proposed; search the question bank "
                  "and try again."}, [])
-
-    names = [stems(c[0].name) for c in competencies]
-    bodies = [stems(" ".join(line.text for line in c[2])) for c in competencies]
-    weight = rarity([n | b for n, b in zip(names, bodies, strict=True)])
-
-    def score(query: set[str], item: tuple[Section, str, list[Line]]) -> float:
-        index = competencies.index(item)
-        return sum(3 * weight[w] for w in query & names[index]) + \
-            sum(weight[w] for w in query & bodies[index])
-
-    # Each of the note, the topic and the goals (in that order) gets its best competency.
-    queries = [stems(text) for text in [feedback.note_text, ctx.topic or "", *ctx.goals]]
-    quota = QUOTAS["fewer" if "fewer" in feedback.checks else
-                   "more" if "more" in feedback.checks else "default"]
-    ranked: list[tuple[Section, str, list[Line]]] = []
-    for query in [q for q in queries if q]:
-        fits = [c for c in competencies if c not in ranked and score(query, c) > 0]
-        if fits and len(ranked) < len(quota):
-            ranked.append(max(fits, key=lambda c: score(query, c)))  # ties: retrieval order
-    wanted = set().union(*queries)
-    ranked += sorted((c for c in competencies if c not in ranked),
-                     key=lambda c: score(wanted, c), reverse=True)
-    target = sum(quota)
-    chosen: dict[int, list[Line]] = {}
-    for index, (_, _, lines) in enumerate(ranked[: len(quota)]):
-        chosen[index] = _best(lines, wanted, quota[index])
-    for index, (_, _, lines) in enumerate(ranked):  # too few competencies: fill from the best
-        missing = target - sum(len(v) for v in chosen.values())
-        if missing <= 0:
-            break
-        spare = [line for line in lines if line not in chosen.get(index, [])]
-        chosen.setdefault(index, []).extend(_best(spare, wanted, missing))
-
+    count = DEFAULT_COUNT
+    if rules.count:
+        count = max(LEAST, min(MOST, rules.count))
+        if count == rules.count:
+            rules.followed.append(f"{count} questions as asked")
+        else:
+            rules.unfollowed.append(f"{rules.count} questions: a draft holds {LEAST} to {MOST}")
+    elif rules.shorter:
+        count = SHORT_COUNT
+        rules.followed.append(f"shorter: {count} questions")
+    elif rules.longer:
+        count = LONG_COUNT
+        rules.followed.append(f"longer: {count} questions")
+    about = " ".join([theme(ctx), *rules.focus])
+    chosen: list[tuple[Section, str, str, Line, bool]] = []
+    ranked = _ranked(ctx, found, rules)
+    shares = _shares(count, len(ranked))
+    for (section, why), share in zip(ranked, shares, strict=False):
+        moment, lines, turn = _questions(section, ctx, side)
+        lines = [line for line in lines if not excluded(line.text, rules)]
+        order = sorted(range(len(lines)), key=lambda i: (-overlap(lines[i].text, about), i))
+        for i in sorted(order[:share]):
+            chosen.append((section, moment, why, lines[i], turn))
+    if len(chosen) < min(count, LEAST):  # too few in the chosen sections: the next best
+        for section in found:
+            moment, lines, turn = _questions(section, ctx, side)
+            for line in lines:
+                if len(chosen) >= LEAST:
+                    break
+                if all(line is not c[3] for c in chosen) and not excluded(line.text, rules):
+                    chosen.append((section, moment, "to complete the set", line, turn))
+    if rules.exclude:
+        rules.followed.append("nothing about " + ", ".join(rules.exclude))
+    if rules.focus:
+        rules.followed.append("centred on " + ", ".join(clean_phrase(f, 60) or f
+                                                        for f in rules.focus))
     questions: list[dict[str, str]] = []
     citations: list[dict[str, str]] = []
-    for index in sorted(chosen):
-        section, when, lines = ranked[index]
-        picked = [line for line in lines if line in chosen[index]]  # keep the bank's order
-        why = _why(ctx, section, feedback)
-        for line in picked:
-            moment = "to reflect on before the session" if when == "before" else \
-                "to capture learning after the session"
-            questions.append({"text": bullet_text(line),
-                              "purpose": f"{section.name} — {moment}: {why}"})
-        for line in picked:
-            cite(citations, line.passage, bullet_text(line))
+    for section, moment, why, line, turn in chosen:
+        text = bullet_text(line)
+        questions.append({"text": _you(text) if turn else text,
+                          "purpose": f"{section.name} — {moment}; {_plain(why)}."})
+        cite(citations, line.passage, text)
     content: dict[str, Any] = {"questions": questions}
-    if len(questions) < 6:
-        content["note"] = (f"Only {len(questions)} fitting questions were among the retrieved "
-                           "passages.")
+    content["rationale"] = {
+        "sections": [{"name": s.name, "reason": why} for s, why in ranked],
+        "side": side, "voice": ctx.voice}
+    note = rationale_note(rules)
+    if len(questions) < LEAST:
+        note = (note + " " if note else "") + (f"Only {len(questions)} fitting questions were "
+                                               "among the retrieved passages.")
+    if note:
+        content["note"] = note
     return content, citations
 
 
-def _best(lines: list[Line], words: set[str], count: int) -> list[Line]:
-    ranked = sorted(lines, key=lambda line: len(words & stems(line.text)), reverse=True)
-    return ranked[:count]
+def _shares(count: int, sections_count: int) -> list[int]:
+    """How many questions each chosen competency gives: most from the best one."""
+    if sections_count <= 1:
+        return [count]
+    if sections_count == 2:
+        first = (count * 2 + 2) // 3
+        return [first, count - first]
+    first = (count + 1) // 2
+    second = (count - first + 1) // 2
+    return [first, second, count - first - second]
 
 
-def _why(ctx: Context, section: Section, feedback: Feedback) -> str:
-    name = stems(section.name)
-    if name & stems(feedback.note_text):
-        return f"the reviewer asked for this (\"{short(feedback.note_text, 70)}\")."
-    for goal in ctx.goals:
-        if name & stems(goal):
-            return f"it builds on your goal \"{short(goal, 70)}\"."
-    if ctx.topic:
-        return f"it supports the topic \"{short(ctx.topic, 70)}\"."
-    if ctx.goals:
-        return f"it helps you prepare to work on \"{short(ctx.goals[0], 70)}\"."
-    return "a general reflection for your next session."
+def _plain(why: str) -> str:
+    """A reason without its figures ("(similarity 0.52)"): the reader needs the why."""
+    return re.sub(r"\s*\([^)]*\)", "", why).strip() or why
