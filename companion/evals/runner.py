@@ -13,9 +13,10 @@ from companion.embeddings import Embedder
 from companion.evals.baseline import compare, load_baseline, load_config, update_baseline
 from companion.evals.report import SuiteResult
 from companion.evals.workspace import Workspace, workspace
+from companion.llm.base import ChatModel
 from companion.services.progress import NoProgress, Progress
 
-SUITES = ("matching", "retrieval", "drafting", "adversarial")
+SUITES = ("matching", "retrieval", "drafting", "adversarial", "usefulness")
 
 
 def default_root() -> Path:
@@ -72,17 +73,35 @@ def _retrieval(ctx: Context) -> SuiteResult:
                          progress=ctx.progress)
 
 
+def chat_model(settings: Settings) -> ChatModel:
+    """The model the drafting suites draft with: `boilerplate` is the frozen boilerplate
+    drafter (no litellm), anything else goes through `model_from_settings`."""
+    from companion.evals.boilerplate import BOILERPLATE_ALIAS, BoilerplateChatModel
+
+    if settings.model.strip() == BOILERPLATE_ALIAS:
+        return BoilerplateChatModel()
+    from companion.llm import model_from_settings
+
+    return model_from_settings(settings)
+
+
 def _drafting(ctx: Context) -> SuiteResult:
     from companion.evals import drafting
     from companion.evals.judge import judge_from_settings, load_rubric
-    from companion.llm import model_from_settings
 
     root = ctx.options.root / "drafting"
     judge = judge_from_settings(load_rubric(root / "judge.yaml"), model=ctx.options.judge,
                                 llm_api_base=ctx.settings.llm_api_base,
                                 llm_api_key=ctx.settings.llm_api_key)
-    return drafting.run(root / "cases.yaml", ctx.space, model_from_settings(ctx.settings),
-                        judge, ctx.progress)
+    return drafting.run(root / "cases.yaml", ctx.space, chat_model(ctx.settings), judge,
+                        ctx.progress)
+
+
+def _usefulness(ctx: Context) -> SuiteResult:
+    from companion.evals import usefulness
+
+    return usefulness.run(ctx.options.root / "usefulness" / "cases.yaml", ctx.space,
+                          chat_model(ctx.settings), ctx.progress)
 
 
 def _adversarial(ctx: Context) -> SuiteResult:
@@ -94,7 +113,7 @@ def _adversarial(ctx: Context) -> SuiteResult:
 
 RUNNERS: dict[str, Callable[[Context], SuiteResult]] = {
     "matching": _matching, "retrieval": _retrieval, "drafting": _drafting,
-    "adversarial": _adversarial,
+    "adversarial": _adversarial, "usefulness": _usefulness,
 }
 
 
@@ -138,6 +157,7 @@ def baseline_info(settings: Settings, embedder: Embedder) -> dict[str, dict[str,
         "retrieval": {"model": "none (embedder and Chroma only)", "embedder": embedder.name},
         "drafting": {"model": settings.model, "embedder": embedder.name},
         "adversarial": {"model": "recorded replies (openai/replay)", "embedder": embedder.name},
+        "usefulness": {"model": settings.model, "embedder": embedder.name},
     }
 
 

@@ -25,7 +25,9 @@ def evals_root() -> Path:
 def eval_(
     suite: str = typer.Option("all", "--suite", help=f"One of: all, {', '.join(SUITES)}."),
     model: str = typer.Option(None, "--model", help="litellm model string for the suites "
-                              "that call a model (drafting; default COMPANION_MODEL)."),
+                              "that call a model (drafting, usefulness; default "
+                              "COMPANION_MODEL), or 'boilerplate' for the deliberately "
+                              "boilerplate drafter those suites are checked against."),
     judge: str = typer.Option(None, "--judge", help="litellm model string for the "
                               "LLM-as-judge grader (default COMPANION_EVAL_JUDGE_MODEL; "
                               "unset = judge skipped)."),
@@ -51,8 +53,8 @@ def eval_(
                             field="suite")
     if model is not None:
         if not model.strip():
-            raise BadInputError("--model is empty: give a litellm model string or 'offline'",
-                                field="model")
+            raise BadInputError("--model is empty: give a litellm model string, 'offline' or "
+                                "'boilerplate'", field="model")
         os.environ["COMPANION_MODEL"] = model.strip()
         get_settings.cache_clear()
     root = evals_root()
