@@ -79,6 +79,10 @@ class Draft(BaseModel):
                                    "its partner sees it once approved. None: private to the "
                                    "requester.")
     partner_id: str | None = None
+    rationale: dict[str, Any] = Field(
+        default_factory=dict, description="Why the drafter chose what it chose (framework, "
+        "sections, template, reviewer notes followed or not, safety flags, the plan), and its "
+        "`note` for the reviewer. Seen by whoever may see the content.")
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -96,6 +100,8 @@ class DraftVersion(BaseModel):
     diff: str | None = Field(None, description="Unified diff from the previous version.")
     author: str
     note: str | None = Field(None, description="The reviewer's note with the decision.")
+    rationale: dict[str, Any] = Field(default_factory=dict,
+                                      description="Why the drafter wrote this version so.")
     created_at: datetime | None = None
 
 

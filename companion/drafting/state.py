@@ -21,6 +21,7 @@ class DraftState(TypedDict, total=False):
     feedback: list[str]             # failed checks or reviewer feedback for the next attempt
     content: dict[str, Any]
     citations: list[dict[str, Any]]
+    rationale: dict[str, Any]       # why the drafter chose what it chose (see answers.Answer)
     checks: list[dict[str, Any]]
     generator: str
     failure: str | None

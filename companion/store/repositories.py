@@ -588,7 +588,8 @@ class DraftRepository:
             prompt_version=draft.prompt_version, model=draft.model,
             retrieved_ids=draft.retrieved_ids, reviewer_id=draft.reviewer_id,
             failure_reason=draft.failure_reason, pairing_id=draft.pairing_id,
-            partner_id=draft.partner_id, created_at=now, updated_at=now,
+            partner_id=draft.partner_id, rationale=draft.rationale, created_at=now,
+            updated_at=now,
         ))
         self.session.flush()
         self._add_version(draft.id, 1, draft, author=author, diff=None, note=None)
@@ -695,7 +696,8 @@ class DraftRepository:
             DraftVersionRow.draft_id == draft_id).order_by(DraftVersionRow.number))
         return [DraftVersion(number=r.number, content=r.content, citations=r.citations,
                              checks=r.checks, generator=r.generator, diff=r.diff,
-                             author=r.author, note=r.note, created_at=r.created_at)
+                             author=r.author, note=r.note, rationale=r.rationale or {},
+                             created_at=r.created_at)
                 for r in rows]
 
     def renew(self, draft_id: str, *, worker: str, lease_until: datetime) -> None:
@@ -715,7 +717,7 @@ class DraftRepository:
         if content is not None:
             values.update(generator=content.generator, prompt_name=content.prompt_name,
                           prompt_version=content.prompt_version, model=content.model,
-                          retrieved_ids=content.retrieved_ids)
+                          retrieved_ids=content.retrieved_ids, rationale=content.rationale)
         if status is not DraftStatus.drafting:  # the run ended: nobody is drafting it now
             values["worker"] = None
             values["lease_until"] = None
@@ -741,7 +743,7 @@ class DraftRepository:
             citations=[c.model_dump(mode="json") for c in draft.citations],
             checks=[c.model_dump(mode="json") for c in draft.checks],
             generator=draft.generator, diff=diff, author=author, note=note,
-            created_at=utcnow(),
+            rationale=draft.rationale, created_at=utcnow(),
         ))
         self.session.flush()
 
@@ -758,8 +760,8 @@ class DraftRepository:
             prompt_name=row.prompt_name, prompt_version=row.prompt_version, model=row.model,
             retrieved_ids=row.retrieved_ids, reviewer_id=row.reviewer_id,
             failure_reason=row.failure_reason, pairing_id=row.pairing_id,
-            partner_id=row.partner_id, created_at=row.created_at,
-            updated_at=row.updated_at,
+            partner_id=row.partner_id, rationale=row.rationale or {},
+            created_at=row.created_at, updated_at=row.updated_at,
         )
 
 

@@ -158,6 +158,9 @@ class DraftRow(Base):
     #: the process drafting it now (host:pid) and until when its claim holds
     worker: Mapped[str | None] = mapped_column(String(160))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the current version's rationale (why the drafter chose what it chose)
+    rationale: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict,
+                                                      server_default=text("'{}'"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -176,6 +179,8 @@ class DraftVersionRow(Base):
     diff: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
+    rationale: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict,
+                                                      server_default=text("'{}'"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -37,6 +37,11 @@ def answer(*, questions: int = 4, excerpt: str = "What would good enough look li
 
 @pytest.fixture
 def program_db(db: Database, tmp_path: Path) -> Database:
+    return pilot_program(db, tmp_path)
+
+
+def pilot_program(db: Database, tmp_path: Path) -> Database:
+    """Pilot: mentee e1 (manager m0) approved with mentor m1, and bystander x9."""
     create_program(db, build_program("Pilot", start=date(2027, 1, 11)))
     people = [
         factories.mentor("m1", name="Mara Mentor", email="mara@example.org"),

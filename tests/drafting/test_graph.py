@@ -196,6 +196,6 @@ def test_bad_requests(deps: Deps, cfg: Settings, kwargs: dict, message: str  # t
     ("[1, 2]", "no 'content' object"), ('{"content": {}, "citations": "x"}', "must be a list"),
 ])
 def test_parse_answer(text: str, problem: str | None) -> None:
-    _, _, found = parse_answer(text)
+    found = parse_answer(text).problem
     assert (found is None) if problem is None else (problem in (found or ""))
 

@@ -15,6 +15,7 @@ from companion.domain import Draft, DraftKind, DraftStatus
 from companion.domain.enums import Phase
 from companion.errors import BadInputError, ConflictError
 from companion.services import draft_jobs
+from companion.services.draft_rationale import explain
 from companion.services.drafts import visible_draft, visible_versions
 from companion.services.web_auth import WebSession
 from companion.web.render import TEMPLATES, flash, home_of, page
@@ -38,6 +39,8 @@ def _context(db: Database, web: WebSession, draft_id: str) -> dict[str, Any]:
     edits = [v for v in versions if v.diff]
     return {"draft": draft, "reviewer": reviewer, "title": _title(draft),
             "versions": versions, "last_edit": edits[-1] if edits else None,
+            # the drafter's reasons are for the person deciding on the draft
+            "why": explain(draft.rationale) if reviewer else None,
             "home": home_of(web), "csrf": web.csrf, "me": web.principal}
 
 

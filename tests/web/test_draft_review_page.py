@@ -1,0 +1,99 @@
+"""The draft page through the app's test client (no browser): what the reviewer is shown
+beside the draft ("Why this draft", failed checks) and what a form post without the needed
+confirmation gets back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from companion.config import Settings
+from companion.domain import AccessRole, DraftStatus
+from companion.drafting.deps import Deps
+from companion.embeddings import HashingEmbedder
+from companion.llm.fake import FakeChatModel
+from companion.services import drafts
+from companion.services.draft_store import DatabaseDraftStore
+from companion.services.tokens import Holder
+from companion.services.web_auth import WebSession, start_session
+from companion.store import Database
+from companion.web.session import COOKIE
+from tests.drafting.conftest import PASSAGE, TODAY, answer, pilot_program
+
+WHY = {"framework": {"name": "GROW", "reason": "she asked how to delegate"},
+       "note_not_followed": [{"note": "name her manager", "reason": "another person's data"}],
+       "safety": {"flags": ["a colleague's name was left out"]}}
+
+
+@pytest.fixture
+def world(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
+    embedder = HashingEmbedder()
+    monkeypatch.setattr("companion.embeddings.get_embedder", lambda _settings: embedder)
+    return pilot_program(db, tmp_path)
+
+
+@pytest.fixture
+def client(world: Database) -> Iterator[TestClient]:
+    from companion.web.app import create_app
+
+    with TestClient(create_app(), raise_server_exceptions=False,
+                    follow_redirects=False) as test_client:
+        yield test_client
+
+
+def _deps(db: Database, *replies: Any) -> Deps:
+    model = FakeChatModel()
+    for reply in replies:
+        model.enqueue(reply)
+    return Deps(store=DatabaseDraftStore(db), model=model,
+                search=lambda q, top, where: [PASSAGE], today=lambda: TODAY)
+
+
+def _signed_in(client: TestClient, db: Database, settings: Settings, who: str,
+               role: AccessRole) -> WebSession:
+    web = start_session(db, settings, Holder(who, role, "Pilot", None), via="test")
+    client.cookies.set(COOKIE, web.secret)
+    return web
+
+
+def test_the_reviewer_sees_why_this_draft(client: TestClient, world: Database,
+                                          settings: Settings) -> None:
+    draft = drafts.request_draft(world, settings, program="Pilot", kind="questions",
+                                 participant_id="e1", today=TODAY, deps=_deps(
+                                     world, {**answer(), "rationale": WHY,
+                                             "note": "Left her manager out: private."}))
+    _signed_in(client, world, settings, "e1", AccessRole.mentee)
+    page = client.get(f"/drafts/{draft.id}").text
+    assert "Why this draft" in page
+    assert "GROW — she asked how to delegate" in page
+    assert "Not followed: name her manager — another person&#39;s data" in page
+    assert "Safety flag: a colleague&#39;s name was left out" in page
+    assert "Left her manager out: private." in page
+
+
+def test_the_partner_sees_no_rationale_before_or_after_approval(
+        client: TestClient, world: Database, settings: Settings) -> None:
+    draft = drafts.request_draft(world, settings, program="Pilot", kind="questions",
+                                 participant_id="e1", today=TODAY,
+                                 deps=_deps(world, {**answer(), "rationale": WHY}))
+    _signed_in(client, world, settings, "m1", AccessRole.mentor)
+    assert client.get(f"/drafts/{draft.id}").status_code == 404  # pending: hidden entirely
+    drafts.review_draft(world, settings, draft.id, "approve", by="e1", deps=_deps(world))
+    shown = client.get(f"/drafts/{draft.id}")
+    assert shown.status_code == 200 and "What could you hand over?" in shown.text
+    assert "Why this draft" not in shown.text and "GROW" not in shown.text
+
+
+def test_a_draft_without_a_rationale_shows_no_section(client: TestClient, world: Database,
+                                                      settings: Settings) -> None:
+    draft = drafts.request_draft(world, settings, program="Pilot", kind="questions",
+                                 participant_id="e1", today=TODAY,
+                                 deps=_deps(world, answer()))
+    assert draft.status is DraftStatus.pending_review
+    _signed_in(client, world, settings, "e1", AccessRole.mentee)
+    page = client.get(f"/drafts/{draft.id}").text
+    assert "Your decision" in page and "Why this draft" not in page
