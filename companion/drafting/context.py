@@ -1,6 +1,10 @@
 """What the drafting model may read: the program allows some profile fields, the requester's
 own goals, their partner's shareable fields, earlier approved drafts of the same pairing —
-never anyone else's data. The reading itself is the `DraftStore` port's job."""
+never anyone else's data. The reading itself is the `DraftStore` port's job.
+
+Every free text among them (the topic, goals, expertise, …) is screened first (`safety.py`):
+instructions, special-category data and other participants' names never reach the model.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from companion.domain import DraftKind, Participant, Phase, Program
+from companion.drafting.safety import NamedPerson, screen_text
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,14 @@ class Gathered:
     #: unpaired ones) — never drafts about anyone else
     approved: list[dict[str, Any]]
     pairing_id: str | None = None
+    #: the requester's line manager (their `manager_id`) when that person is in the program:
+    #: a mention of them reaches the model as "my manager" instead of "a colleague"
+    manager_name: str | None = None
+
+
+#: Profile fields that hold codes, numbers or contact data rather than free text: not screened.
+CODED_FIELDS = frozenset({"id", "role", "format", "timezone", "level", "capacity", "languages",
+                          "prefer_cross_department", "manager_id", "email"})
 
 
 def phase_for(program: Program, day: date) -> Phase:
@@ -35,15 +48,16 @@ def phase_for(program: Program, day: date) -> Phase:
 
 def model_context(g: Gathered, *, kind: DraftKind, topic: str | None, today: date,
                   passages: list[dict[str, Any]], feedback: list[str]) -> dict[str, Any]:
-    """The JSON the model sees: only allowed fields, and only the requester and partner."""
-    allowed = set(g.program.ai_readable_fields)
-    shareable = set(g.program.shareable_fields) & allowed
-    requester = {k: v for k, v in g.requester.to_record().items() if k in allowed}
-    requester["id"] = g.requester.id
-    partner = None
-    if g.partner is not None:
-        partner = {k: v for k, v in g.partner.to_record().items() if k in shareable}
-        partner["id"] = g.partner.id
+    """The JSON the model sees: only allowed fields, and only the requester and partner, every
+    free text screened; `safety.flags` says what screening did, without the words."""
+    requester, partner = _readable(g)
+    screen = _Screening(g)
+    if topic is not None:
+        topic = screen.text(topic, "the topic") or None
+    requester = screen.record(requester, "the requester's", goal_label="goal {}")
+    if partner is not None:
+        partner = screen.record(partner, "the partner's", goal_label="the partner's goal {}",
+                                relative=False)
     return {
         "kind": kind.value, "topic": topic, "phase": phase_for(g.program, today).value,
         "today": today.isoformat(),
@@ -56,4 +70,74 @@ def model_context(g: Gathered, *, kind: DraftKind, topic: str | None, today: dat
         "approved_earlier": g.approved,
         "passages": [{k: p[k] for k in ("id", "source", "heading", "text")} for p in passages],
         "feedback": feedback,
+        "safety": {"flags": screen.flags},
     }
+
+
+def request_texts(g: Gathered, topic: str | None) -> tuple[str, ...]:
+    """The request as written, before screening: the topic and every free text of the fields
+    the model may read. The `special_category` check compares a draft against these."""
+    requester, partner = _readable(g)
+    texts = [topic] if topic else []
+    for record in (requester, partner or {}):
+        for key, value in record.items():
+            if key not in CODED_FIELDS:
+                texts += [v for v in (value if isinstance(value, list) else [value])
+                          if isinstance(v, str) and v.strip()]
+    return tuple(texts)
+
+
+def _readable(g: Gathered) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    allowed = set(g.program.ai_readable_fields)
+    shareable = set(g.program.shareable_fields) & allowed
+    requester = {k: v for k, v in g.requester.to_record().items() if k in allowed}
+    requester["id"] = g.requester.id
+    partner = None
+    if g.partner is not None:
+        partner = {k: v for k, v in g.partner.to_record().items() if k in shareable}
+        partner["id"] = g.partner.id
+    return requester, partner
+
+
+class _Screening:
+    """Screens one request's texts and collects the flags, in the order the model reads them."""
+
+    def __init__(self, g: Gathered) -> None:
+        manager = " ".join((g.manager_name or "").split()).casefold()
+        names = sorted(n for n in g.other_names if n.strip())
+        # relative to the requester: their manager is "my manager" in their own words
+        self.relative = [NamedPerson(n, "my manager" if manager and
+                                     " ".join(n.split()).casefold() == manager
+                                     else "a colleague") for n in names]
+        self.plain = [NamedPerson(n) for n in names]
+        self.keep = [p.name for p in (g.requester, g.partner) if p is not None]
+        self.flags: list[str] = []
+
+    def text(self, text: str, where: str, *, relative: bool = True) -> str:
+        screened = screen_text(text, others=self.relative if relative else self.plain,
+                               keep=self.keep)
+        self.flags += screened.flags(where)
+        if screened.changed and not screened.text:
+            self.flags.append(f"{where} was left out: nothing else was in it")
+        return screened.text
+
+    def record(self, record: dict[str, Any], owner: str, *, goal_label: str,
+               relative: bool = True) -> dict[str, Any]:
+        screened: dict[str, Any] = {}
+        for key, value in record.items():
+            label = f"{owner} {key.replace('_', ' ')}"
+            if key in CODED_FIELDS or not value:
+                screened[key] = value
+            elif key == "goals" and isinstance(value, list):
+                goals = [self.text(str(goal), goal_label.format(number), relative=relative)
+                         for number, goal in enumerate(value, 1)]
+                screened[key] = [goal for goal in goals if goal]
+            elif isinstance(value, list):
+                items = [self.text(item, label, relative=relative) if isinstance(item, str)
+                         else item for item in value]
+                screened[key] = [item for item in items if item]
+            elif isinstance(value, str):
+                screened[key] = self.text(value, label, relative=relative) or None
+            else:
+                screened[key] = value
+        return screened
