@@ -16,8 +16,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     ValidationError,
+    model_serializer,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -27,8 +31,10 @@ from companion.domain.enums import DraftKind, Phase
 MAX_TEXT = 600
 #: Longest title or name (agenda title, framework name, step stage), in characters.
 MAX_TITLE = 160
-#: Inclusive (least, most) number of entries in each list.
+#: Inclusive (least, most) number of entries in each list. A goals draft counts its goals and
+#: its worksheets together: at least one of either, at most five in all.
 GOALS_COUNT = (1, 5)
+WORKSHEET_QUESTIONS_COUNT = (3, 6)
 CHECKPOINTS_COUNT = (0, 6)
 AGENDA_ITEMS_COUNT = (1, 12)
 PREPARATION_COUNT = (0, 10)
@@ -99,11 +105,47 @@ class SmartErGoal(_Content):
     """When and how the goal will be revisited, and what would trigger a change."""
 
 
-class GoalsContent(_Content):
-    """Content of a `goals` draft."""
+class Worksheet(_Content):
+    """Questions to answer when the mentee's words are too thin for an honest SMART-ER goal
+    ("leadership", "network more"): answered, they make the goal."""
 
-    goals: list[SmartErGoal] = Field(min_length=GOALS_COUNT[0], max_length=GOALS_COUNT[1])
-    """The goals, usually two or three."""
+    goal: Text
+    """The mentee's own words for the goal."""
+    questions: list[Text] = Field(min_length=WORKSHEET_QUESTIONS_COUNT[0],
+                                  max_length=WORKSHEET_QUESTIONS_COUNT[1])
+    """What to answer to make it SMART-ER, e.g. "What would people see you doing differently
+    by 2027-06-30?"."""
+
+
+class GoalsContent(_Content):
+    """Content of a `goals` draft: goals, and worksheets for goals not yet ready to write."""
+
+    goals: list[SmartErGoal] = Field(default_factory=list, max_length=GOALS_COUNT[1])
+    """The goals, usually two or three; none when the draft holds only worksheets."""
+    worksheets: list[Worksheet] = Field(default_factory=list, max_length=GOALS_COUNT[1])
+    """Worksheets for goals too thin to write yet (optional)."""
+
+    @model_validator(mode="after")
+    def _goals_or_worksheets(self) -> GoalsContent:
+        if len(self.goals) + len(self.worksheets) < GOALS_COUNT[0]:
+            raise PydanticCustomError(
+                "no_goals", "too few entries (0, at least {least}): a goal, or a worksheet for "
+                "a goal too thin to write yet",
+                {"least": GOALS_COUNT[0], "field": "goals"})
+        if len(self.goals) + len(self.worksheets) > GOALS_COUNT[1]:
+            raise PydanticCustomError(
+                "too_many_goals", "too many entries (goals and worksheets together, at most "
+                "{most})", {"most": GOALS_COUNT[1], "field": "goals"})
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_empty_worksheets(self, handler: SerializerFunctionWrapHandler,
+                                  info: SerializationInfo) -> dict[str, Any]:
+        # Goals-only drafts keep the documented shape: {"goals": [...]}.
+        data: dict[str, Any] = handler(self)
+        if not data.get("worksheets"):
+            data.pop("worksheets", None)
+        return data
 
 
 class AgendaItem(_Content):
@@ -209,7 +251,8 @@ def parse_content(kind: DraftKind | str, data: Any) -> BaseModel:
 def _problems(exc: ValidationError) -> list[str]:
     problems = []
     for error in exc.errors(include_url=False):
-        path = ".".join(str(part) for part in error["loc"]) or "content"
+        path = (".".join(str(part) for part in error["loc"])
+                or str((error.get("ctx") or {}).get("field") or "content"))
         problems.append(f"{path}: {_reason(error)}")
     return problems
 

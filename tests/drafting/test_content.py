@@ -193,3 +193,41 @@ def test_every_field_is_documented(model: type[BaseModel]) -> None:
             for arg in getattr(field.annotation, "__args__", ()):
                 if isinstance(arg, type) and issubclass(arg, BaseModel):
                     models.append(arg)
+
+
+def _worksheet(questions: int = 3) -> dict[str, Any]:
+    return {"goal": "network more",
+            "questions": [f"What would people see you doing differently ({n})?"
+                          for n in range(questions)]}
+
+
+def test_goals_content_takes_worksheets_instead_of_goals() -> None:
+    parsed = parse_content("goals", {"goals": [], "worksheets": [_worksheet()]})
+    assert isinstance(parsed, GoalsContent)
+    assert parsed.goals == [] and parsed.worksheets[0].goal == "network more"
+    both = parse_content("goals", {**goals(), "worksheets": [_worksheet(6)]})
+    assert isinstance(both, GoalsContent) and len(both.goals) == 1
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    ({"goals": []}, "goals: too few entries (0, at least 1): a goal, or a worksheet"),
+    ({}, "goals: too few entries (0, at least 1)"),
+    ({"goals": [], "worksheets": [_worksheet(2)]}, "worksheets.0.questions: too few entries"),
+    ({"goals": [], "worksheets": [_worksheet(7)]}, "worksheets.0.questions: too many entries"),
+    ({"goals": [], "worksheets": [{"goal": "", "questions": _worksheet()["questions"]}]},
+     "worksheets.0.goal: empty"),
+])
+def test_bad_worksheets_name_the_field(data: dict[str, Any], expected: str) -> None:
+    with pytest.raises(ContentError) as caught:
+        parse_content("goals", data)
+    assert expected in str(caught.value)
+
+
+def test_goals_and_worksheets_count_together() -> None:
+    data = goals()
+    data["goals"] = data["goals"] * 3
+    data["worksheets"] = [_worksheet()] * 3
+    with pytest.raises(ContentError) as caught:
+        parse_content("goals", data)
+    assert "goals: too many entries (goals and worksheets together, at most 5)" in \
+        str(caught.value)
