@@ -68,8 +68,10 @@ FRAMEWORK_RULES: tuple[Rule, ...] = (
        r"tell (?:him|her|them|a|my|the|our) \w+ (?:\w+ )?(?:that|about|his|her|their|how)",
        "Feedback conversation", "giving feedback on behaviour", 0.45),
     _r(r"career|next (?:role|move|step)|apply(?:ing)? for|promotion|job offer|director role|"
-       r"(?:stay|leave|move) (?:in|at|to|towards)|where i want to be|long-term direction",
-       "Career conversation", "a career choice", 0.35),
+       r"(?:stay|leave|move) (?:in|at|to|towards|from|into)|where i want to be|"
+       r"long-term direction|(?:switch|chang)(?:e|es|ing)? (?:careers?|roles?|functions?|"
+       r"jobs?)|into (?:product|management|leadership|a new role)",
+       "Career conversation", "a career choice", 0.42),
     _r(r"stakeholder|buy-?in|win (?:the )?support|\binfluenc|without (?:formal )?authority|"
        r"coalition|sponsor|get (?:\w+ )?on board|across departments",
        "Stakeholder-mapping conversation", "winning support from others", 0.45),
@@ -163,8 +165,8 @@ _AFTER = re.compile(r"\b(?:after|since|following) (?:the|our|this|today'?s|last|
                     r"(?:in|from) (?:the|our|this) session|capture (?:the )?learning", re.I)
 
 
-_OCCASION = frozenset("""what i we learned learn learning after before the our this last next session
-sessions meeting mentor mentee mentoring reflect reflection prepare preparing for questions
+_OCCASION = frozenset("""what i we learned learn learning after before the our this last next
+session sessions meeting mentor mentee mentoring reflect reflection prepare preparing for questions
 agenda notes capture today takeaways a of on my""".split())
 
 
@@ -450,7 +452,7 @@ def _sections(ranked: list[tuple[float, Option, list[str], float]]) -> list[Choi
     if not ranked:
         return []
     top = ranked[0][0]
-    chosen = []
+    chosen: list[Choice] = []
     for score, option, labels, sim in ranked[:3]:
         if chosen and (score < top - 0.12 or score < 0.3):
             break

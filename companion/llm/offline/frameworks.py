@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from companion.domain.content import MAX_TEXT
 from companion.llm.offline.situation import (
     Directives,
     clean_phrase,
@@ -38,6 +39,7 @@ GENERAL = "grow"  # the general-purpose framework when nothing matches better
 #: Prompts per stage: enough to choose from in the conversation, few enough to read.
 PROMPTS_PER_STAGE = 4
 SHORT_PROMPTS = 2
+MAX_SITUATION = MAX_TEXT  # the content shape's limit on the situation text
 
 
 def _by_name(candidates: list[Section], name: str | None) -> Section | None:
@@ -92,21 +94,18 @@ def _situation(ctx: Context, framework: Section, rules: Directives) -> str:
                 "to help them think it through — ask, listen and let them find their own "
                 "answers rather than giving advice early.")
         advice = framework.sub("for the mentor")
-        if advice:
-            text += " " + _sentences(advice[0].text, 3)
+        for sentence in re.findall(r"[^.!?]+[.!?]+", advice[0].text if advice else ""):
+            if len(text) + len(sentence) + 1 > MAX_SITUATION:
+                break
+            text += " " + sentence.strip()
         return text
     other = counterpart(subject(ctx), "mentee")
     text = f"Preparing for: {about}."
     if other:
         text += f" Work through the stages with your mentor before you talk to {other}."
-    elif purpose:
+    elif purpose and len(text) + len(purpose) < MAX_SITUATION:
         text += " " + purpose
-    return text
-
-
-def _sentences(text: str, count: int) -> str:
-    parts = re.findall(r"[^.!?]+[.!?]+", text)
-    return " ".join(p.strip() for p in parts[:count]) or text
+    return text[:MAX_SITUATION]
 
 
 def _pick(prompts: list[Line], ctx: Context, rules: Directives, limit: int) -> list[Line]:
