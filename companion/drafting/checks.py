@@ -29,6 +29,8 @@ from companion.domain.content import (
 )
 from companion.domain.text import MIN_EXCERPT_CHARS, json_strings, normal_text, quoted_in
 from companion.drafting.confidentiality import confidentiality_problems
+from companion.drafting.safety import CATEGORY_LABELS, has_instructions
+from companion.drafting.safety_patterns import special_terms
 
 #: Longest draft (content and citations as JSON), in characters.
 MAX_DRAFT_CHARS = 12_000
@@ -56,6 +58,9 @@ class CheckContext:
     other_names: frozenset[str]      # every OTHER participant in the program
     retrieved: tuple[Passage, ...]   # what retrieval returned for this draft
     session_minutes: int             # the session length an agenda must fill
+    #: the request as written — topic, goals, free-text profile fields the model may read
+    #: (`context.request_texts`): their special-category terms must not come back in a draft
+    request_texts: tuple[str, ...] = ()
     #: the chosen template's own length in the guidelines (a 90-minute kickoff), which an
     #: agenda may fill instead of the program's usual session length
     template_minutes: int | None = None
@@ -79,6 +84,8 @@ def run_checks(content: dict[str, Any], citations: list[dict[str, Any]],
                        else CheckResult(name="agenda_minutes", passed=False, detail=SCHEMA_FAILED))
     results.append(check_citations(citations, ctx))
     results.append(check_personal_data(content, citations, ctx))
+    results.append(check_special_category(content, ctx))
+    results.append(check_instructions(content))
     results.append(check_confidentiality(content))
     results.append(check_length(content, citations, ctx))
     return results
@@ -329,6 +336,39 @@ def check_personal_data(content: dict[str, Any], citations: list[dict[str, Any]]
         if _has_phone(text):
             problems.append(f"{path} contains a phone number")
     return _result("personal_data", problems, "no other participant, e-mail or phone number")
+
+
+# --- special_category and instructions --------------------------------------------------------
+
+def check_special_category(content: dict[str, Any], ctx: CheckContext) -> CheckResult:
+    """No special-category term (health, religion, orientation, …) the request contained.
+
+    Only the request's own terms count, so the guidelines' words ("wellbeing", "an illness or a
+    long absence") pass; the request's terms were withheld from the model, and a draft that
+    brings them back anyway fails. Details name the field and the category, never the words:
+    they go back to the model.
+    """
+    requested: set[str] = set()
+    for text in ctx.request_texts:
+        requested |= special_terms(text)
+    problems: list[str] = []
+    if requested:
+        for path, text in json_strings(content):
+            categories = {key.split(":", 1)[0] for key in special_terms(text) & requested}
+            problems += [f"{path} repeats {CATEGORY_LABELS[c]} from the request: leave it out "
+                         "(special-category data stays out of AI drafts)"
+                         for c in CATEGORY_LABELS if c in categories]
+    return _result("special_category", problems,
+                   "no special-category data from the request")
+
+
+def check_instructions(content: dict[str, Any]) -> CheckResult:
+    """No instruction-like text aimed at an AI ("ignore previous instructions", "note for the
+    AI: …"): a draft that carries one obeyed or copied an injection."""
+    problems = [f"{path} contains instruction-like text aimed at an AI: write only for the "
+                "mentee or mentor" for path, text in json_strings(content)
+                if has_instructions(text)]
+    return _result("instructions", problems, "no instruction-like text")
 
 
 # --- confidentiality and length ---------------------------------------------------------------

@@ -171,12 +171,14 @@ def run(content: dict[str, Any], citations: list[dict[str, Any]] | None = None,
 # --- complete drafts ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("kind", "names"), [
-    (DraftKind.goals, ["schema", "smart_er", "citations", "personal_data", "confidentiality",
-                       "length"]),
+    (DraftKind.goals, ["schema", "smart_er", "citations", "personal_data", "special_category",
+                       "instructions", "confidentiality", "length"]),
     (DraftKind.agenda, ["schema", "agenda_minutes", "citations", "personal_data",
-                        "confidentiality", "length"]),
-    (DraftKind.questions, ["schema", "citations", "personal_data", "confidentiality", "length"]),
-    (DraftKind.framework, ["schema", "citations", "personal_data", "confidentiality", "length"]),
+                        "special_category", "instructions", "confidentiality", "length"]),
+    (DraftKind.questions, ["schema", "citations", "personal_data", "special_category",
+                           "instructions", "confidentiality", "length"]),
+    (DraftKind.framework, ["schema", "citations", "personal_data", "special_category",
+                           "instructions", "confidentiality", "length"]),
 ])
 def test_a_complete_valid_draft_passes_every_check(kind: DraftKind, names: list[str]) -> None:
     make, today = GOOD[kind]
