@@ -127,17 +127,17 @@ class Nodes:
         reason = state.get("failure") or failed_feedback(checks) or "checks failed"
         _store(deps, state, DraftStatus.failed, author=state.get("generator", "model"),
                action="draft.fail", failure=f"after {state.get('attempt', 1)} attempt(s): "
-                                            f"{reason}")
+                                            f"{reason}", diff=_redraft_diff(state))
         deps.gathered.pop(state["draft_id"], None)
-        return {"done": True}
+        return {"done": True, "rejected": None}
 
     def submit(self, state: DraftState) -> dict[str, Any]:
         deps = self.deps
         deps.calls.append("submit")
         _store(deps, state, DraftStatus.pending_review, author=state.get("generator", "model"),
-               action="draft.generate")
+               action="draft.generate", diff=_redraft_diff(state))
         deps.gathered.pop(state["draft_id"], None)
-        return {"decision": None}
+        return {"decision": None, "rejected": None}
 
     def review(self, state: DraftState) -> dict[str, Any]:
         decision = interrupt({"draft_id": state["draft_id"], "awaiting": "review"})
@@ -166,7 +166,8 @@ class Nodes:
         # the draft is being written again (not `rejected`): a crash now leaves it `drafting`,
         # where recovery finds it, never out of every queue
         d = self._record_decision(state, "redraft", DraftStatus.drafting)
-        return {"attempt": 1, "failure": None,
+        # kept until the new version is stored, which records its diff from this one
+        return {"attempt": 1, "failure": None, "rejected": state.get("content") or {},
                 "feedback": [f"Reviewer feedback on the previous draft: {d.get('note')}"]}
 
     def edit(self, state: DraftState) -> dict[str, Any]:
@@ -179,9 +180,7 @@ class Nodes:
         edited: DraftState = {**state, "content": content, "citations": citations,
                               "checks": [c.model_dump() for c in checks],
                               "generator": f"edited by {d.get('by', 'reviewer')}"}
-        diff = "\n".join(difflib.unified_diff(
-            _pretty(state["content"]).splitlines(), _pretty(content).splitlines(),
-            "before", "after", lineterm=""))
+        diff = _diff(state["content"], content)
         _store(deps, edited, DraftStatus.pending_review, author=d.get("by", "reviewer"),
                action="draft.edit", note=d.get("note"), diff=diff,
                decided_on=d.get("version"))
@@ -241,6 +240,19 @@ def _template_minutes(state: DraftState) -> int | None:
 
 def _pretty(content: dict[str, Any]) -> str:
     return json.dumps(content, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """The unified diff between two versions' content (pretty JSON, keys sorted)."""
+    return "\n".join(difflib.unified_diff(_pretty(before).splitlines(),
+                                          _pretty(after).splitlines(), "before", "after",
+                                          lineterm=""))
+
+
+def _redraft_diff(state: DraftState) -> str | None:
+    """A redraft's diff from the version the reviewer rejected (None: no redraft)."""
+    rejected = state.get("rejected")
+    return None if rejected is None else _diff(rejected, state.get("content") or {})
 
 
 def _citations(raw: list[dict[str, Any]]) -> list[Citation]:

@@ -26,4 +26,5 @@ class DraftState(TypedDict, total=False):
     generator: str
     failure: str | None
     decision: dict[str, Any] | None  # the reviewer's last decision
+    rejected: dict[str, Any] | None  # content a reviewer sent back, until its redraft is stored
     done: bool

@@ -143,6 +143,24 @@ def test_reject_with_feedback_redrafts_using_it(deps: Deps, model: FakeChatModel
     assert statuses == [1, 2, 3]
 
 
+def test_a_redraft_stores_its_diff_from_the_rejected_version(
+        deps: Deps, model: FakeChatModel, cfg: Settings) -> None:
+    model.enqueue(answer()).enqueue(answer(questions=3, text="What will you stop doing?"))
+    draft = request(deps, cfg)
+    drafts.review_draft(deps.store.db, cfg, draft.id, "reject", by="e1", deps=deps,
+                        note="Fewer questions, about stopping things")
+    first, rejection, redraft = drafts.draft_versions(deps.store.db, draft.id)
+    assert first.diff is None and rejection.diff is None  # the decision changes no content
+    assert redraft.diff and redraft.author == redraft.generator
+    removed = [line for line in redraft.diff.splitlines() if line.startswith("-")
+               and not line.startswith("---")]
+    added = [line for line in redraft.diff.splitlines() if line.startswith("+")
+             and not line.startswith("+++")]
+    assert any("What could you hand over? (3)" in line for line in removed)
+    assert any("What will you stop doing? (1)" in line for line in added)
+    assert not any("What will you stop doing" in line for line in removed)
+
+
 def test_reject_without_feedback_is_final(deps: Deps, model: FakeChatModel, cfg: Settings
                                           ) -> None:
     model.enqueue(answer())

@@ -97,3 +97,16 @@ def test_a_draft_without_a_rationale_shows_no_section(client: TestClient, world:
     _signed_in(client, world, settings, "e1", AccessRole.mentee)
     page = client.get(f"/drafts/{draft.id}").text
     assert "Your decision" in page and "Why this draft" not in page
+
+
+def test_a_redraft_shows_its_changes(client: TestClient, world: Database,
+                                     settings: Settings) -> None:
+    deps = _deps(world, answer(), answer(questions=3, text="What will you stop doing?"))
+    draft = drafts.request_draft(world, settings, program="Pilot", kind="questions",
+                                 participant_id="e1", today=TODAY, deps=deps)
+    drafts.review_draft(world, settings, draft.id, "reject", by="e1", deps=deps,
+                        note="Ask about stopping things")
+    _signed_in(client, world, settings, "e1", AccessRole.mentee)
+    page = client.get(f"/drafts/{draft.id}").text
+    assert "Last redraft (version 3" in page
+    assert "<del>-" in page and "<ins>+" in page and "What will you stop doing?" in page
