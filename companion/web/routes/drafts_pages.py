@@ -218,4 +218,6 @@ def content_from_form(kind: DraftKind, fields: dict[str, str]) -> dict[str, Any]
             day, _, check = line.partition(":")
             checkpoints.append({"date": day.strip(), "check": check.strip()})
         goals.append({**r, "evaluated": checkpoints})
-    return {"goals": goals}
+    worksheets = [{"goal": r["goal"], "questions": _split(r["questions"])}
+                  for r in _read_rows(fields, "worksheets", ("goal", "questions"))]
+    return {"goals": goals, **({"worksheets": worksheets} if worksheets else {})}
