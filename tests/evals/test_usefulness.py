@@ -349,3 +349,11 @@ def test_the_boilerplate_drafter_fails_the_key_metrics(tmp_path: Path,
         verdicts["a-kickoff"]["agenda_duration"]["reason"]
     assert "7 items, the note allows 3" in \
         verdicts["rd-only-three-questions"]["redraft_follows_note"]["reason"]
+
+
+def test_the_eval_runner_selects_the_boilerplate_drafter_by_name(settings: Settings) -> None:
+    from companion.evals.runner import SUITES, chat_model
+
+    model = chat_model(settings.model_copy(update={"model": "boilerplate"}))
+    assert isinstance(model, BoilerplateChatModel) and model.name == "boilerplate-drafter-v1"
+    assert "usefulness" in SUITES
