@@ -34,6 +34,10 @@ class Option:
     phase: str | None = None       # a template's phase
     minutes: int | None = None     # a template's duration
     for_mentor: bool = False       # a framework written for the mentor's own situation
+    #: (part, text) pieces matched one by one: a framework's name, each sentence and quoted
+    #: example of its "When to use"; a competency's name and each question, by sub-section
+    #: ("before a session", "after a session", "questions for the mentor to ask")
+    phrases: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -76,8 +80,21 @@ def _sections(text: str) -> list[tuple[str, dict[str, str]]]:
 
 
 def _first_lines(text: str, limit: int = 6) -> str:
-    lines = [line[2:].strip() for line in text.splitlines() if line.startswith("- ")]
-    return " ".join(lines[:limit])
+    return " ".join(_bullets(text)[:limit])
+
+
+def _bullets(text: str) -> list[str]:
+    return [line[2:].strip() for line in text.splitlines() if line.startswith("- ")]
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of a paragraph, and the situations it quotes ("saying no to your
+    manager") as pieces of their own."""
+    quoted = re.findall(r"[\"“]([^\"”]{8,120})[\"”]", text)
+    plain = re.sub(r"[\"“][^\"”]*[\"”]", " ", text)
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+|;|—|: ", plain)
+                 if len(re.findall(r"[A-Za-z]{2,}", s)) >= 3]
+    return quoted + sentences
 
 
 def parse_catalogue(folder: Path) -> Catalogue:
@@ -91,15 +108,21 @@ def parse_catalogue(folder: Path) -> Catalogue:
             when = subs.get("when to use", "")
             mentor = bool(re.search(r"\b(for|as) the mentor\b|mentee seems|your mentee",
                                     f"{name} {when}", re.I)) and "mentee" in name.lower()
+            phrases = (("name", name), *(("when", x) for x in _sentences(when)))
             options.append(Option("framework", name, f"{name}. {when}".strip(),
-                                  for_mentor=mentor))
+                                  for_mentor=mentor, phrases=phrases))
     path = folder / QUESTION_BANK
     if path.is_file():
         for name, subs in _sections(path.read_text(encoding="utf-8")):
             questions = _first_lines(subs.get("before a session", ""), 6)
             if not questions:
                 continue
-            options.append(Option("competency", name, f"{name}. {questions}"))
+            phrases = [("name", name)]
+            for sub in ("before a session", "after a session",
+                        "questions for the mentor to ask"):
+                phrases += [(sub, q) for q in _bullets(subs.get(sub, "")) if q.endswith("?")]
+            options.append(Option("competency", name, f"{name}. {questions}",
+                                  phrases=tuple(phrases)))
     path = folder / TEMPLATES
     if path.is_file():
         for name, subs in _sections(path.read_text(encoding="utf-8")):
@@ -112,7 +135,9 @@ def parse_catalogue(folder: Path) -> Catalogue:
                             if not re.match(r"^(Phase|Duration):", line))
             options.append(Option("template", name, f"{name}. {body}".strip(),
                                   phase=phase[1].lower() if phase else None,
-                                  minutes=int(minutes[1]) if minutes else None))
+                                  minutes=int(minutes[1]) if minutes else None,
+                                  phrases=(("name", name), *(("intro", x)
+                                                             for x in _sentences(body)))))
     return Catalogue(options)
 
 

@@ -41,9 +41,10 @@ def _r(pattern: str, option: str, label: str, weight: float = 0.35,
 #: Situations → frameworks. Specific situations outweigh general ones (weights); the embedding
 #: similarity decides among several hits and when none hits.
 FRAMEWORK_RULES: tuple[Rule, ...] = (
-    _r(r"burn-?\s?out|overwhelm|exhaust|not coping|struggling|at breaking point|close to tears|"
-       r"crying|crisis|breakdown|stressed|\bstress\b|off sick|signed off|wellbeing|anxious",
-       "Supporting a mentee under strain", "a mentee under strain", 0.6, voice="mentor"),
+    _r(r"burn-?\s?out|overwhelm|exhaust|not coping|can'?t cope|struggling to cope|"
+       r"at breaking point|close to tears|crying|in crisis|breakdown|stressed|\bstress\b|"
+       r"off sick|signed off|not sleeping|wellbeing|mental health",
+       "Supporting a mentee under strain", "a mentee under strain", 0.55, voice="mentor"),
     _r(r"\b(?:say(?:ing)?|said) no\b|push(?:ing)? back|turn(?:ing)? down|\bdeclin|refus|"
        r"piles? (?:on|more)|more work than|workload with my (?:manager|boss)",
        "Difficult-conversation rehearsal", "saying no or pushing back", 0.45),
@@ -52,7 +53,9 @@ FRAMEWORK_RULES: tuple[Rule, ...] = (
        r"avoid(?:ing)? (?:disagreements|conflict|the conversation)|tell (?:him|her|them) that",
        "Difficult-conversation rehearsal", "a difficult conversation to prepare", 0.4),
     _r(r"negotiat|pay rise|salary|\bcounter-?offer|more budget|budget request|headcount|"
-       r"more resources|trade-?off with|agree (?:a |the )?(?:deadline|scope)",
+       r"more resources|trade-?off with|agree (?:a |the )?(?:deadline|scope)|"
+       r"ask(?:ing)? for (?:a |more )?(?:raise|pay|money|budget|resources|headcount)|"
+       r"\ba raise\b|pay increase|bigger budget",
        "Negotiation preparation", "a negotiation", 0.5),
     _r(r"present(?:ing|ation)?s?\b|pitch|keynote|\bpanel\b|interview|speak(?:ing)? (?:to|at|in "
        r"front)|stage fright|nerves? (?:when|before)|board meeting|town ?hall|all-hands",
@@ -73,18 +76,21 @@ FRAMEWORK_RULES: tuple[Rule, ...] = (
        r"jobs?)|into (?:product|management|leadership|a new role)",
        "Career conversation", "a career choice", 0.42),
     _r(r"stakeholder|buy-?in|win (?:the )?support|\binfluenc|without (?:formal )?authority|"
-       r"coalition|sponsor|get (?:\w+ )?on board|across departments",
+       r"coalition|sponsor|get (?:\w+ )?on board|across departments|no (?:formal )?authority|"
+       r"on (?:my|our) side|\bbehind (?:my|our|the) (?:plan|roadmap|idea|proposal|campaign)",
        "Stakeholder-mapping conversation", "winning support from others", 0.45),
     _r(r"\bdecid|decision|choose between|choice between|whether (?:to|or)|weigh(?:ing)? up|"
        r"pros and cons",
        "Decision-making conversation", "a decision to make", 0.3),
-    _r(r"\bchange\b|reorg|restructur|merger|transformation|switch(?:ing)? to|transition|"
+    _r(r"\bchange\b|reorg|restructur|merg(?:er|ed|ing)|transformation|switch(?:ing)? to|transition|"
        r"new (?:system|operating model|structure)|roll-?out|layoffs?|redundanc",
        "Leading through change", "leading people through a change", 0.35),
     _r(r"former (?:peers?|colleagues?)|used to be (?:part of|one of)|promoted over|"
        r"friends? (?:now )?report|team i (?:used to be|was) (?:part of|in)|"
        r"manag(?:e|ing) (?:my )?(?:old|former) (?:team|colleagues|friends)|"
-       r"(?:who|that) (?:were|was|used to be) my (?:friends?|peers?|colleagues?)",
+       r"(?:who|that) (?:were|was|used to be) my (?:friends?|peers?|colleagues?|teammates?)|"
+       r"(?:old|former) (?:colleagues|teammates|peers|friends) (?:now )?report|"
+       r"now report(?:s)? to me|my (?:old|former) (?:peers|teammates)",
        "Leading former peers", "leading former peers", 0.6),
     _r(r"\bremote\b|distributed|hybrid|time ?zones?|virtual team|across (?:sites|countries|"
        r"offices)|never (?:see|meet) (?:my|the) team",
@@ -103,12 +109,15 @@ _SETBACK = (r"(?:tough|bad|poor|negative|disappointing|harsh|critical|difficult)
 COMPETENCY_RULES: tuple[Rule, ...] = (
     _r(_SETBACK, "Self-awareness", "learning from a setback", 0.45),
     _r(_SETBACK, "Resilience and wellbeing", "recovering from a setback", 0.4),
-    _r(r"delegat|hand(?:ing)? (?:over|off)|let go of|redoing|micromanag|bottleneck|"
-       r"stop checking|do it myself", "Delegation and empowerment", "delegation", 0.35),
+    _r(r"delegat|hand(?:ing|ed|s)? (?:[\w-]+ ){0,4}(?:over|off)\b|let go of|redo(?:ing)?|"
+       r"micromanag|bottleneck|stop checking|do it myself|doing (?:their|it) (?:work )?myself",
+       "Delegation and empowerment", "delegation", 0.4),
     _r(r"feedback|performance review|appraisal", "Giving and receiving feedback", "feedback",
        0.3),
     _r(r"stakeholder|buy-?in|win (?:the )?support|influenc|without (?:formal )?authority|"
-       r"sponsor|coalition", "Influence and stakeholder management", "influence", 0.35),
+       r"no (?:formal )?authority|sponsor|coalition|on (?:my|our) side|on board|\bbehind (?:my|"
+       r"our|the) (?:plan|roadmap|idea|proposal|campaign)|win (?:\w+ )?over",
+       "Influence and stakeholder management", "influence", 0.4),
     _r(r"present|speak up|concise|executive|leadership meeting|board|\bpanel\b|nerves",
        "Presenting with impact", "presenting", 0.3),
     _r(r"present|speak up|concise|executive presence|leadership meeting|board",
@@ -120,8 +129,9 @@ COMPETENCY_RULES: tuple[Rule, ...] = (
        "Career direction", "career direction", 0.35),
     _r(r"burn-?\s?out|overwhelm|exhaust|stress|energy|resilien|wellbeing|late at night|"
        r"long hours|firefighting", "Resilience and wellbeing", "resilience", 0.25),
-    _r(r"one-to-ones?|1:1|my (?:new )?team|team leads?|conflict|on-call|hiring|rota",
-       "Building and leading teams", "leading a team", 0.3),
+    _r(r"one-to-ones?|1:1|my (?:new )?team|team leads?|conflict|on-call|hiring|rota|"
+       r"clash|tension|fall(?:ing)? out|at odds|supervisors|escalations",
+       "Building and leading teams", "leading a team", 0.35),
     _r(r"strateg|long-term|three-year|five-year|big picture|firefighting|vision",
        "Strategic thinking", "strategic thinking", 0.3),
     _r(r"inclusi|divers|belonging|equit", "Inclusive leadership", "inclusion", 0.35),
@@ -147,14 +157,20 @@ TEMPLATE_RULES: tuple[Rule, ...] = (
        "Re-engagement session", "sessions that lapsed", 0.8),
     _r(r"kick-?off|first (?:session|meeting)|getting to know|introduc",
        "Kickoff session", "the first meeting", 0.8),
-    _r(r"goal[- ]setting|set(?:ting)? (?:our |my |the )?goals|agree (?:on )?(?:my |the )?goals",
-       "Goal-setting session", "setting goals", 0.8),
+    _r(r"goal[- ]setting|set(?:ting)? (?:our |my |the )?goals|agree (?:on )?(?:my |the )?goals|"
+       r"(?:draft|proper|smart(?:-er)?) goals|writ(?:e|ing) (?:up )?(?:my |our )?goals|"
+       r"turn(?:ing)? .{0,40}into (?:\w+ )?goals", "Goal-setting session", "setting goals", 0.8),
     _r(r"mid-?program|mid-?point|half-?way|check-?in", "Mid-program check-in",
        "the half-way review", 0.8),
-    _r(r"\bclos(?:e|ing)\b|final (?:session|meeting)|last session|wrap(?:ping)? up|ending|"
-       r"end of (?:the |our )?(?:program|programme|relationship)|saying goodbye",
+    _r(r"closing (?:session|meeting)|clos(?:e|ing) (?:the|our) (?:relationship|program|"
+       r"programme|mentoring)|final (?:session|meeting)|last session|wrap(?:ping)? up (?:the|"
+       r"our)|ending (?:the|our)|end of (?:the |our )?(?:program|programme|relationship)|"
+       r"saying goodbye",
        "Closing session", "the end of the relationship", 0.8),
 )
+GENERAL = "GROW"  # the general-purpose framework
+#: Below this similarity, with no situation mapping, no specific framework fits clearly.
+CLEAR_FIT = 0.40
 _PHASE_DEFAULT = {"launch": "Kickoff session", "development": "Regular session",
                   "completion": "Closing session"}
 
@@ -191,7 +207,8 @@ _EXCLUDE = re.compile(
     r"remove(?: the)?|avoid|less (?:about|on)|stop (?:asking|talking) about|not (?:the|a) )"
     r"\s*(?P<what>[^.;!?]+)", re.I)
 _FOCUS = re.compile(r"\b(?:focus (?:more )?on|more (?:about|on)|concentrate on|centred on|"
-                    r"centered on|about|prioriti[sz]e|emphasi[sz]e)\s+(?P<what>[^.;!?]+)", re.I)
+                    r"centered on|about|prioriti[sz]e|emphasi[sz]e|work on|keep it on|stick to|"
+                    r"stay on|look at|talk about)\s+(?P<what>[^.;!?]+)", re.I)
 _USE = re.compile(r"\b(?:use|try|switch to|instead|rather|go with|prefer|want|apply)\b", re.I)
 _SHORTER = re.compile(r"\b(?:shorter|briefer|more concise|too long|fewer|trim|cut (?:it )?down|"
                       r"less text|tighter)\b", re.I)
@@ -233,7 +250,7 @@ def _names_in(text: str, options: list[Option]) -> list[Option]:
         name = option.name.lower()
         head = re.split(r"[ -]", name)[0]
         if name in low or (len(head) >= 4 and re.search(rf"\b{re.escape(head)}", low)
-                           and head not in {"leading", "giving", "building", "career"}):
+                           and head not in {"leading", "giving", "building"}):
             found.append(option)
     return found
 
@@ -282,7 +299,9 @@ def read_note(note: str, catalogue: Catalogue, kind: str) -> NotePlan:
                                    "into drafts")
             understood = True
         if not understood and len(clause.split()) >= 3:
-            plan.focus.append(clause.strip())  # free text: a theme to reflect
+            words = " ".join(clause.split()[:12])
+            plan.unfollowed.append(f"\u201c{words}\u201d could not be turned into a change; "
+                                   "edit the draft to apply it")
     return plan
 
 
@@ -300,6 +319,9 @@ class Choice:
     #: the request says nothing beyond what chose this option ("we haven't met for two
     #: months" chose the re-engagement session): no separate focus to add
     covers_request: bool = False
+    #: a competency's questions for this draft (its side of the session, or the mentor's
+    #: own questions), the closest in meaning to the situation first
+    questions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -327,21 +349,46 @@ class Planner:
     embed: Embed
     embedder_name: str = "embedder"
 
-    def _vectors(self) -> np.ndarray:
-        vectors = self.catalogue.vectors.get(self.embedder_name)
-        if vectors is None:
-            texts = [o.description for o in self.catalogue.options] or ["-"]
-            vectors = np.asarray(self.embed(texts), dtype=np.float32)
-            self.catalogue.vectors[self.embedder_name] = vectors
-        return vectors  # type: ignore[return-value]
+    def _vectors(self) -> tuple[np.ndarray, list[tuple[int, str, str]]]:
+        """Unit vectors of every option's phrases, and (option index, part, text) per row."""
+        cached = self.catalogue.vectors.get(self.embedder_name)
+        if cached is None:
+            rows = [(i, part, text) for i, o in enumerate(self.catalogue.options)
+                    for part, text in (o.phrases or (("name", o.description),))]
+            vectors = np.asarray(self.embed([r[2] for r in rows] or ["-"]), dtype=np.float32)
+            cached = (vectors, rows)
+            self.catalogue.vectors[self.embedder_name] = cached
+        return cached  # type: ignore[return-value]
+
+    def _phrase_scores(self, text: str) -> list[tuple[int, str, str, float]]:
+        """(option index, part, phrase, similarity to `text`) for every phrase."""
+        if not text.strip():
+            return []
+        vectors, rows = self._vectors()
+        query = np.asarray(self.embed([text]), dtype=np.float32)[0]
+        sims = vectors @ query
+        return [(i, part, phrase, float(sims[n])) for n, (i, part, phrase) in enumerate(rows)]
 
     def _similarity(self, text: str, options: list[Option]) -> dict[str, float]:
-        if not text.strip() or not options:
-            return {o.name: 0.0 for o in options}
-        vectors = self._vectors()
-        query = np.asarray(self.embed([text]), dtype=np.float32)[0]
-        index = {o.name: i for i, o in enumerate(self.catalogue.options)}
-        return {o.name: float(vectors[index[o.name]] @ query) for o in options}
+        """Per option: its closest phrase, blended with the mean of its two closest (one
+        lucky phrase should not outweigh an option that fits throughout)."""
+        found: dict[str, list[float]] = {o.name: [] for o in options}
+        wanted = {id(o) for o in options}
+        for index, _, _, sim in self._phrase_scores(text):
+            option = self.catalogue.options[index]
+            if id(option) in wanted:
+                found[option.name].append(sim)
+        result = {}
+        for name, sims in found.items():
+            top = sorted(sims, reverse=True)[:2] or [0.0]
+            result[name] = 0.7 * top[0] + 0.3 * (sum(top) / len(top))
+        return result
+
+    def ranked_questions(self, text: str, competency: str, part: str) -> list[str]:
+        """The competency's questions of `part` (a sub-section), closest to `text` first."""
+        scores = [(sim, phrase) for index, p, phrase, sim in self._phrase_scores(text)
+                  if p == part and self.catalogue.options[index].name == competency]
+        return [phrase for _, phrase in sorted(scores, key=lambda x: -x[0])]
 
     def _rank(self, kind: str, text: str, rules: tuple[Rule, ...], voice: str,
               note: NotePlan | None) -> list[tuple[float, Option, list[str], float]]:
@@ -374,10 +421,13 @@ class Planner:
         """The plan for one draft. `goals` are the requester's (a mentor's: their mentee's
         when shared); `note` is the reviewer's, when redrafting."""
         notes = read_note(note, self.catalogue, kind) if note and note.strip() else None
+        goals = list(goals)
+        if notes and notes.exclude:  # "nothing about leading change": not from the goals either
+            goals = [g for g in goals if not self._about(g, notes.exclude)]
         text = " ".join(filter(None, [topic, *([] if _says_something(topic) else
                                                goals[:2])])).strip()
         if notes and notes.focus:
-            text = f"{text} {' '.join(notes.focus)}".strip()
+            text = f"{' '.join(notes.focus)} {text}".strip()
         plan = Plan(kind=kind, voice=voice, note=notes)
         if kind in ("framework", "agenda") and text:
             ranked = self._rank("framework", text, FRAMEWORK_RULES, voice, notes)
@@ -386,6 +436,14 @@ class Planner:
                 ranked = asked + [r for r in ranked if r[1].name != notes.framework]
             if ranked:
                 score, option, labels, sim = ranked[0]
+                general = self.catalogue.named("framework", GENERAL)
+                if kind == "framework" and not labels and sim < CLEAR_FIT and general and \
+                        not (notes and notes.framework) and \
+                        general.name not in (notes.exclude_options if notes else []):
+                    # nothing fits clearly: the general-purpose framework, said plainly
+                    ranked = [r for r in ranked if r[1] is general] + \
+                        [r for r in ranked if r[1] is not general]
+                    score, option, labels, sim = ranked[0]
                 if kind == "framework" or labels or sim >= 0.45:
                     plan.framework = Choice(option.name, _framework_reason(
                         option, labels, sim, ranked[1:3], asked=bool(
@@ -396,11 +454,25 @@ class Planner:
             ranked = self._rank("competency", text or "leadership", COMPETENCY_RULES, voice,
                                 notes)
             plan.sections = _sections(ranked)
+            part = "after a session" if plan.side == "after" else "before a session"
+            for choice in plan.sections:
+                parts = ["questions for the mentor to ask", part] if voice == "mentor" else [part]
+                for wanted in parts:
+                    choice.questions = self.ranked_questions(text, choice.name, wanted)
+                    if choice.questions:
+                        break
         if kind == "agenda":
-            plan.template = self._template(text, phase)
+            plan.template = self._template(topic or "", text, phase)
         return plan
 
-    def _template(self, text: str, phase: str) -> Choice | None:
+    def _about(self, text: str, themes: list[str]) -> bool:
+        """Whether `text` is about one of `themes` (close in meaning)."""
+        vectors = np.asarray(self.embed([text, *themes]), dtype=np.float32)
+        return bool((vectors[1:] @ vectors[0]).max() >= 0.45)
+
+    def _template(self, topic: str, text: str, phase: str) -> Choice | None:
+        """The session template: what the topic says the session is (a goal's words never
+        choose it: "month-end close" is no closing session), then the phase."""
         options = self.catalogue.of("template")
         if not options:
             return None
@@ -408,7 +480,7 @@ class Planner:
         best: tuple[float, Option, list[str]] | None = None
         for option in options:
             hits = [r.label for r in TEMPLATE_RULES if r.option == option.name
-                    and r.pattern.search(text)]
+                    and r.pattern.search(topic)]
             score = (0.8 if hits else 0.0) + (0.3 if option.phase == phase else 0.0) + \
                 (0.25 if _PHASE_DEFAULT.get(phase) == option.name else 0.0) + \
                 0.1 * sims[option.name]
@@ -424,7 +496,7 @@ class Planner:
             reason = f"the template for the {phase} phase"
         if option.minutes:
             reason += f"; the guideline gives it {option.minutes} minutes"
-        clauses = [c for c in re.split(r"[,;.]|\band\b|\bbut\b", text) if c.strip()]
+        clauses = [c for c in re.split(r"[,;.]|\band\b|\bbut\b", topic) if c.strip()]
         covers = bool(hits) and all(any(r.pattern.search(c) for r in TEMPLATE_RULES
                                         if r.option == option.name) for c in clauses)
         return Choice(option.name, reason, round(score, 3), minutes=option.minutes,

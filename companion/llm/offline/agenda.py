@@ -199,6 +199,8 @@ def draft_agenda(ctx: Context, feedback: Feedback) -> tuple[dict[str, Any], list
     total = max(session, guideline) if guideline and guideline > LONG_SESSION else session
     covered = bool((ctx.plan.get("template") or {}).get("covers_request"))
     focus = phrase if ctx.topic and not covered and _adds_to(ctx.topic, template) else ""
+    if not ctx.topic and ctx.goals and "regular" in template.name.lower():
+        focus = clean_phrase(ctx.goals[0], 60)  # a working session works on their own goal
     if rules.focus:
         focus = clean_phrase(rules.focus[0], 60) or focus
         rules.followed.append(f"the main item is about {focus}")
@@ -217,7 +219,8 @@ def draft_agenda(ctx: Context, feedback: Feedback) -> tuple[dict[str, Any], list
     citations: list[dict[str, str]] = []
     main = _main_index(items)
     framework = _framework(ctx) if focus else None
-    if framework is not None and "main topic" in items[main].topic.lower() \
+    compact = rules.shorter or bool(rules.count)
+    if framework is not None and not compact and "main topic" in items[main].topic.lower() \
             and items[main].minutes >= 2 * MIN_ITEM_MINUTES:
         items[main:main + 1] = _stages(items[main], framework, focus, citations)
     elif focus:

@@ -154,6 +154,13 @@ def draft_framework(ctx: Context,
         steps.append({"stage": heading.split(":", 1)[1].strip(),
                       "prompts": [_personal(bullet_text(line), other) for line in picked]})
         cite(citations, picked[0].passage, bullet_text(picked[0]))
+    if rules.count and rules.count < len(steps):
+        keep = max(2, rules.count)  # the content shape needs two stages
+        steps = steps[: keep - 1] + steps[-1:]  # the opening stages and the commitment
+        if keep == rules.count:
+            rules.followed.append(f"{keep} stages")
+        else:
+            rules.unfollowed.append(f"{rules.count} stage: a framework needs at least two")
     if rules.exclude:
         rules.followed.append("left out prompts about " + ", ".join(rules.exclude))
     if rules.focus:

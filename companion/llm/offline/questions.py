@@ -134,11 +134,19 @@ def draft_questions(ctx: Context,
     chosen: list[tuple[Section, str, str, Line, bool]] = []
     ranked = _ranked(ctx, found, rules)
     shares = _shares(count, len(ranked))
+    planned = {str(c.get("name", "")).strip().lower(): [str(q) for q in c.get("questions") or []]
+               for c in ctx.plan.get("sections") or []}
     for (section, why), share in zip(ranked, shares, strict=False):
         moment, lines, turn = _questions(section, ctx, side)
         lines = [line for line in lines if not excluded(line.text, rules)]
-        order = sorted(range(len(lines)), key=lambda i: (-overlap(lines[i].text, about), i))
-        for i in sorted(order[:share]):
+        closest = planned.get(section.name.strip().lower()) or []
+        texts = [bullet_text(line) for line in lines]
+        if closest:  # the plan's order: closest in meaning to the situation first
+            order = sorted(range(len(lines)), key=lambda i: (
+                closest.index(texts[i]) if texts[i] in closest else len(closest), i))
+        else:
+            order = sorted(range(len(lines)), key=lambda i: (-overlap(lines[i].text, about), i))
+        for i in order[:share]:
             chosen.append((section, moment, why, lines[i], turn))
     if len(chosen) < min(count, LEAST):  # too few in the chosen sections: the next best
         for section in found:
