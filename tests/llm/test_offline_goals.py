@@ -149,7 +149,7 @@ def test_eight_goals_give_eight_measures_that_fit_their_verbs() -> None:
     assert "without rework" in measures["Delegate the monthly"]
     assert "presentations" in measures["How can I manage my "]
     assert "written decision" in measures["Decide whether to ap"]
-    assert "flares up" in measures["Settle the recurring"]
+    assert "flare-up" in measures["Settle the recurring"]
     assert "at least half a day a week" in measures["Spend at least half "].lower()
 
 
@@ -328,3 +328,12 @@ def test_citations_quote_the_guideline_word_for_word() -> None:
     assert len(answer["citations"]) >= 3
     for cited in answer["citations"]:
         assert cited["excerpt"] in given[cited["passage_id"]]["text"]
+
+
+def test_no_iso_date_outside_the_program_is_written() -> None:
+    answer = run(context_messages(["Decide whether to move towards a product director role in "
+                                   "the next two years", "Move into a director role by March "
+                                   "2029"], today="2027-10-25", phase="development"))
+    written = [date.fromisoformat(d) for d in ISO.findall(json.dumps(answer["content"]))]
+    assert written and all(START <= d <= END for d in written)
+    assert "2029" in answer["content"]["goals"][0]["achievable"]  # the horizon, said honestly

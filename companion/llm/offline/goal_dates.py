@@ -124,7 +124,8 @@ def choose_target(w: Window, deadline: Deadline | None, fallback: date) -> Targe
     day, phrase = deadline.day, deadline.phrase
     if day > w.end:
         what = "span" if deadline.horizon else "date"
-        return Target(fallback, f"The {what} I named ({phrase}, to {day}) runs past the "
+        # Month and year, not YYYY-MM-DD: a date outside the program is never written as one.
+        return Target(fallback, f"The {what} I named ({phrase}, to {day:%B %Y}) runs past the "
                                 f"program's end on {w.end}; this goal covers what I can do "
                                 f"inside the program, by {fallback}, and I keep the longer "
                                 "horizon in view after it.", milestone=deadline.event)

@@ -139,10 +139,30 @@ THEMES: list[Theme] = [
        stretch="test the preferred option in practice (a shadowing day or a trial project) "
                "before deciding",
        people="people who know the path"),
+    _t("conflict", r"\bconflict|\bdisagree|\btension|\bfriction|\bdispute|\bargument|\bclash|"
+       r"\bsettle\b",
+       specific="Agree with {whom} a way of handling {obj}, and raise problems in the meeting "
+                "where they start instead of after it.",
+       measure="Each month, from today's baseline, I log each time it comes up ({obj}): "
+               "whether it was raised where it started or only after, and whether it flared "
+               "up — aiming for at most one flare-up a month by {target}, with both sides "
+               "confirming an agreed way of handling it.",
+       evidence="the monthly count of flare-ups and what each side says",
+       checks=("Have I met each side, and is the baseline count written down?",
+               "Is a rule agreed, and how many flare-ups were there last month?",
+               "Is it at most one flare-up a month, and do both sides say the rule works?"),
+       trigger="if the disagreement turns out to be about something deeper than {obj}",
+       change="narrow the goal to one recurring situation and extend the date by four weeks",
+       achievable="Both sides report to me or work with me every week, so I can convene them; "
+                  "it takes a meeting or two and a monthly tally.",
+       sustain="the agreed rule holds without me stepping in, with at most one flare-up in the "
+               "last four weeks",
+       stretch="have both sides run the next review of the rule without me",
+       people="both sides"),
     _t("feedback", r"\bfeedback\b|difficult conversation|hard conversation|\bconversation with\b|"
        r"raise problems|speak up about|\bconfront",
-       specific="Hold the conversation with {whom} about {obj}, using situation, behaviour and "
-                "impact, agree what changes, and follow it up within two weeks.",
+       specific="Hold the conversation with {whom}, using situation, behaviour and impact: say "
+                "what I have seen, agree what changes, and follow it up within two weeks.",
        measure="The conversation with {whom} held by the first checkpoint and followed up "
                "within two weeks; what was agreed written down, and the issue it is about "
                "counted monthly from today's baseline, down by at least half by {target}.",
@@ -158,25 +178,6 @@ THEMES: list[Theme] = [
                "for the last four weeks",
        stretch="ask {whom} for feedback on how I handled it as well",
        people="the person concerned"),
-    _t("conflict", r"\bconflict|\bdisagree|\btension|\bfriction|\bdispute|\bargument|\bclash|"
-       r"\bsettle\b",
-       specific="Bring {whom} together to agree a rule for {obj}, and raise problems in the "
-                "meeting where they start instead of after it.",
-       measure="How often {obj} flares up — escalations to me or heated exchanges, logged per "
-               "month from today's baseline — falls to at most one a month, and both sides "
-               "confirm the agreed rule is in use.",
-       evidence="the monthly count of flare-ups and what each side says",
-       checks=("Have I met each side, and is the baseline count written down?",
-               "Is a rule agreed, and how many flare-ups were there last month?",
-               "Is it at most one flare-up a month, and do both sides say the rule works?"),
-       trigger="if the disagreement turns out to be about something deeper than {obj}",
-       change="narrow the goal to one recurring situation and extend the date by four weeks",
-       achievable="Both sides report to me or work with me every week, so I can convene them; "
-                  "it takes a meeting or two and a monthly tally.",
-       sustain="the agreed rule holds without me stepping in, with at most one flare-up in the "
-               "last four weeks",
-       stretch="have both sides run the next review of the rule without me",
-       people="both sides"),
     _t("one-to-ones", r"one-to-ones?|one to ones?|\b1[:-]1s?\b|one-on-ones?|development "
        r"conversations?|check-ins?|\bcoaching\b",
        specific="Run {obj} with {whom} on a fixed rhythm, each with a short agenda they can add "
