@@ -49,7 +49,9 @@ _INSTRUCTION_PATTERNS: tuple[str, ...] = (
     rf"\b{_DROP}\s+(?:everything|anything|all|what(?:ever)?\s+(?:you\s+were|you've\s+been|"
     rf"was|i)\s+(?:told|said|given|wrote|asked))\s*(?:above|before|previously|earlier|so\s+far|"
     rf"you\s+(?:were|have\s+been)\s+told|in\s+(?:the|your)\s+(?:prompt|instructions))\b",
-    rf"\b{_DROP}\s+the\s+(?:above|foregoing|program(?:me)?['’]?s?\s+(?:dates|calendar|rules|"
+    rf"\b{_DROP}\s+(?:the|these|those)\s+{_RULES}\s+(?:you\s+(?:were|have\s+been|got|received)\s+"
+    r"(?:given|told|sent)|above|before\s+this)\b",
+    rf"\b{_DROP}\s+(?:all\s+(?:of\s+)?)?the\s+(?:above|foregoing|program(?:me)?['’]?s?\s+(?:dates|calendar|rules|"
     rf"limits|end\s+date|guidelines)|(?:confidentiality|privacy|safety)\s+(?:rules|checks|"
     rf"guidelines))\b",
     r"\b(?:do\s+not|don['’]t|stop|no\s+longer)\s+(?:follow(?:ing)?|obey(?:ing)?|apply(?:ing)?)"
@@ -107,6 +109,10 @@ _INSTRUCTION_PATTERNS: tuple[str, ...] = (
     rf"each|this)\s+(?:(?:whole|entire|full|complete)\s+)?(?:answer|response|reply|output|"
     rf"draft|text|content|{_ITEMS})\s+(?:only\s+|entirely\s+)?(?:in|as|using)\s+{_LANGS}\b",
     rf"\b(?:respond|reply|answer)\s+(?:only\s+|exclusively\s+)?in\s+{_LANGS}\b",
+    rf"\b(?:write|reply|respond|answer|output)\s+(?:everything|it\s+all)\s+(?:only\s+)?in\s+"
+    rf"{_LANGS}\b",
+    rf"\b(?:begin|start|end|finish)\s+(?:your|the|every|each)\s+(?:answer|response|reply|output|"
+    rf"draft|{_ITEMS})\s+with\b",
     r"\b(?:respond|reply|answer|say|output|print|return)\s+(?:only|just|exactly|nothing\s+but)"
     r"\s+(?:with\s+)?[\"'“‘]",
     r"\b(?:set|make|move|change|push|put)\s+(?:every|each|all(?:\s+(?:of\s+)?(?:the|my))?)\s+"
@@ -269,9 +275,12 @@ _CARE = (r"(?:(?:in|into|to|see(?:ing)?|sees|saw|need(?:ing)?|needs|start(?:ed|i
 _TOPICAL_AFTER = (r"(?!\s+(?:prevention|awareness|research|polic(?:y|ies)|training|workshops?|"
                   r"programmes?|programs?|first\s+aid|risks?|charit(?:y|ies)|campaigns?|"
                   r"initiatives?|networks?|strateg(?:y|ies)|specialists?|experts?|coach(?:es|"
-                  r"ing)?|recovery\s+programmes?|support\s+(?:services|programmes?|groups?))\b)")
+                  r"ing)?|recovery\s+programmes?|support\s+(?:services|programmes?|groups?))\b)"
+                  # one ground in a list of grounds: "because of ethnicity, gender, disability"
+                  r"(?!,?\s+(?:or\s+|and\s+)?(?:gender|age|class|sex|social\s+background)\b)")
 _TOPICAL_BEFORE = (r"(?<!signs\sof\s)(?<!sign\sof\s)(?<!preventing\s)(?<!prevent\s)"
-                   r"(?<!awareness\sof\s)(?<!avoid\s)(?<!avoiding\s)")
+                   r"(?<!awareness\sof\s)(?<!avoid\s)(?<!avoiding\s)(?<!gender,\s)"
+                   r"(?<!age,\s)(?<!class,\s)(?<!gender\sor\s)(?<!gender\sand\s)")
 
 
 def _noun(category: str, nouns: str) -> Term:
