@@ -212,6 +212,16 @@ class DraftOut(Open):
     citations: list[CitationOut]
     checks: list[CheckOut]
     version: int
+    rationale: dict[str, Any] = Field(
+        default_factory=dict, description="Why the drafter chose what it chose (framework, "
+        "sections, template, reviewer notes followed or not, safety flags, the plan) and its "
+        "note for the reviewer.")
+
+
+class DraftReviewOut(DraftOut):
+    warnings: list[str] = Field(
+        default_factory=list, description="What the reviewer should know about the decision: "
+        "one line per check the approved version had failed.")
 
 
 class Drafts(Open):

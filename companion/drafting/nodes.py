@@ -18,7 +18,7 @@ from langgraph.types import interrupt
 from companion.domain import CheckResult, Citation, Draft, DraftKind, DraftStatus, Passage
 from companion.drafting.answers import parse_answer
 from companion.drafting.checks import CheckContext, failed_feedback, run_checks
-from companion.drafting.context import model_context
+from companion.drafting.context import model_context, request_texts
 from companion.drafting.deps import Deps
 from companion.drafting.prompts import prompt_for
 from companion.drafting.retrieval_plan import planned_searches, retrieval_plan
@@ -82,11 +82,13 @@ class Nodes:
         deps.calls.append("draft")
         deps.store.renew(state["draft_id"])  # a model call may take a minute: still alive
         kind = DraftKind(state["kind"])
-        context = {**state["context"],
+        # what was withheld from the request is for the reviewer, not the model
+        seen = {k: v for k, v in state["context"].items() if k != "safety"}
+        context = {**seen,
                    "passages": [{k: p[k] for k in ("id", "source", "heading", "text")}
                                 for p in state["passages"]],
                    "feedback": state.get("feedback", [])}
-        topic = state.get("topic")
+        topic = seen.get("topic")  # screened: no instructions, health data or other names
         messages = prompt_for(kind).render(
             topic_line=f"Topic: {topic}" if topic else "No topic given: use the goals.",
             context_json=json.dumps(context, ensure_ascii=False, indent=1))
@@ -150,7 +152,8 @@ class Nodes:
         d = state["decision"] or {}
         _store(self.deps, state, status, author=d.get("by", "reviewer"),
                action=f"draft.{'approve' if status is DraftStatus.approved else 'reject'}",
-               detail={"redraft": True} if status is DraftStatus.drafting else None,
+               detail={**({"redraft": True} if status is DraftStatus.drafting else {}),
+                       **(d.get("detail") or {})} or None,
                note=d.get("note"), same_content=True, decided_on=d.get("version"))
         return d
 
@@ -226,7 +229,8 @@ def _run_checks(deps: Deps, state: DraftState, content: dict[str, Any],
         partner=g.partner, other_names=g.other_names,
         retrieved=tuple(Passage.model_validate(p) for p in state.get("passages", [])),
         session_minutes=g.program.session_minutes,
-        template_minutes=_template_minutes(state))
+        template_minutes=_template_minutes(state),
+        request_texts=request_texts(g, state.get("topic")))
     return run_checks(content, citations, ctx)
 
 
@@ -275,6 +279,9 @@ def _rationale(state: DraftState) -> dict[str, Any]:
     plan = (state.get("context") or {}).get("plan")
     if plan:
         rationale["plan"] = plan
+    flags = ((state.get("context") or {}).get("safety") or {}).get("flags")
+    if flags:
+        rationale["safety"] = list(flags)
     return rationale
 
 

@@ -101,17 +101,19 @@ def start_request(db: Database, settings: Settings, principal: Principal, *, pro
 def start_review(db: Database, settings: Settings, principal: Principal, draft_id: str,
                  decision: str, *, version: int, note: str | None = None,
                  content: dict[str, Any] | None = None, deps: Deps | None = None,
-                 wait: float = START_WAIT) -> None:
+                 wait: float = START_WAIT, confirm_failed_checks: bool | None = None
+                 ) -> drafts.ReviewOutcome | None:
     """`drafts.review_as`, returning once the decision landed. Only a rejection with a note
     calls the model (the agent rewrites the draft), so only that one goes on in the
-    background, the draft `drafting` meanwhile; the other decisions are made in line, and
-    every refusal (a stale version, a bad edit) is raised here."""
+    background, the draft `drafting` meanwhile (None is returned then); the other decisions
+    are made in line and return their outcome, and every refusal (a stale version, a bad
+    edit, failed checks not confirmed) is raised here."""
     deps = deps or drafts.default_deps(db, settings)
     note = (note or "").strip() or None
     if decision != "reject" or note is None:
-        drafts.review_as(db, settings, principal, draft_id, decision, version=version,
-                         note=note, content=content, deps=deps)
-        return
+        return drafts.review_as(db, settings, principal, draft_id, decision, version=version,
+                                note=note, content=content, deps=deps,
+                                confirm_failed_checks=confirm_failed_checks)
 
     def work() -> None:
         drafts.review_as(db, settings, principal, draft_id, decision, version=version,
@@ -121,3 +123,4 @@ def start_review(db: Database, settings: Settings, principal: Principal, draft_i
         return drafts.get_draft(db, draft_id).version > version
 
     _start(work, landed, f"redraft {draft_id}", wait)
+    return None

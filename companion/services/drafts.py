@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 from langgraph.types import Command
 
 from companion.config import Settings
-from companion.domain import AccessRole, Draft, DraftKind, DraftStatus, DraftVersion
+from companion.domain import (
+    AccessRole,
+    CheckResult,
+    Draft,
+    DraftKind,
+    DraftStatus,
+    DraftVersion,
+)
 from companion.drafting.checkpoint import checkpointer
 from companion.drafting.deps import Deps
 from companion.drafting.plan import Planner
@@ -388,11 +395,39 @@ def recover_drafts(db: Database, settings: Settings, *, deps: Deps | None = None
 
 # -- review ------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """A decision's result: the draft as it stands now, and what its reviewer should know."""
+
+    draft: Draft
+    #: one line per check the approved version had failed (empty: nothing to warn about)
+    warnings: list[str] = field(default_factory=list)
+
+
+def failed_checks(draft: Draft) -> list[CheckResult]:
+    """The checks the draft's current version failed (an edit may fail them; a drafted
+    version reaches review only when it passed them all)."""
+    return [c for c in draft.checks if not c.passed]
+
+
 def review_draft(db: Database, settings: Settings, draft_id: str, decision: str, *, by: str,
                  version: int | None = None, note: str | None = None,
                  content: dict[str, Any] | None = None, deps: Deps | None = None) -> Draft:
     """Approve, edit (a new version) or reject a pending draft. A rejection with feedback
-    redrafts using it; without feedback it is final."""
+    redrafts using it; without feedback it is final. (`decide_draft` also says what the
+    reviewer should know.)"""
+    return decide_draft(db, settings, draft_id, decision, by=by, version=version, note=note,
+                        content=content, deps=deps).draft
+
+
+def decide_draft(db: Database, settings: Settings, draft_id: str, decision: str, *, by: str,
+                 version: int | None = None, note: str | None = None,
+                 content: dict[str, Any] | None = None, deps: Deps | None = None,
+                 confirm_failed_checks: bool | None = None) -> ReviewOutcome:
+    """`review_draft`, with warnings: approving a version that failed checks is allowed, but
+    the outcome names them and the audit log records them. `confirm_failed_checks=False`
+    (a face that asks for an explicit confirmation and did not get it) refuses such an
+    approval instead; None asks for no confirmation."""
     from companion.domain.content import ContentError, parse_content
 
     if decision not in DECISIONS:
@@ -413,6 +448,13 @@ def review_draft(db: Database, settings: Settings, draft_id: str, decision: str,
             parse_content(current.kind, content)
         except ContentError as exc:
             raise BadInputError(f"edited content: {exc}", field="content") from None
+    failed = failed_checks(current) if decision == "approve" else []
+    if failed and confirm_failed_checks is False:
+        raise BadInputError(
+            f"version {current.version} failed {len(failed)} check(s) "
+            f"({', '.join(c.name for c in failed)}): confirm that you have read them to "
+            "approve it anyway, or edit it", field="confirm_failed_checks")
+    detail = {"approved_with_failed_checks": [c.name for c in failed]} if failed else None
     deps = deps or default_deps(db, settings)
     # One decision per version across every worker: resuming the agent twice at once could
     # mix up the two decisions, so the database arbitrates before the agent resumes.
@@ -422,7 +464,7 @@ def review_draft(db: Database, settings: Settings, draft_id: str, decision: str,
     try:
         _run(deps, settings, draft_id, Command(resume={
             "decision": decision, "by": by, "note": note, "content": content,
-            "version": current.version}))
+            "version": current.version, "detail": detail}))
     except BaseException:
         after = get_draft(db, draft_id)
         if after.version == current.version:  # nothing landed
@@ -432,7 +474,9 @@ def review_draft(db: Database, settings: Settings, draft_id: str, decision: str,
         raise
     finally:
         deps.gathered.pop(draft_id, None)
-    return get_draft(db, draft_id)
+    return ReviewOutcome(get_draft(db, draft_id), [
+        f"approved although the '{c.name}' check failed" + (f": {c.detail}" if c.detail
+                                                            else "") for c in failed])
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -589,12 +633,14 @@ def request_as(db: Database, settings: Settings, principal: Principal, *, progra
 
 def review_as(db: Database, settings: Settings, principal: Principal, draft_id: str,
               decision: str, *, version: int, note: str | None = None,
-              content: dict[str, Any] | None = None, deps: Deps | None = None) -> Draft:
-    """A decision by `principal`, who must be the draft's reviewer."""
+              content: dict[str, Any] | None = None, deps: Deps | None = None,
+              confirm_failed_checks: bool | None = None) -> ReviewOutcome:
+    """A decision by `principal`, who must be the draft's reviewer (see `decide_draft`)."""
     draft, access = visible_draft(db, principal, draft_id)
     require_reviewer(draft, access)
-    return review_draft(db, settings, draft_id, decision, by=access.reviewer_name,
-                        version=version, note=note, content=content, deps=deps)
+    return decide_draft(db, settings, draft_id, decision, by=access.reviewer_name,
+                        version=version, note=note, content=content, deps=deps,
+                        confirm_failed_checks=confirm_failed_checks)
 
 
 def require_reviewer(draft: Draft, access: Access) -> None:
@@ -615,7 +661,8 @@ def operator_name() -> str:
 
 def review_local(db: Database, settings: Settings, draft_id: str, decision: str, *,
                  by: str | None = None, version: int | None = None, note: str | None = None,
-                 content: dict[str, Any] | None = None, deps: Deps | None = None) -> Draft:
+                 content: dict[str, Any] | None = None, deps: Deps | None = None
+                 ) -> ReviewOutcome:
     """A decision from the machine itself (the CLI). `by` must be the draft's reviewer; with
     no `by` the decision is recorded as the local operator's, never as the reviewer's."""
     draft = get_draft(db, draft_id)
@@ -623,5 +670,5 @@ def review_local(db: Database, settings: Settings, draft_id: str, decision: str,
         raise BadInputError(f"'{by}' is not the reviewer of draft '{draft_id}' (its reviewer "
                             f"is '{draft.reviewer_id}'); name the reviewer, or leave the "
                             "reviewer out to decide as the local operator", field="by")
-    return review_draft(db, settings, draft_id, decision, by=by or operator_name(),
+    return decide_draft(db, settings, draft_id, decision, by=by or operator_name(),
                         version=version, note=note, content=content, deps=deps)

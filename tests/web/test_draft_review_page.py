@@ -110,3 +110,60 @@ def test_a_redraft_shows_its_changes(client: TestClient, world: Database,
     page = client.get(f"/drafts/{draft.id}").text
     assert "Last redraft (version 3" in page
     assert "<del>-" in page and "<ins>+" in page and "What will you stop doing?" in page
+
+
+LEAKY = {"questions": [{"text": f"What would Zed Zebra do here ({n})?", "purpose": "Delegation"}
+                       for n in range(4)]}
+
+
+def _failing_edit(world: Database, settings: Settings) -> str:
+    deps = _deps(world, answer())
+    draft = drafts.request_draft(world, settings, program="Pilot", kind="questions",
+                                 participant_id="e1", today=TODAY, deps=deps)
+    edited = drafts.review_draft(world, settings, draft.id, "edit", by="e1", content=LEAKY,
+                                 deps=deps)
+    assert any(not c.passed for c in edited.checks)
+    return edited.id
+
+
+def test_failed_checks_are_shown_with_a_confirmation_box(client: TestClient, world: Database,
+                                                         settings: Settings) -> None:
+    draft_id = _failing_edit(world, settings)
+    _signed_in(client, world, settings, "e1", AccessRole.mentee)
+    page = client.get(f"/drafts/{draft_id}").text
+    assert "This version failed" in page and "Zed Zebra" in page
+    assert 'name="confirm_failed_checks"' in page
+    assert "I have read the failed checks and approve anyway" in page
+
+
+def test_approving_failed_checks_without_the_box_says_why(client: TestClient, world: Database,
+                                                          settings: Settings) -> None:
+    draft_id = _failing_edit(world, settings)
+    web = _signed_in(client, world, settings, "e1", AccessRole.mentee)
+    form = {"csrf_token": web.csrf, "version": "2", "decision": "approve", "note": "ok"}
+    refused = client.post(f"/drafts/{draft_id}/review", data=form)
+    assert refused.status_code == 422
+    assert "confirm that you have read them" in refused.text
+    assert 'role="alert"' in refused.text and "Traceback" not in refused.text
+    assert 'name="confirm_failed_checks"' in refused.text  # the form is there to tick
+    assert drafts.get_draft(world, draft_id).status is DraftStatus.pending_review
+
+    confirmed = client.post(f"/drafts/{draft_id}/review",
+                            data={**form, "confirm_failed_checks": "yes"})
+    assert confirmed.status_code == 303
+    assert drafts.get_draft(world, draft_id).status is DraftStatus.approved
+    shown = client.get(confirmed.headers["location"]).text
+    assert "You approved it with" in shown and "failed check(s)." in shown
+
+
+def test_a_passing_draft_needs_no_box(client: TestClient, world: Database,
+                                      settings: Settings) -> None:
+    draft = drafts.request_draft(world, settings, program="Pilot", kind="questions",
+                                 participant_id="e1", today=TODAY,
+                                 deps=_deps(world, answer()))
+    web = _signed_in(client, world, settings, "e1", AccessRole.mentee)
+    assert 'name="confirm_failed_checks"' not in client.get(f"/drafts/{draft.id}").text
+    done = client.post(f"/drafts/{draft.id}/review", data={
+        "csrf_token": web.csrf, "version": "1", "decision": "approve"})
+    assert done.status_code == 303
+    assert drafts.get_draft(world, draft.id).status is DraftStatus.approved

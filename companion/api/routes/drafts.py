@@ -10,7 +10,7 @@ from fastapi import Path as PathParam
 from companion.api.auth import PrincipalDep
 from companion.api.common import DraftDepsDep, IfMatch, ProgramName, etag, expected_version
 from companion.api.deps import DatabaseDep, SettingsDep
-from companion.api.schemas import DraftOut, DraftRequest, DraftReview, Drafts
+from companion.api.schemas import DraftOut, DraftRequest, DraftReview, DraftReviewOut, Drafts
 from companion.domain import DraftStatus
 from companion.services import drafts as service
 
@@ -79,7 +79,7 @@ def versions(draft_id: DraftId, principal: PrincipalDep, db: DatabaseDep) -> dic
     return {"draft_id": draft.id, "versions": [v.model_dump(mode="json") for v in found]}
 
 
-@router.post("/drafts/{draft_id}/review", response_model=DraftOut,
+@router.post("/drafts/{draft_id}/review", response_model=DraftReviewOut,
              summary="Approve, edit (a new version) or reject with feedback (redrafts)",
              responses={409: {"description": "Stale version, or the draft is not pending"},
                         428: {"description": "No version and no If-Match"}})
@@ -89,8 +89,8 @@ def review(draft_id: DraftId, body: DraftReview, principal: PrincipalDep, db: Da
     draft, access = service.visible_draft(db, principal, draft_id)
     service.require_reviewer(draft, access)  # 404 / 403 before any 428 about versions
     version = expected_version(body.version, if_match)
-    decided = service.review_as(db, settings, principal, draft_id, body.decision,
+    outcome = service.review_as(db, settings, principal, draft_id, body.decision,
                                 version=version, note=body.note, content=body.content,
                                 deps=deps)
-    response.headers["ETag"] = etag(decided.version)
-    return service.draft_json(decided)
+    response.headers["ETag"] = etag(outcome.draft.version)
+    return {**service.draft_json(outcome.draft), "warnings": outcome.warnings}

@@ -132,7 +132,7 @@ def _decide(draft_id: str, decision: str, by: str | None, note: str | None,
             version: int | None, content: dict[str, Any] | None, fmt: OutputFormat) -> None:
     result = _service().review_local(database(), settings(), draft_id, decision, by=by,
                                      note=note, version=version, content=content)
-    show(result, fmt)
+    show(result.draft, fmt, warnings=result.warnings)
 
 
 @review_app.command("approve")
@@ -170,10 +170,12 @@ def edit(draft_id: str, file: Path = typer.Option(..., "--file", help="Edited co
     _decide(draft_id, "edit", by, note, version, data, fmt)
 
 
-def show(draft: Draft, fmt: OutputFormat) -> None:
-    """A draft for people: header, content by kind, citations, checks, next steps."""
+def show(draft: Draft, fmt: OutputFormat, *, warnings: list[str] | None = None) -> None:
+    """A draft for people: header, content by kind, citations, checks, next steps; after a
+    decision, its `warnings` (JSON: a "warnings" key, present after every decision)."""
     if fmt is OutputFormat.json:
-        print_json(_service().draft_json(draft))
+        data = _service().draft_json(draft)
+        print_json(data if warnings is None else {**data, "warnings": warnings})
         return
     out.print(f"[bold]{draft.kind} draft {draft.id}[/] for {esc(draft.participant_id)} — "
               f"[bold]{draft.status}[/] (version {draft.version}, by {esc(draft.generator)})")
@@ -186,6 +188,8 @@ def show(draft: Draft, fmt: OutputFormat) -> None:
     if draft.checks:
         out.print("Checks: " + ", ".join(
             f"{c.name} {'✓' if c.passed else '✗ ' + esc(c.detail)}" for c in draft.checks))
+    for warning in warnings or []:
+        out.print(f"[yellow]Warning:[/] {esc(warning)}")
     if draft.status is DraftStatus.pending_review:
         out.print(f"Only its reviewer sees this draft until it is approved:\n"
                   f"  companion review approve {draft.id} --by REVIEWER\n"

@@ -16,7 +16,7 @@ from companion.domain.enums import Phase
 from companion.errors import BadInputError, ConflictError
 from companion.services import draft_jobs
 from companion.services.draft_rationale import explain
-from companion.services.drafts import visible_draft, visible_versions
+from companion.services.drafts import failed_checks, visible_draft, visible_versions
 from companion.services.web_auth import WebSession
 from companion.web.render import TEMPLATES, flash, home_of, page
 from companion.web.routes.participant import KIND_TITLES
@@ -41,6 +41,7 @@ def _context(db: Database, web: WebSession, draft_id: str) -> dict[str, Any]:
             "versions": versions, "last_edit": edits[-1] if edits else None,
             # the drafter's reasons are for the person deciding on the draft
             "why": explain(draft.rationale) if reviewer else None,
+            "failed": failed_checks(draft) if reviewer else [],
             "home": home_of(web), "csrf": web.csrf, "me": web.principal}
 
 
@@ -69,11 +70,13 @@ def draft_status(draft_id: str, request: Request, web: MaybeSession,
 @router.post("/drafts/{draft_id}/review")
 def review(draft_id: str, request: Request, web: Posted, db: DatabaseDep,
            settings: SettingsDep, decision: str = Form(""), version: int = Form(0),
-           note: str = Form("")) -> Response:
+           note: str = Form(""), confirm_failed_checks: str = Form("")) -> Response:
     note = note.strip()
     try:
-        draft_jobs.start_review(db, settings, web.principal, draft_id, decision,
-                                version=version, note=note or None)
+        # on this page an approval of failed checks needs the box ticked
+        outcome = draft_jobs.start_review(db, settings, web.principal, draft_id, decision,
+                                          version=version, note=note or None,
+                                          confirm_failed_checks=confirm_failed_checks == "yes")
     except (BadInputError, ConflictError) as exc:
         context = {**_context(db, web, draft_id), "problem": str(exc), "note": note}
         return page(request, "drafts/draft.html", context, status=exc.http_status)
@@ -83,6 +86,8 @@ def review(draft_id: str, request: Request, web: Posted, db: DatabaseDep,
     message = {"approve": f"Approved: {partner} can see it now." if shared else "Approved.",
                "reject": "Rejected: the draft is being rewritten with your note." if note
                else "Rejected."}.get(decision, "Done.")
+    if outcome is not None and outcome.warnings:
+        message += f" You approved it with {len(outcome.warnings)} failed check(s)."
     return flash(RedirectResponse(f"/drafts/{draft_id}", status_code=303), message)
 
 
