@@ -41,6 +41,9 @@ def _r(pattern: str, option: str, label: str, weight: float = 0.35,
 #: Situations → frameworks. Specific situations outweigh general ones (weights); the embedding
 #: similarity decides among several hits and when none hits.
 FRAMEWORK_RULES: tuple[Rule, ...] = (
+    _r(r"no clear (?:plan|goal|focus)|never picks? a|can'?t (?:pin down|settle on|choose) a goal|"
+       r"(?:don'?t|doesn'?t) know where to start|vague (?:goal|idea)|wants? to be more \w+ but",
+       "GROW", "a wish without a clear goal yet", 0.45),
     _r(r"burn-?\s?out|overwhelm|exhaust|not coping|can'?t cope|struggling to cope|"
        r"at breaking point|close to tears|crying|in crisis|breakdown|stressed|\bstress\b|"
        r"off sick|signed off|not sleeping|wellbeing|mental health",
@@ -62,13 +65,15 @@ FRAMEWORK_RULES: tuple[Rule, ...] = (
        "Presentation rehearsal", "presenting or a panel", 0.5),
     _r(r"(?:tough|bad|poor|negative|disappointing|harsh|critical|difficult) (?:performance )?"
        r"(?:review|appraisal|rating|feedback)|setback|\bfail(?:ed|ure)\b|passed over|"
-       r"didn'?t get (?:the|a|my)|was rejected|went wrong|mistake|lost (?:the|a|our) "
-       r"(?:client|bid|deal)|missed (?:out|my target)",
+       r"didn'?t get (?:the|a|my)|was rejected|went wrong|mistake|lost (?:the|a|our|my)(?: \w+)?"
+       r" (?:client|customer|bid|deal|account|contract|tender)|missed (?:out|my target)|"
+       r"(?:was|is) my fault|blame myself",
        "Reflecting on a setback", "a setback to learn from", 0.55),
     _r(r"\bgiv(?:e|ing) (?:\w+ )?feedback|feedback (?:to|for)|keeps? missing|underperform|"
        r"performance conversation|tell (?:a|my) (?:report|team member)|behaviou?r (?:of|in) "
        r"(?:my|a) (?:report|team)|miss(?:ed|es|ing) (?:\w+ )?deadlines|"
-       r"tell (?:him|her|them|a|my|the|our) \w+ (?:\w+ )?(?:that|about|his|her|their|how)",
+       r"tell(?:ing)? (?:him|her|them|a|my|the|our) \w+ (?:\w+ )?(?:that|about|his|her|their|"
+       r"how)|undermin|talks? over me|interrupts?|comments in meetings",
        "Feedback conversation", "giving feedback on behaviour", 0.45),
     _r(r"career|next (?:role|move|step)|apply(?:ing)? for|promotion|job offer|director role|"
        r"(?:stay|leave|move) (?:in|at|to|towards|from|into)|where i want to be|"
@@ -116,14 +121,17 @@ COMPETENCY_RULES: tuple[Rule, ...] = (
        0.3),
     _r(r"stakeholder|buy-?in|win (?:the )?support|influenc|without (?:formal )?authority|"
        r"no (?:formal )?authority|sponsor|coalition|on (?:my|our) side|on board|\bbehind (?:my|"
-       r"our|the) (?:plan|roadmap|idea|proposal|campaign)|win (?:\w+ )?over",
+       r"our|the) (?:plan|roadmap|idea|proposal|campaign)|win (?:\w+ )?over|"
+       r"relationship with (?:sales|finance|operations|marketing|procurement|the \w+ team|"
+       r"other (?:teams|departments))|cross-functional|other departments",
        "Influence and stakeholder management", "influence", 0.4),
     _r(r"present|speak up|concise|executive|leadership meeting|board|\bpanel\b|nerves",
        "Presenting with impact", "presenting", 0.3),
     _r(r"present|speak up|concise|executive presence|leadership meeting|board",
        "Communication and executive presence", "communication", 0.3),
-    _r(r"\bchange\b|reorg|restructur|merger|transformation|switch(?:ing)? to|transition",
-       "Leading change", "leading change", 0.3),
+    _r(r"\bchange\b|reorg|restructur|merg(?:er|ed|ing)|transformation|switch(?:ing)? to|"
+       r"transition|move to (?:the |a )?new|new (?:\w+ )?(?:system|warehouse|site|office|"
+       r"process|tool|structure)|roll-?out|migrat", "Leading change", "leading change", 0.4),
     _r(r"\bdecid|decision|whether (?:to|or)|choose", "Decision making", "decisions", 0.3),
     _r(r"career|promotion|next (?:role|move|step)|apply(?:ing)? for|director role",
        "Career direction", "career direction", 0.35),
@@ -461,14 +469,18 @@ class Planner:
                     choice.questions = self.ranked_questions(text, choice.name, wanted)
                     if choice.questions:
                         break
+                if notes and notes.exclude:  # no question about a theme the reviewer ruled out
+                    kept = [q for q in choice.questions if not self._about(q, notes.exclude,
+                                                                           bound=0.35)]
+                    choice.questions = kept or choice.questions[:0]
         if kind == "agenda":
             plan.template = self._template(topic or "", text, phase)
         return plan
 
-    def _about(self, text: str, themes: list[str]) -> bool:
+    def _about(self, text: str, themes: list[str], bound: float = 0.45) -> bool:
         """Whether `text` is about one of `themes` (close in meaning)."""
         vectors = np.asarray(self.embed([text, *themes]), dtype=np.float32)
-        return bool((vectors[1:] @ vectors[0]).max() >= 0.45)
+        return bool((vectors[1:] @ vectors[0]).max() >= bound)
 
     def _template(self, topic: str, text: str, phase: str) -> Choice | None:
         """The session template: what the topic says the session is (a goal's words never

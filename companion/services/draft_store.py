@@ -63,8 +63,11 @@ class DatabaseDraftStore:
                         for d in earlier][-3:]
         others = frozenset(p.name for pid, p in people.items()
                            if pid not in {participant_id, chosen} and p.name)
-        return Gathered(model, people[participant_id], people.get(chosen) if chosen else None,
-                        others, approved, pairing.id if pairing else None)
+        requester = people[participant_id]
+        manager = people.get(requester.manager_id) if requester.manager_id else None
+        return Gathered(model, requester, people.get(chosen) if chosen else None,
+                        others, approved, pairing.id if pairing else None,
+                        manager_name=manager.name if manager and manager.id != chosen else None)
 
     def save(self, draft: Draft, *, author: str, action: str, note: str | None = None,
              diff: str | None = None, same_content: bool = False,

@@ -49,7 +49,9 @@ def test_the_model_never_sees_planted_text(planted: Database, deps: Deps,
     assert context["requester"]["goals"] == [
         "Delegate more to my team.",
         "Stop avoiding disagreements with a colleague since a personal matter"]
-    assert context["safety"]["flags"] == [
+    # what was withheld is the reviewer's to know, not the model's
+    assert "safety" not in context
+    assert draft.rationale["safety"] == [
         "an instruction-like sentence was removed from goal 1",
         "health information in goal 2 was withheld",
         "another participant's name in goal 2 replaced by a role"]
@@ -60,8 +62,6 @@ def test_the_model_never_sees_planted_text(planted: Database, deps: Deps,
         assert stored.get("e1").goals[1].endswith("Zed Zebra since my burnout")
 
 
-@pytest.mark.xfail(strict=True, reason="the draft node renders the raw topic in its 'Topic:' "
-                   "line; it should use the screened state['context']['topic']")
 def test_the_model_never_sees_a_screened_topic(deps: Deps, model: FakeChatModel,
                                                cfg: Settings, program_db: Database) -> None:
     model.enqueue(answer())

@@ -68,7 +68,9 @@ def test_agenda_fills_the_session_exactly(make_messages: Messages, phase: str,
     assert agenda["phase"] == phase
     assert agenda["title"].startswith(template)
     assert "…" not in agenda["title"]
-    if topic in (None, "mid-program check-in"):  # nothing beyond the template's own name
+    if template == "Regular session" and topic is None:  # a working session: their goal
+        assert agenda["title"] == f"{template}: delegate recurring work to my team"
+    elif topic in (None, "mid-program check-in"):  # nothing beyond the template's own name
         assert agenda["title"] == template
     else:
         assert agenda["title"] == f"{template}: {topic[0].lower()}{topic[1:]}"
@@ -82,9 +84,11 @@ def test_agenda_fills_the_session_exactly(make_messages: Messages, phase: str,
 
 def test_agenda_keeps_the_template_when_minutes_match(make_messages: Messages) -> None:
     agenda = run(make_messages("agenda", files=["session-templates.md"]))["content"]
+    # the template's blocks and minutes; the main topic is the mentee's own first goal
     assert [(i["topic"], i["minutes"]) for i in agenda["items"]] == [
         ("Check-in and actions since last time", 10), ("Goal progress", 10),
-        ("Main topic", 25), ("Commitments", 10), ("Feedback on the session", 5)]
+        ("Main topic: delegate recurring work to my team", 25), ("Commitments", 10),
+        ("Feedback on the session", 5)]
 
 
 @pytest.mark.parametrize(("minutes", "total"), [

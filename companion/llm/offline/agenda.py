@@ -225,6 +225,8 @@ def draft_agenda(ctx: Context, feedback: Feedback) -> tuple[dict[str, Any], list
         items[main:main + 1] = _stages(items[main], framework, focus, citations)
     elif focus:
         items[main].purpose += f" This time: {focus}."
+        if "main topic" in items[main].topic.lower():
+            items[main].topic = f"Main topic: {focus}"
     agenda_items = [{"topic": it.topic, "minutes": it.minutes, "purpose": it.purpose}
                     for it in items]
 

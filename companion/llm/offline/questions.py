@@ -14,6 +14,7 @@ from typing import Any
 
 from companion.llm.offline.situation import (
     Directives,
+    anchored,
     clean_phrase,
     directives,
     excluded,
@@ -141,6 +142,9 @@ def draft_questions(ctx: Context,
         lines = [line for line in lines if not excluded(line.text, rules)]
         closest = planned.get(section.name.strip().lower()) or []
         texts = [bullet_text(line) for line in lines]
+        if closest and rules.exclude:  # the plan left out questions about excluded themes
+            lines = [line for line, text in zip(lines, texts, strict=True) if text in closest]
+            texts = [bullet_text(line) for line in lines]
         if closest:  # the plan's order: closest in meaning to the situation first
             order = sorted(range(len(lines)), key=lambda i: (
                 closest.index(texts[i]) if texts[i] in closest else len(closest), i))
@@ -163,9 +167,17 @@ def draft_questions(ctx: Context,
                                                         for f in rules.focus))
     questions: list[dict[str, str]] = []
     citations: list[dict[str, str]] = []
-    for section, moment, why, line, turn in chosen:
+    situation = clean_phrase(ctx.topic or "", 80) if ctx.topic and theme(ctx) == ctx.topic \
+        else ""
+    if rules.focus:  # the reviewer's focus is what the questions are about now
+        situation = clean_phrase(rules.focus[0], 80) or situation
+    for number, (section, moment, why, line, turn) in enumerate(chosen):
         text = bullet_text(line)
-        questions.append({"text": _you(text) if turn else text,
+        asked = _you(text) if turn else text
+        # the first two thirds of the set are asked about the situation itself, in its words
+        tied = anchored(asked, situation, ctx.voice, number) \
+            if number < (2 * len(chosen) + 2) // 3 else None
+        questions.append({"text": tied or asked,
                           "purpose": f"{section.name} — {moment}; {_plain(why)}."})
         cite(citations, line.passage, text)
     content: dict[str, Any] = {"questions": questions}

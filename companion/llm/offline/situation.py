@@ -148,3 +148,72 @@ def rationale_note(rules: Directives) -> str | None:
     if rules.unfollowed:
         parts.append("Not done: " + "; ".join(rules.unfollowed) + ".")
     return " ".join(parts) or None
+
+
+_PREPOSITION = re.compile(r"^(?:after|before|since|following|during|when|while|in|at|on|with|"
+                          r"for|about)\b", re.I)
+_CLAUSE = re.compile(r"^(?:my|our|your|the|his|her|their|a|an|i|we|you|they|he|she|it)\b.*"
+                     r"\b(?:is|are|was|were|keeps?|has|have|had|does|do|did|can|can't|won't|will|feels?|"
+                     r"seems?|talks?|never|always|\w+ed)\b", re.I)
+
+
+def anchored(question: str, phrase: str, voice: str, turn: int = 0) -> str | None:
+    """`question` asked about the reader's own situation ("After a tough performance review,
+    how have I responded to…?"), or None when the situation does not read as a phrase the
+    question can carry. The question itself is the guideline's, word for word after the
+    lead-in; `turn` varies the lead-in so a set does not repeat one formula."""
+    if not phrase or not question.endswith("?"):
+        return None
+    if voice == "mentor":
+        if re.match(r"^(?:my|our) mentee's\s", phrase, re.I):
+            phrase = re.sub(r"^(?:my|our) mentee's\s", "your ", phrase, flags=re.I)
+        elif re.match(r"^(?:my|our) mentee\b", phrase, re.I):
+            phrase = _second_person(phrase)  # "my mentee keeps…" → "you keep…"
+            if phrase is None:
+                return None
+        phrase = re.sub(r"\bmy\b", "your", phrase)
+    body = question[0].lower() + question[1:] if not re.match(r"^I\b", question) else question
+    if _PREPOSITION.match(phrase):
+        leads = ["{P}, {q}", "In the weeks {p}, {q}"] if re.match(
+            r"^(?:after|since|following)\b", phrase, re.I) else ["{P}, {q}"]
+    elif _CLAUSE.match(phrase):
+        leads = ["Given that {p}, {q}", "Since {p}, {q}"]
+    elif re.match(r"^\w+ing\b", phrase):
+        leads = ["When it comes to {p}, {q}", "With {p} in mind, {q}", "For {p}, {q}"]
+    else:
+        leads = ["Thinking about {p}, {q}", "With {p} in mind, {q}"]
+    lead = leads[turn % len(leads)]
+    return lead.format(P=phrase[0].upper() + phrase[1:], p=phrase, q=body)
+
+
+_VERBS = {"is": "are", "was": "were", "has": "have", "does": "do", "doesn't": "don't",
+          "isn't": "aren't", "wasn't": "weren't", "hasn't": "haven't"}
+
+
+def _second_person(phrase: str) -> str | None:
+    """"my mentee keeps redoing her analysts' work" → "you keep redoing your analysts' work";
+    None when the words after "my mentee" are not a verb this can turn."""
+    rest = re.sub(r"^(?:my|our) mentee\s+", "", phrase, flags=re.I)
+    words = rest.split()
+    if not words:
+        return None
+    verb = words[0].lower()
+    if verb in _VERBS:
+        words[0] = _VERBS[verb]
+    elif re.match(r"^[a-z]+(?:ss)$", verb):
+        return None
+    elif verb.endswith("ies") and len(verb) > 4:
+        words[0] = verb[:-3] + "y"
+    elif re.match(r"^[a-z]+(?:ches|shes|xes|sses)$", verb):
+        words[0] = verb[:-2]
+    elif verb.endswith("s") and len(verb) > 3:
+        words[0] = verb[:-1]
+    elif not re.match(r"^(?:never|always|often|still|can|can't|won't|will|should|"
+                      r"would|could|might|seems?)$", verb):
+        return None
+    text = "you " + " ".join(words)
+    # a second verb of the same subject: "… but never picks a goal" → "… but never pick a goal"
+    text = re.sub(r"\b(but|and)( never| always| still| often| rarely)? ([a-z]{3,}[^s])s\b",
+                  r"\1\2 \3", text)
+    return re.sub(r"\b(?:her|his|their)\b", "your", re.sub(r"\b(?:herself|himself|themselves)\b",
+                                                           "yourself", text))
