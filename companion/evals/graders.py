@@ -245,19 +245,34 @@ def citations_relevant(draft: DraftOutput, relevant: Sequence[str]) -> Verdict:
 # --- relevance --------------------------------------------------------------------------------
 
 def goal_relevance(draft: DraftOutput, goal: str, embedder: Embedder, *,
-                   bound: float) -> Verdict:
+                   bound: float, others: Sequence[str] = ()) -> Verdict:
     """The draft is about what was asked for: cosine similarity between the draft's text and
-    the goal or topic, with the suite's embedder, at least `bound`."""
+    the goal or topic, with the suite's embedder, at least `bound` — or, for a draft that
+    works on the goal without repeating its words, closer to its own goal than to every
+    other person's (`others`) by a clear margin. Pasting the goal into a draft is no longer
+    the only way to pass, and an off-topic draft fails either way."""
     name = "goal_relevance"
     text = draft.text().strip()
     if not text or not goal.strip():
         return failed(name, "the draft has no text to compare" if not text else
                       "the case names no goal or topic")
-    vectors = embedder.embed([text, goal])
+    others = [o for o in others if o.strip() and o.strip() != goal.strip()]
+    vectors = embedder.embed([text, goal, *others])
     similarity = float(np.dot(vectors[0], vectors[1]))
-    verdict = passed if similarity >= bound else failed
-    return verdict(name, f"similarity to the goal {similarity:.3f} "
-                         f"({'≥' if similarity >= bound else '<'} {bound:g})")
+    nearest_other = float((vectors[2:] @ vectors[0]).max()) if others else None
+    if similarity >= bound:
+        return passed(name, f"similarity to the goal {similarity:.3f} (≥ {bound:g})")
+    if nearest_other is not None and similarity >= nearest_other + RELATIVE_MARGIN:
+        return passed(name, f"similarity to the goal {similarity:.3f}, above every other "
+                            f"person's goal (nearest {nearest_other:.3f}) by "
+                            f"≥ {RELATIVE_MARGIN:g}")
+    tail = (f"; nearest other person's goal {nearest_other:.3f}"
+            if nearest_other is not None else "")
+    return failed(name, f"similarity to the goal {similarity:.3f} (< {bound:g}){tail}")
+
+
+#: How much closer to its own goal than to anyone else's a draft must be to count as about it.
+RELATIVE_MARGIN = 0.05
 
 
 # --- privacy and injections -------------------------------------------------------------------

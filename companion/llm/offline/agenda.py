@@ -17,6 +17,7 @@ from companion.llm.offline.situation import (
     clean_phrase,
     directives,
     excluded,
+    gerund,
     rationale_note,
     subject,
 )
@@ -52,6 +53,7 @@ MAX_PREPARATION = 8
 MAX_STAGES = 4
 #: A template the guidelines give more than this many minutes is a long session.
 LONG_SESSION = 60
+_ABOUT_GOALS = re.compile(r"development areas|goal", re.I)
 #: Items a shortened agenda keeps whatever else goes.
 _ESSENTIAL = re.compile(r"main topic|goal|agreement|commitment|actions|review", re.I)
 
@@ -227,6 +229,12 @@ def draft_agenda(ctx: Context, feedback: Feedback) -> tuple[dict[str, Any], list
         items[main].purpose += f" This time: {focus}."
         if "main topic" in items[main].topic.lower():
             items[main].topic = f"Main topic: {focus}"
+    if not focus and ctx.goals:  # the blocks about goals start from this person's own
+        goals = "; ".join(p for p in (gerund(clean_phrase(g, 60)) for g in ctx.goals[:2]) if p)
+        for item in items:
+            if _ABOUT_GOALS.search(item.topic) and goals:
+                item.purpose += f" Your goals: {goals}."
+                break
     agenda_items = [{"topic": it.topic, "minutes": it.minutes, "purpose": it.purpose}
                     for it in items]
 

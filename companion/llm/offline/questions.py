@@ -18,6 +18,7 @@ from companion.llm.offline.situation import (
     clean_phrase,
     directives,
     excluded,
+    gerund,
     overlap,
     rationale_note,
     theme,
@@ -171,11 +172,14 @@ def draft_questions(ctx: Context,
         else ""
     if rules.focus:  # the reviewer's focus is what the questions are about now
         situation = clean_phrase(rules.focus[0], 80) or situation
+    goals = [] if situation else [gerund(clean_phrase(g, 80)) for g in _goals(ctx)]
     for number, (section, moment, why, line, turn) in enumerate(chosen):
         text = bullet_text(line)
         asked = _you(text) if turn else text
         # the first two thirds of the set are asked about the situation itself, in its words
-        tied = anchored(asked, situation, ctx.voice, number) \
+        # (with no topic: about the goal the question's competency serves)
+        about = situation or _goal_for(section.name, text, goals)
+        tied = anchored(asked, about, ctx.voice, number) \
             if number < (2 * len(chosen) + 2) // 3 else None
         questions.append({"text": tied or asked,
                           "purpose": f"{section.name} — {moment}; {_plain(why)}."})
@@ -208,3 +212,20 @@ def _shares(count: int, sections_count: int) -> list[int]:
 def _plain(why: str) -> str:
     """A reason without its figures ("(similarity 0.52)"): the reader needs the why."""
     return re.sub(r"\s*\([^)]*\)", "", why).strip() or why
+
+
+def _goals(ctx: Context) -> list[str]:
+    if ctx.goals:
+        return ctx.goals
+    shared = (ctx.partner or {}).get("goals") or []
+    return [str(g) for g in ([shared] if isinstance(shared, str) else shared)]
+
+
+def _goal_for(competency: str, question: str, goals: list[str]) -> str:
+    """The goal a competency's question serves: one sharing a word with the competency's
+    name, or two with the question."""
+    def fit(goal: str) -> int:
+        return 2 * overlap(goal, competency) + overlap(goal, question)
+
+    best = max(goals, key=fit, default="")
+    return best if best and fit(best) >= 2 else ""

@@ -217,3 +217,27 @@ def _second_person(phrase: str) -> str | None:
                   r"\1\2 \3", text)
     return re.sub(r"\b(?:her|his|their)\b", "your", re.sub(r"\b(?:herself|himself|themselves)\b",
                                                            "yourself", text))
+
+
+_NOT_VERBS = frozenset("""my our your the a an this that these those i we you they he she it
+more less better each every all some no not""".split())
+
+
+def gerund(phrase: str) -> str:
+    """An intention as an activity: "delegate the reconciliations" → "delegating the
+    reconciliations" (so it can follow "When it comes to"). Unchanged when it does not start
+    with a plain verb."""
+    words = phrase.split()
+    if not words or not words[0].isalpha() or words[0].lower() in _NOT_VERBS or \
+            words[0].lower().endswith("ing"):
+        return phrase
+    verb = words[0].lower()
+    if verb.endswith("ie"):
+        verb = verb[:-2] + "ying"
+    elif verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
+        verb = verb[:-1] + "ing"
+    elif re.match(r"^[^aeiou]*[aeiou][bdgmnprt]$", verb):  # stop, win, plan, set
+        verb = verb + verb[-1] + "ing"
+    else:
+        verb += "ing"
+    return " ".join([verb, *words[1:]])
