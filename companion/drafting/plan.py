@@ -417,9 +417,11 @@ class Planner:
                     and (r.voice is None or r.voice == voice)]
             score = sims[option.name] + sum(r.weight for r in hits[:1]) + \
                 0.1 * max(0, len(hits) - 1)
-            if note and note.focus:
-                score += 0.3 * max(0.0, self._similarity(" ".join(note.focus), [option])
-                                   [option.name] - 0.3)
+            if note and note.focus:  # what the reviewer asked for outweighs the first request
+                focus = " ".join(note.focus)
+                score += 0.3 * max(0.0, self._similarity(focus, [option])[option.name] - 0.3)
+                if any(r.option == option.name and r.pattern.search(focus) for r in rules):
+                    score += 0.4
             ranked.append((score, option, [r.label for r in hits], sims[option.name]))
         ranked.sort(key=lambda item: -item[0])
         return ranked

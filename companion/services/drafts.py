@@ -527,7 +527,16 @@ def visible_draft(db: Database, principal: Principal, draft_id: str) -> tuple[Dr
     if not access.sees_draft(draft, partners, owner):
         raise hidden(f"draft '{draft_id}'", reason="draft not visible to the caller",
                      program=draft.program)
-    return draft, access
+    return _as_seen(draft, access), access
+
+
+def _as_seen(draft: Draft, access: Access) -> Draft:
+    """The draft as `access` may read it: the rationale (the plan, the reviewer's notes the
+    drafter did or did not follow, what was withheld from the request) is the reviewer's, like
+    the history; a partner reading an approved draft sees its content only."""
+    if access.sees_history(draft) or not draft.rationale:
+        return draft
+    return draft.model_copy(update={"rationale": {}})
 
 
 def visible_versions(db: Database, principal: Principal, draft_id: str
@@ -593,7 +602,8 @@ def visible_drafts(db: Database, principal: Principal, *, program: str | None = 
             skip = max(0, offset - total)
             room = limit - len(found)
             if room > 0 and skip < here:
-                found += repo.list(**filters, limit=room, offset=skip)
+                found += [_as_seen(d, access) for d in repo.list(**filters, limit=room,
+                                                                  offset=skip)]
             total += here
     return DraftPage(found, total, limit, offset)
 

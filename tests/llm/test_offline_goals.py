@@ -111,7 +111,10 @@ def test_goals_are_written_from_the_mentees_own_words(words: str, due: str | Non
     [goal] = answer["content"]["goals"]
     statement = goal["statement"]
     assert statement.endswith(".") and "…" not in statement and "?" not in statement
-    assert statement.startswith("By ") and ", I will " in statement  # a whole first-person line
+    # a whole first-person line, dated: "By 2027-…", or their own words with the date
+    # ("Before the promotion panel in April (by 2027-03-31), I will …")
+    assert re.match(r"^(By \d{4}-\d\d-\d\d|[A-Z][^(]*\((?:by )?\d{4}-\d\d-\d\d\))",
+                    statement) and ", I will " in statement
     for phrase in kept:
         assert phrase.lower() in json.dumps(goal).lower(), phrase
     assert kept[0].lower() in statement.lower()
@@ -337,3 +340,36 @@ def test_no_iso_date_outside_the_program_is_written() -> None:
     written = [date.fromisoformat(d) for d in ISO.findall(json.dumps(answer["content"]))]
     assert written and all(START <= d <= END for d in written)
     assert "2029" in answer["content"]["goals"][0]["achievable"]  # the horizon, said honestly
+
+
+@pytest.mark.parametrize(("words", "intention"), [
+    # goals as HR-system profiles and the sample generator write them: context first
+    ("In the next three months, I want to earn the trust of my former peers without pretending "
+     "nothing has changed. For context, I have just taken on my first direct reports, seven of "
+     "them, and nobody has really explained what a manager is supposed to do day to day.",
+     "earn the trust of my former peers"),
+    ("My presentations are accurate but people tell me they're hard to follow. What I want from "
+     "this program is to prepare a talk that people still remember a week later.",
+     "prepare a talk that people still remember"),
+    ("Our steering group meetings turn into arguments and I leave them with more actions than "
+     "decisions. I'd like a mentor's help to run steering meetings that end with clear "
+     "decisions.", "run steering meetings that end with clear decisions"),
+    ("I avoid arguments and then the frustration comes out sideways in meetings, and I want to "
+     "become more comfortable with heated moments in the room.",
+     "become more comfortable with heated moments"),
+])
+def test_the_intention_is_found_after_the_context(words: str, intention: str) -> None:
+    answer = run(context_messages([words]))
+    goals = answer["content"]["goals"]
+    assert len(goals) == 1 and not answer["content"].get("worksheets")
+    assert intention in goals[0]["statement"]
+    assert "For context" not in goals[0]["statement"]
+    assert_dates_sound(goals[0])
+    checks_pass(answer)
+
+
+def test_a_horizon_is_no_measure() -> None:
+    answer = run(context_messages(["Find options that work for both sides over the next two "
+                                   "quarters. One of my reports keeps missing deadlines."]))
+    measurable = answer["content"]["goals"][0]["measurable"]
+    assert not measurable.startswith(("Two quarters", "One of my reports"))

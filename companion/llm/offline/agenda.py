@@ -17,6 +17,7 @@ from companion.llm.offline.situation import (
     clean_phrase,
     directives,
     excluded,
+    followed_lists,
     gerund,
     rationale_note,
     subject,
@@ -253,6 +254,7 @@ def draft_agenda(ctx: Context, feedback: Feedback) -> tuple[dict[str, Any], list
                                          "minutes": total},
                             "framework": framework.name if framework else None,
                             "voice": ctx.voice}
+    content["rationale"].update(followed_lists(rules))
     note = rationale_note(rules)
     if note:
         content["note"] = note

@@ -18,6 +18,7 @@ from companion.llm.offline.situation import (
     counterpart,
     directives,
     excluded,
+    followed_lists,
     overlap,
     rationale_note,
     subject,
@@ -173,6 +174,7 @@ def draft_framework(ctx: Context,
         "pitfalls": [bullet_text(line) for line in pitfalls[: 3 if rules.shorter else 8]]}
     content["rationale"] = {"framework": {"name": framework.name, "reason": why},
                             "voice": ctx.voice}
+    content["rationale"].update(followed_lists(rules))
     note = rationale_note(rules)
     if note:
         content["note"] = note

@@ -37,7 +37,8 @@ put raise reach rebuild recruit reduce reflect refuse rehearse repair replace re
 request resolve respond restructure review run say schedule secure seek sell set settle share
 shift show simplify speak spend sponsor stand start step stop streamline strengthen structure
 support sustain switch take talk teach tell test think track train transfer transform trust turn
-understand use win work write""".split())
+understand use win work write model shape grow coach rebuild bring tackle overcome recover
+return restore regain lift stretch pilot redesign reshape reset cultivate nurture""".split())
 #: Words that carry no content of their own when judging whether a goal says enough.
 _FILLER = frozenset("""i me my mine we our us you your to a an the of in on at for with and or
 be is am are being been more better less good great well really just very bit lot get got
@@ -145,8 +146,8 @@ _EVENT = (r"(?:reviews?|appraisals?|panels?|meetings?|board|launch|go-live|roll-
           r"reorgani[sz]ation|restructur\w*|audit|deadline|interviews?|conference|off-?site|forum|"
           r"assessment|promotion round|budget|cycle|planning|presentation|summit|inspection|"
           r"handover|merger|migration|release|kick-?off|retreat|away-?day|year-end|close|"
-          r"committee|all-hands|town hall|quarter-end|visit)")
-_EVENT_PHRASE = rf"((?:my|our|the|this|next|a)\s+(?:[\w'-]+\s+){{0,3}}?{_EVENT})"
+          r"committee|all-hands|town hall|quarter-end|visit|push|season|round)")
+_EVENT_PHRASE = rf"((?:my|our|the|this|next|a)\s+(?:[\w'-]+\s+){{0,3}}?{_EVENT}(?:\s+{_EVENT})?)"
 _SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
 _QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": 4}
 
@@ -312,7 +313,8 @@ _PEOPLE = re.compile(
     rf"(?:(?:each|all|both)\s+of\s+|all\s+)?(?:my|our|the)\s+(?:new\s+)?({_NUM})\s+"
     r"(?:[a-z-]+\s+){0,2}?(?:[a-z-]+s|people|staff)\b", re.I)
 _COUNT = re.compile(rf"\b(?:at least\s+|at most\s+)?(?<!-)({_NUM})\s+(?!years?\b|months?\b|"
-                    rf"weeks?\b|days?\b|hours?\b|times\b)(?:[a-z-]+\s+){{0,2}}?[a-z]+s\b", re.I)
+                    rf"weeks?\b|days?\b|hours?\b|times\b|quarters?\b|sprints?\b|terms?\b|"
+                    rf"of\b|more\b|other\b)(?:[a-z-]+\s+){{0,2}}?[a-z]+s\b", re.I)
 _PERCENT = re.compile(r"(?:from\s+(?:about\s+)?\d+\s?%?\s+to\s+)?\d+(?:\.\d+)?\s?(?:%|percent)",
                       re.I)
 _FROM_TO = re.compile(rf"\bfrom\s+(?:about\s+|around\s+)?(?:{_NUM})\b[^,.;]{{0,30}}?\bto\s+"
@@ -398,12 +400,46 @@ class GoalText:
         return self.core if keep else self.core[:1].lower() + self.core[1:]
 
 
+#: Where the intention starts inside a sentence that opens with context ("In the next three
+#: months, I want to …", "I avoid arguments …, and I want to …", "What I want from this program
+#: is to …", "I'd value an outside view on how to …").
+_MARKER = re.compile(
+    r"(?:^|[,;:—–-]\s*|\band\s+|\bso\s+|\bbut\s+)(?P<lead>i\s+(?:really\s+)?(?:want|would like|"
+    r"'d like|’d like|need|hope|plan|aim|intend)\s+to\b|my\s+(?:main\s+|real\s+)?goal\s+is\s+to\b|"
+    r"what\s+i\s+(?:want|need|would like|'d like)\s+(?:[\w' ]{0,40}?\s+)?is\s+to\b|"
+    r"i'?d\s+(?:like|value)\s+(?:a|an|some)\s+[\w' -]{0,40}?\s+(?:to|on\s+how\s+to)\b|"
+    r"help\s+(?:me\s+)?to\b|how\s+(?:can|do|should|could)\s+i\b)", re.I)
+
+
+def _intent(sentences: list[str]) -> tuple[int, str]:
+    """(index of the sentence that carries the intention, the intention's text from its
+    lead-in on): the first sentence that says what the mentee wants, else the first."""
+    for index, sentence in enumerate(sentences):
+        match = _MARKER.search(sentence)
+        if match:
+            lead = match.group("lead")
+            start = match.start("lead")
+            if re.match(r"i'?d\s+(?:like|value)\s+(?:a|an|some)\b", lead, re.I):
+                return index, sentence[match.end("lead"):].strip()  # "…help to run …" → "run …"
+            if re.match(r"what\s+i\b", lead, re.I):
+                return index, sentence[match.end("lead"):].strip()  # "what I want … is to X"
+            return index, sentence[start:].strip()
+    return 0, sentences[0] if sentences else ""
+
+
 def read_goal(text: str, today: date) -> GoalText:
-    """`text` (one of the mentee's goals) read into its parts."""
+    """`text` (one of the mentee's goals) read into its parts: the intention from the
+    sentence that says what they want (the others are context), its deadline, measures and
+    reasons."""
     words = without_injections(text) or " ".join(text.split())
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", words) if s.strip()]
-    first, rest = (sentences[0], sentences[1:]) if sentences else (words, [])
-    meant, question = intention(first)
+    index, meant_text = _intent(sentences) if sentences else (0, words)
+    before = sentences[index][: max(0, len(sentences[index]) - len(meant_text))] \
+        if sentences else ""
+    rest = [s for i, s in enumerate(sentences) if i != index]
+    if before.strip(" ,;:"):
+        rest.insert(0, before.strip(" ,;:"))  # "In the next three months" stays as context
+    meant, question = intention(meant_text or words)
     found = find_deadline(meant, today)
     deadline, span = (found if found else (None, None))
     if deadline is None:
@@ -413,10 +449,11 @@ def read_goal(text: str, today: date) -> GoalText:
                 deadline = later[0]
                 break
     bare = meant
-    if span:
+    if span:  # the deadline's words come out of the intention (the statement dates it)
         bare = (meant[:span[0]] + " " + meant[span[1]:])
         bare = " ".join(bare.split()).strip(" ,;:-—")
         bare = re.sub(r"\s+(?:and|or|by|in|before)$", "", bare, flags=re.I)
+        bare = re.sub(r"\s+([,;:])", r"\1", bare)
     measures = find_measures(meant, span) + [m for s in rest for m in find_measures(s)]
     reasons = find_reasons(bare) + [r for s in rest for r in find_reasons(s)]
     return GoalText(words=words, intention=bare, core=shorten(bare), question=question,

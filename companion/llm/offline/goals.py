@@ -166,7 +166,9 @@ def _role(who: Who) -> str:
 def _statement(goal: GoalText, day: date, target: Target) -> str:
     core = goal.core_lower
     if target.own and goal.deadline:
-        return _sentence(f"By {day}, {goal.deadline.phrase}, I will {core}")
+        phrase = goal.deadline.phrase
+        when = f"({day})" if re.match(r"^by\b", phrase, re.I) else f"(by {day})"
+        return _sentence(f"{phrase[:1].upper()}{phrase[1:]} {when}, I will {core}")
     if target.early and goal.deadline:
         return _sentence(f"By {day}, I will {core}, with {target.early} "
                          f"({goal.deadline.phrase}) as my first milestone")

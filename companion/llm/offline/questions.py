@@ -18,6 +18,7 @@ from companion.llm.offline.situation import (
     clean_phrase,
     directives,
     excluded,
+    followed_lists,
     gerund,
     overlap,
     rationale_note,
@@ -188,6 +189,7 @@ def draft_questions(ctx: Context,
     content["rationale"] = {
         "sections": [{"name": s.name, "reason": why} for s, why in ranked],
         "side": side, "voice": ctx.voice}
+    content["rationale"].update(followed_lists(rules))
     note = rationale_note(rules)
     if len(questions) < LEAST:
         note = (note + " " if note else "") + (f"Only {len(questions)} fitting questions were "

@@ -140,6 +140,16 @@ def excluded(text: str, rules: Directives) -> bool:
                rules.exclude)
 
 
+def followed_lists(rules: Directives) -> dict[str, list[str]]:
+    """What of the reviewer's note was done and not done, for the draft's rationale."""
+    found: dict[str, list[str]] = {}
+    if rules.followed:
+        found["note_followed"] = list(rules.followed)
+    if rules.unfollowed:
+        found["note_not_followed"] = list(rules.unfollowed)
+    return found
+
+
 def rationale_note(rules: Directives) -> str | None:
     """The remark for the reviewer: what of the note was done, and what could not be."""
     parts = []
@@ -168,9 +178,10 @@ def anchored(question: str, phrase: str, voice: str, turn: int = 0) -> str | Non
         if re.match(r"^(?:my|our) mentee's\s", phrase, re.I):
             phrase = re.sub(r"^(?:my|our) mentee's\s", "your ", phrase, flags=re.I)
         elif re.match(r"^(?:my|our) mentee\b", phrase, re.I):
-            phrase = _second_person(phrase)  # "my mentee keeps…" → "you keep…"
-            if phrase is None:
+            turned = _second_person(phrase)  # "my mentee keeps…" → "you keep…"
+            if turned is None:
                 return None
+            phrase = turned
         phrase = re.sub(r"\bmy\b", "your", phrase)
     body = question[0].lower() + question[1:] if not re.match(r"^I\b", question) else question
     if _PREPOSITION.match(phrase):
