@@ -84,9 +84,13 @@ def test_a_mentors_draft_about_one_mentee_is_invisible_to_the_other(
     assert drafts.visible_drafts(any_db, a).drafts == []
     with pytest.raises(AccessDenied):
         drafts.visible_versions(any_db, a, about_b.id)
-    # the mentee it is about sees the approved draft, not the reviewer's history
-    assert drafts.visible_draft(any_db, b, about_b.id)[0].status is DraftStatus.approved
+    # the mentee it is about sees the approved draft, not the reviewer's history nor the
+    # rationale (what was withheld from the mentor's request: here, health information)
+    assert drafts.visible_draft(any_db, mentor, about_b.id)[0].rationale["safety"]
+    seen = drafts.visible_draft(any_db, b, about_b.id)[0]
+    assert seen.status is DraftStatus.approved and seen.rationale == {}
     assert [d.id for d in drafts.visible_drafts(any_db, b).drafts] == [about_b.id]
+    assert drafts.visible_drafts(any_db, b).drafts[0].rationale == {}
     with pytest.raises(AccessDenied):
         drafts.visible_versions(any_db, b, about_b.id)
     # and the model never reads it when the mentor drafts for the other mentee
