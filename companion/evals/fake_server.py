@@ -248,7 +248,8 @@ def offtopic_answer(request: Request) -> Reply:
         return malformed_answer(request)
     requester = dict(context.get("requester") or {})
     requester["goals"] = [OFFTOPIC_GOAL]
-    context = {**context, "requester": requester, "topic": OFFTOPIC_GOAL}
+    # without the plan, which was made for what was really asked
+    context = {**context, "requester": requester, "topic": OFFTOPIC_GOAL, "plan": {}}
     messages = [{"role": "user", "content": "```json context\n" + json.dumps(context) + "\n```"}]
     return Reply(content=draft(messages))
 

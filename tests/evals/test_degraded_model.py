@@ -95,8 +95,12 @@ def test_an_off_topic_model_passes_the_agents_checks_but_not_the_eval(
     assert code == 1
     [suite] = json.loads(out)["suites"]
     assert suite["metrics"]["unsafe_accepted"] == 0
-    assert suite["metrics"]["must_contain_rate"] < 0.5
+    assert suite["metrics"]["must_contain_rate"] < 1 and suite["metrics"]["case_pass_rate"] < 0.5
     payload = json.loads(Path(suite["json"]).read_text())
+    failed = {c["id"]: {v["grader"] for v in c["verdicts"] if v["status"] == "failed"}
+              for c in payload["cases"]}
+    # off-topic frameworks are caught by relevance to what was asked, not by shared words
+    assert "goal_relevance" in failed["framework-setback"] & failed["framework-stakeholders"]
     reasons = [v["reason"] for c in payload["cases"] for v in c["verdicts"]
                if v["grader"] == "must_contain"]
     assert any("missing 'electric' or 'mechanics'" in r for r in reasons)
