@@ -282,6 +282,14 @@ def _rationale(state: DraftState) -> dict[str, Any]:
     flags = ((state.get("context") or {}).get("safety") or {}).get("flags")
     if flags:
         rationale["safety"] = list(flags)
+    rejected = state.get("rejected")
+    if rejected is not None and _pretty(rejected) == _pretty(state.get("content") or {}):
+        why = ("what the note asks could not be done (see 'not done')"
+               if rationale.get("note_not_followed") and not rationale.get("note_followed")
+               else "it already did what the note asks")
+        said = rationale.get("note") if isinstance(rationale.get("note"), str) else ""
+        rationale["note"] = (f"This version is the same as the one the note was about: {why}. "
+                             f"{said}").strip()
     return rationale
 
 

@@ -225,6 +225,9 @@ _LONGER = re.compile(r"\b(?:longer|more detail|too short|more questions|more ite
 _LANGUAGE = re.compile(r"\bin (?:spanish|german|french|italian|portuguese|dutch|polish|"
                        r"swedish|japanese|chinese)\b", re.I)
 _PERSONAL = re.compile(r"phone|e-?mail|address|salary of|private number", re.I)
+#: A clause that asks for something (not context like "I'm happy in my role").
+_REQUEST = re.compile(r"\b(?:please|should|make|add|use|include|change|more|less|needs?|"
+                      r"could you|can you|rewrite|replace|put|give|write|remove|turn)\b", re.I)
 _SPLIT_CLAUSE = re.compile(r"\s*(?:[.;!?]+|\bbut\b|,\s*(?:and\b)?|\band (?:also|please)\b)\s*",
                            re.I)
 
@@ -306,7 +309,7 @@ def read_note(note: str, catalogue: Catalogue, kind: str) -> NotePlan:
             plan.unfollowed.append("contact details and other personal data are never put "
                                    "into drafts")
             understood = True
-        if not understood and len(clause.split()) >= 3:
+        if not understood and len(clause.split()) >= 3 and _REQUEST.search(clause):
             words = " ".join(clause.split()[:12])
             plan.unfollowed.append(f"\u201c{words}\u201d could not be turned into a change; "
                                    "edit the draft to apply it")

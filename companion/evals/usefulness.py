@@ -58,6 +58,8 @@ def remarks_of(draft: Any) -> list[str]:
     the content carries one)."""
     data = draft.model_dump() if hasattr(draft, "model_dump") else {}
     found = [data.get(k) for k in _REMARK_KEYS] + [draft.content.get(k) for k in _REMARK_KEYS]
+    rationale = data.get("rationale") if isinstance(data.get("rationale"), dict) else {}
+    found += [rationale.get("note"), *(rationale.get("note_not_followed") or [])]
     return [str(r) for r in found if isinstance(r, str) and r.strip()]
 
 
@@ -166,7 +168,7 @@ class Run:
                       focus=tuple(g_expect(r.focus)), must_not=tuple(g_expect(r.must_not)))
         return [u.redraft_follows(first, new, rule, remarks, self.space.embedder,
                                   exclude_bound=self.loaded.dataset.exclude_bound),
-                u.redraft_diff(diff)]
+                u.redraft_diff(diff, remarks)]
 
 
 def g_expect(entries: list[Any]) -> list[g.Expectation]:

@@ -411,11 +411,21 @@ def redraft_follows(first: DraftOutput, new: DraftOutput, rule: Rule, remarks: S
     return verdict_of(name, problems, "the new version follows the note")
 
 
-def redraft_diff(diff: str | None) -> Verdict:
-    """The redraft's version records what changed (a non-empty diff from the version before)."""
+_UNCHANGED = re.compile(r"\bsame as the (?:version|one)\b|\bunchanged\b|nothing (?:in it )?"
+                        r"changed", re.I)
+
+
+def redraft_diff(diff: str | None, remarks: Sequence[str] = ()) -> Verdict:
+    """The redraft's version records what changed (a non-empty diff from the version before)
+    — or, when the content came out the same (the note asked for what the draft already did,
+    or for what cannot be done), says so to the reviewer instead of silently repeating it."""
     name = "redraft_diff"
-    return verdict_of(name, [] if (diff or "").strip() else
-                      ["the redraft's version stores no diff"], "the version stores its diff")
+    if (diff or "").strip():
+        return passed(name, "the version stores its diff")
+    if any(_UNCHANGED.search(r) for r in remarks):
+        return passed(name, "the content is unchanged and the draft tells the reviewer why")
+    return failed(name, "the redraft's version stores no diff and does not say why nothing "
+                        "changed")
 
 
 # --- safety ----------------------------------------------------------------------------------

@@ -73,7 +73,11 @@ def test_a_redraft_carries_its_own_rationale(deps: Deps, model: FakeChatModel, c
     draft = request(deps, cfg)
     again = drafts.review_draft(deps.store.db, cfg, draft.id, "reject", by="e1", deps=deps,
                                 note="Fewer questions")
-    assert again.rationale == {"note_followed": ["Fewer questions"]}
+    # the model answered with the same content: the reviewer is told so, not left guessing
+    assert again.rationale == {
+        "note_followed": ["Fewer questions"],
+        "note": "This version is the same as the one the note was about: it already did what "
+                "the note asks."}
     first, _, third = drafts.draft_versions(deps.store.db, draft.id)
     assert first.rationale == WHY and third.rationale == again.rationale
 

@@ -357,3 +357,13 @@ def test_the_eval_runner_selects_the_boilerplate_drafter_by_name(settings: Setti
     model = chat_model(settings.model_copy(update={"model": "boilerplate"}))
     assert isinstance(model, BoilerplateChatModel) and model.name == "boilerplate-drafter-v1"
     assert "usefulness" in SUITES
+
+
+def test_an_unchanged_redraft_passes_only_when_it_says_why() -> None:
+    from companion.evals.usefulness_graders import redraft_diff
+
+    assert redraft_diff("--- before\n+++ after\n-a\n+b").passed
+    assert redraft_diff("", ["This version is the same as the one the note was about: it "
+                             "already did what the note asks."]).passed
+    assert redraft_diff("").failed
+    assert redraft_diff(None, ["Following the reviewer's note: shorter."]).failed
