@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -373,3 +373,14 @@ def test_a_horizon_is_no_measure() -> None:
                                    "quarters. One of my reports keeps missing deadlines."]))
     measurable = answer["content"]["goals"][0]["measurable"]
     assert not measurable.startswith(("Two quarters", "One of my reports"))
+
+
+def test_too_little_time_left_gives_a_closing_worksheet_not_a_failed_draft() -> None:
+    last_weeks = (END - timedelta(days=20)).isoformat()
+    answer = run(context_messages(["Delegate the monthly reconciliations to my two analysts"],
+                                  today=last_weeks, phase="completion"))
+    content = answer["content"]
+    assert content["goals"] == [] and len(content["worksheets"]) == 1
+    assert "too few for a goal with checkpoints" in answer["note"]
+    assert all(q.count("?") == 1 for q in content["worksheets"][0]["questions"])
+    checks_pass(answer, today=last_weeks)

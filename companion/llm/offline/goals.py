@@ -359,11 +359,15 @@ def draft_goals(ctx: Context, feedback: Feedback) -> tuple[dict[str, Any], list[
     dates = completion_dates(w) if completion else None
     if completion:
         if dates is None:
+            # too little time for a goal with checkpoints: a worksheet for the closing session
+            # rather than a failed draft the reviewer never sees
             left = (w.end - ctx.today).days
-            return {"goals": [], "note": f"No new goals drafted: only {left} days of the program "
-                                         f"remain (it ends on {w.end}), too few for a goal with "
-                                         "checkpoints; use the closing session to review the "
-                                         "goals you have and what you learned."}, []
+            notes.append(f"No new goals drafted: only {left} days of the program remain (it "
+                         f"ends on {w.end}), too few for a goal with checkpoints; this is a "
+                         "worksheet to review your goals in the closing session instead.")
+            content = {"goals": [], "worksheets": [closing_worksheet(texts, w.end, voice)]}
+            content["note"] = " ".join(dict.fromkeys(notes))
+            return content, _citations(ctx.passages)
         if asks.ambitious:
             notes.append("Not followed: more ambitious goals — in the completion phase the "
                          "guideline asks for consolidation, not new stretch goals.")
@@ -433,3 +437,16 @@ def _excerpt(passage: Passage, words: tuple[str, ...]) -> str:
             if word in unit.lower():
                 return unit
     return units[0] if units else ""
+
+
+def closing_worksheet(texts: list[str], end: Any, voice: str) -> dict[str, Any]:
+    """Questions to close the program's goals with, when no new goal fits in the time left."""
+    you, your = ("your mentee", "their") if voice == "mentor" else ("you", "your")
+    goal = ("Closing the goals of this program" if not texts else
+            f"Closing the goals of this program, starting with: {read_goal(texts[0], end).core}")
+    return {"goal": goal[:590], "questions": [
+        f"What evidence shows which of {your} goals {you} reached?",
+        f"Which goal would {you} carry forward beyond {end}?",
+        f"What helped {you} most in working on {your} goals?",
+        f"Who will {you} ask for support to keep going after the program?",
+    ]}
