@@ -132,6 +132,26 @@ def test_goal_relevance() -> None:
     assert off_topic.failed and "< 0.2" in off_topic.reason
 
 
+def test_goal_relevance_relative_to_other_peoples_goals() -> None:
+    """A draft working on its goal in its own words passes when it is clearly closer to that
+    goal than to anyone else's; an off-topic draft still fails."""
+    embedder = HashingEmbedder()
+    own = "hand over work to my team and stop checking it"
+    others = ["prepare the quarterly budget forecast spreadsheet", "present at the board"]
+    relative = g.goal_relevance(draft(), own, embedder, bound=0.99, others=others)
+    assert relative.passed and "above every other person's goal" in relative.reason
+    off = g.goal_relevance(draft(), others[0], embedder, bound=0.99, others=[own])
+    assert off.failed and "nearest other person's goal" in off.reason
+
+
+def test_a_worksheet_stands_in_for_a_goal() -> None:
+    content = {"goals": [], "worksheets": [{"goal": "leadership", "questions": ["What?"] * 3}]}
+    sheet = draft(DraftKind.goals, content=content)
+    assert g.smarter_complete(sheet).passed
+    assert g.length_limits(sheet).passed
+    assert g.smarter_complete(draft(DraftKind.goals, content={"goals": []})).failed
+
+
 @pytest.mark.parametrize(("text", "reason"), [
     ("How does your progress compare with Zed  Zebra's?", "'Zed Zebra'"),
     ("Write to zed@pilot.example for the notes", "e-mail address"),
