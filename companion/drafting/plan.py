@@ -226,8 +226,8 @@ _LANGUAGE = re.compile(r"\bin (?:spanish|german|french|italian|portuguese|dutch|
                        r"swedish|japanese|chinese)\b", re.I)
 _PERSONAL = re.compile(r"phone|e-?mail|address|salary of|private number", re.I)
 #: A clause that asks for something (not context like "I'm happy in my role").
-_REQUEST = re.compile(r"\b(?:please|should|make|add|use|include|change|more|less|needs?|"
-                      r"could you|can you|rewrite|replace|put|give|write|remove|turn)\b", re.I)
+_REQUEST = re.compile(r"\b(?:should|make|add|use|include|change|needs? to|could you|can you|"
+                      r"rewrite|replace|put|give|write|remove|turn|mention)\b", re.I)
 _SPLIT_CLAUSE = re.compile(r"\s*(?:[.;!?]+|\bbut\b|,\s*(?:and\b)?|\band (?:also|please)\b)\s*",
                            re.I)
 

@@ -161,3 +161,14 @@ def test_a_named_framework_in_a_note_wins(planner: Planner) -> None:
                         note="use the feedback framework instead")
     assert plan.framework is not None and plan.framework.name == "Feedback conversation"
     assert "reviewer asked" in plan.framework.reason
+
+
+def test_context_in_a_note_is_not_reported_as_a_request_not_followed() -> None:
+    catalogue = parse_catalogue(KNOWLEDGE)
+    note = read_note("Only three questions, please: I won't get through more.", catalogue,
+                     "questions")
+    assert note.count == 3 and note.unfollowed == []
+    note = read_note("Nothing about career moves, I'm happy in my role; keep it on the "
+                     "relationship with sales.", catalogue, "questions")
+    assert note.unfollowed == [] and note.focus == ["the relationship with sales"]
+    assert "Career direction" in note.exclude_options
