@@ -42,6 +42,7 @@ def _r(pattern: str, option: str, label: str, weight: float = 0.35,
 #: similarity decides among several hits and when none hits.
 FRAMEWORK_RULES: tuple[Rule, ...] = (
     _r(r"no clear (?:plan|goal|focus)|never picks? a|can'?t (?:pin down|settle on|choose) a goal|"
+       r"not sure (?:what|where) to (?:work on|start|focus)|what to work on first|"
        r"(?:don'?t|doesn'?t) know where to start|vague (?:goal|idea)|wants? to be more \w+ but",
        "GROW", "a wish without a clear goal yet", 0.45),
     _r(r"burn-?\s?out|overwhelm|exhaust|not coping|can'?t cope|struggling to cope|"
@@ -49,7 +50,8 @@ FRAMEWORK_RULES: tuple[Rule, ...] = (
        r"off sick|signed off|not sleeping|wellbeing|mental health",
        "Supporting a mentee under strain", "a mentee under strain", 0.55, voice="mentor"),
     _r(r"\b(?:say(?:ing)?|said) no\b|push(?:ing)? back|turn(?:ing)? down|\bdeclin|refus|"
-       r"piles? (?:on|more)|more work than|workload with my (?:manager|boss)",
+       r"piles? (?:on|more)|more work than|workload with my (?:manager|boss)|"
+       r"(?:wants|asked|asking) me to take (?:on|over)|can'?t do both",
        "Difficult-conversation rehearsal", "saying no or pushing back", 0.45),
     _r(r"difficult (?:conversation|talk|chat)|hard (?:conversation|talk)|awkward|confront|"
        r"raise (?:a|the) (?:problem|issue|concern)|conflict with|disagree(?:ment)?s? with|"
@@ -77,18 +79,21 @@ FRAMEWORK_RULES: tuple[Rule, ...] = (
        "Feedback conversation", "giving feedback on behaviour", 0.45),
     _r(r"career|next (?:role|move|step)|apply(?:ing)? for|promotion|job offer|director role|"
        r"(?:stay|leave|move) (?:in|at|to|towards|from|into)|where i want to be|"
-       r"long-term direction|(?:switch|chang)(?:e|es|ing)? (?:careers?|roles?|functions?|"
+       r"long-term direction|job[- ]hunt|job search|made redundant|(?:new|next) job|"
+       r"(?:switch|chang)(?:e|es|ing)? (?:careers?|roles?|functions?|"
        r"jobs?)|into (?:product|management|leadership|a new role)",
        "Career conversation", "a career choice", 0.42),
     _r(r"stakeholder|buy-?in|win (?:the )?support|\binfluenc|without (?:formal )?authority|"
        r"coalition|sponsor|get (?:\w+ )?on board|across departments|no (?:formal )?authority|"
+       r"\bback (?:my|our|the) (?:business case|proposal|plan|idea)|business case|sign-?off|"
        r"on (?:my|our) side|\bbehind (?:my|our|the) (?:plan|roadmap|idea|proposal|campaign)",
        "Stakeholder-mapping conversation", "winning support from others", 0.45),
     _r(r"\bdecid|decision|choose between|choice between|whether (?:to|or)|weigh(?:ing)? up|"
-       r"pros and cons",
+       r"pros and cons|should (?:i|we) \w+.{0,60}\bor\b",
        "Decision-making conversation", "a decision to make", 0.3),
     _r(r"\bchange\b|reorg|restructur|merg(?:er|ed|ing)|transformation|switch(?:ing)? to|transition|"
-       r"new (?:system|operating model|structure)|roll-?out|layoffs?|redundanc",
+       r"new (?:system|operating model|structure)|roll-?out|layoffs?|redundanc|being cut|"
+       r"(?:job|role|budget) cuts|cut(?:ting)? (?:roles|jobs|posts)",
        "Leading through change", "leading people through a change", 0.35),
     _r(r"former (?:peers?|colleagues?)|used to be (?:part of|one of)|promoted over|"
        r"friends? (?:now )?report|team i (?:used to be|was) (?:part of|in)|"

@@ -172,3 +172,58 @@ def test_context_in_a_note_is_not_reported_as_a_request_not_followed() -> None:
                      "relationship with sales.", catalogue, "questions")
     assert note.unfollowed == [] and note.focus == ["the relationship with sales"]
     assert "Career direction" in note.exclude_options
+
+
+#: A second labelled set, written after the rules were tuned on the first (the usefulness
+#: eval's): 14 of 20 were right before it was used to add mappings, 19 after. Kept as a
+#: regression bar on the whole set rather than case by case: a judgement call may move.
+SECOND_SET = [
+    ("my manager wants me to take over a second team and I don't think I can do both well",
+     'mentee', {'Difficult-conversation rehearsal', 'Decision-making conversation',
+                'Negotiation preparation'}),
+    ('I have to tell my team that two roles are being cut',
+     'mentee', {'Difficult-conversation rehearsal', 'Leading through change'}),
+    ("a peer keeps taking credit for my team's work",
+     'mentee', {'Difficult-conversation rehearsal', 'Feedback conversation'}),
+    ('pitching our new service to a big client next week',
+     'mentee', {'Presentation rehearsal'}),
+    ('I got passed over for the team lead job',
+     'mentee', {'Reflecting on a setback'}),
+    ('choosing between two job offers',
+     'mentee', {'Career conversation', 'Decision-making conversation'}),
+    ('half my team is in Manila and half in Leeds and they barely talk',
+     'mentee', {'Leading a remote team'}),
+    ('back at work after a six-month sabbatical',
+     'mentee', {'Returning from leave'}),
+    ('I need the finance director to back my business case',
+     'mentee', {'Stakeholder-mapping conversation'}),
+    ('agreeing a realistic deadline with the client for the migration',
+     'mentee', {'Negotiation preparation'}),
+    ("my mentee cried in our last session and says she can't sleep",
+     'mentor', {'Supporting a mentee under strain'}),
+    ('one of my reports is rude to customers on the phone',
+     'mentee', {'Feedback conversation'}),
+    ('I now lead the team I joined as a graduate three years ago',
+     'mentee', {'Leading former peers'}),
+    ("I want to be a better leader but I'm not sure what to work on first",
+     'mentee', {'GROW'}),
+    ('should we outsource the night shift or hire more staff',
+     'mentee', {'Decision-making conversation'}),
+    ('my mentee has been made redundant and starts job hunting',
+     'mentor', {'Career conversation', 'Supporting a mentee under strain'}),
+    ('our project missed its launch date and the board is unhappy',
+     'mentee', {'Reflecting on a setback'}),
+    ('how do I ask for a pay rise without sounding greedy',
+     'mentee', {'Negotiation preparation'}),
+    ('speaking up in the executive meeting when the CEO is there',
+     'mentee', {'Difficult-conversation rehearsal', 'Presentation rehearsal'}),
+    ('merging two teams with very different cultures',
+     'mentee', {'Leading through change'}),
+]
+
+
+def test_the_second_labelled_set_stays_accurate(planner: Planner) -> None:
+    right = [planner.plan(kind="framework", topic=topic, goals=[], phase="development",
+                          voice=voice).framework.name in expected  # type: ignore[union-attr]
+             for topic, voice, expected in SECOND_SET]
+    assert sum(right) >= 18, [s[0] for s, ok in zip(SECOND_SET, right, strict=True) if not ok]
