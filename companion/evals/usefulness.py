@@ -58,7 +58,8 @@ def remarks_of(draft: Any) -> list[str]:
     the content carries one)."""
     data = draft.model_dump() if hasattr(draft, "model_dump") else {}
     found = [data.get(k) for k in _REMARK_KEYS] + [draft.content.get(k) for k in _REMARK_KEYS]
-    rationale = data.get("rationale") if isinstance(data.get("rationale"), dict) else {}
+    raw = data.get("rationale")
+    rationale: dict[str, Any] = raw if isinstance(raw, dict) else {}
     found += [rationale.get("note"), *(rationale.get("note_not_followed") or [])]
     return [str(r) for r in found if isinstance(r, str) and r.strip()]
 
