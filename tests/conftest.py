@@ -101,3 +101,15 @@ def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]
         yield database
     finally:
         database.dispose()
+
+
+@pytest.fixture(scope="session")
+def bundled_embedder(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """The bundled all-MiniLM-L6-v2, built directly: some browser-test modules replace
+    `companion.embeddings.get_embedder` for the whole session when they are imported, so a
+    test that needs meaning (not the hashing stand-in) must not go through it."""
+    from companion.embeddings import CachedEmbedder, EmbeddingCache, SentenceTransformerEmbedder
+
+    home = tmp_path_factory.mktemp("bundled-embedder")
+    return CachedEmbedder(SentenceTransformerEmbedder(stamp=home / "verified.json"),
+                          EmbeddingCache(home / "embeddings.sqlite"))

@@ -4,10 +4,10 @@ reviewer's note as directives (negation first)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from companion.config import Settings
 from companion.drafting.catalogue import load_catalogue, parse_catalogue
 from companion.drafting.plan import Planner, read_note
 
@@ -15,11 +15,8 @@ KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 
 
 @pytest.fixture(scope="module")
-def planner() -> Planner:
-    from companion.embeddings import get_embedder
-
-    embedder = get_embedder(Settings())
-    return Planner(load_catalogue(KNOWLEDGE), embedder.embed, embedder.name)
+def planner(bundled_embedder: Any) -> Planner:
+    return Planner(load_catalogue(KNOWLEDGE), bundled_embedder.embed, bundled_embedder.name)
 
 
 def test_the_catalogue_offers_every_framework_competency_and_template() -> None:

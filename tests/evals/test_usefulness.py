@@ -37,11 +37,9 @@ def questions(*texts: str, purpose: str = "") -> DraftOutput:
 
 
 @pytest.fixture(scope="module")
-def embedder() -> Embedder:
+def embedder(bundled_embedder: Embedder) -> Embedder:
     """The bundled embedding model: these graders are about meaning (loads in ~2 s)."""
-    from companion.embeddings import get_embedder
-
-    return get_embedder(Settings())
+    return bundled_embedder
 
 
 # --- frameworks ------------------------------------------------------------------------------
