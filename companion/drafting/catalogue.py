@@ -117,12 +117,12 @@ def parse_catalogue(folder: Path) -> Catalogue:
             questions = _first_lines(subs.get("before a session", ""), 6)
             if not questions:
                 continue
-            phrases = [("name", name)]
+            pieces: list[tuple[str, str]] = [("name", name)]
             for sub in ("before a session", "after a session",
                         "questions for the mentor to ask"):
-                phrases += [(sub, q) for q in _bullets(subs.get(sub, "")) if q.endswith("?")]
+                pieces += [(sub, q) for q in _bullets(subs.get(sub, "")) if q.endswith("?")]
             options.append(Option("competency", name, f"{name}. {questions}",
-                                  phrases=tuple(phrases)))
+                                  phrases=tuple(pieces)))
     path = folder / TEMPLATES
     if path.is_file():
         for name, subs in _sections(path.read_text(encoding="utf-8")):
