@@ -119,6 +119,10 @@ class SentenceTransformerEmbedder:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+
+            # its "Loading weights" bar would interleave with our own output and progress
+            transformers_logging.disable_progress_bar()
 
             if self._requested is None:
                 path = bundled_model_path()

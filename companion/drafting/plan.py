@@ -253,7 +253,8 @@ class NotePlan:
 
 
 def _clean(what: str) -> str:
-    what = re.split(r",|\b(?:and|but|please|instead)\b", what, maxsplit=1)[0]
+    what = re.split(r"[,:;—–]|\b(?:and|but|please|instead|use|try|switch|rather)\b", what,
+                    maxsplit=1)[0]
     return what.strip(" ,:'\"").rstrip(".")
 
 
@@ -279,13 +280,16 @@ def read_note(note: str, catalogue: Catalogue, kind: str) -> NotePlan:
     options = catalogue.of("framework") + catalogue.of("competency")
     for clause in [c for c in _SPLIT_CLAUSE.split(note) if c and c.strip()]:
         understood = False
+        positive = clause  # the clause without what it rules out
         for match in _EXCLUDE.finditer(clause):
             what = _clean(match["what"])
             if what:
                 plan.exclude.append(what)
                 plan.exclude_options += [o.name for o in _names_in(what, options)]
                 understood = True
-        positive = _EXCLUDE.sub(" ", clause)
+                ruled_out = clause[match.start():match.start("what") + match["what"].find(what)
+                                   + len(what)]
+                positive = positive.replace(ruled_out, " ")
         named = [o for o in _names_in(positive, catalogue.of("framework"))
                  if o.name not in plan.exclude_options]
         if named and (_USE.search(clause) or kind == "framework"):

@@ -224,3 +224,10 @@ def test_the_second_labelled_set_stays_accurate(planner: Planner) -> None:
                           voice=voice).framework.name in expected  # type: ignore[union-attr]
              for topic, voice, expected in SECOND_SET]
     assert sum(right) >= 18, [s[0] for s, ok in zip(SECOND_SET, right, strict=True) if not ok]
+
+
+def test_an_exclusion_ends_where_the_next_request_begins() -> None:
+    note = read_note("Shorter please, and nothing about rehearsing: use the negotiation "
+                     "framework instead", parse_catalogue(KNOWLEDGE), "framework")
+    assert note.exclude == ["rehearsing"]
+    assert note.framework == "Negotiation preparation" and note.shorter
