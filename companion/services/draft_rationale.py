@@ -42,6 +42,8 @@ def explain(rationale: dict[str, Any] | None) -> Explanation:
             reasons.append(f"{label}: {_text(r[key])}")
     reasons += [f"Section: {_text(s)}" for s in _items(r.get("sections"))]
     note = r.get("note") if isinstance(r.get("note"), str) else None
+    if note and note.startswith("Following the reviewer's note:") and r.get("note_followed"):
+        note = None  # the offline drafter's summary of the lists shown below
     return Explanation(
         reasons=_cut([x for x in reasons if x.split(": ", 1)[-1]]),
         note=_short(note) if note else None,
