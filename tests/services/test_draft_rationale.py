@@ -46,3 +46,12 @@ def test_nothing_to_show(rationale: Any) -> None:
 def test_long_lines_are_cut() -> None:
     [line] = explain({"note_followed": ["x" * 1000]}).followed
     assert len(line) == MAX_LINE and line.endswith("…")
+
+
+def test_a_note_that_only_repeats_the_followed_list_is_not_shown_twice() -> None:
+    why = explain({"note": "Following the reviewer's note: fewer questions.",
+                   "note_followed": ["fewer questions"]})
+    assert why.note is None and why.followed == ["fewer questions"]
+    kept = explain({"note": "This version is the same as the one the note was about.",
+                    "note_followed": ["fewer questions"]})
+    assert kept.note and kept.note.startswith("This version is the same")
