@@ -17,6 +17,7 @@ import numpy as np
 from companion.domain import Pairing, PairingStatus, Participant, Program, ProgramType
 from companion.embeddings import Embedder
 from companion.errors import BadInputError, NotFoundError
+from companion.matching import rules
 from companion.matching.engine import MatchPool, PoolInputs
 from companion.services.progress import Progress
 from companion.store import (
@@ -292,7 +293,7 @@ def _still_valid(repo: PairingRepository, program: Program, proposals: list[Pair
             why = f"{p.mentor_id} filled up while the assignment ran"
         if why is not None:
             dropped.append({"mentee_id": p.mentee_id,
-                            "reason": f"{why}; run the assignment again"})
+                            "reason": f"{why}; {rules.RUN_AGAIN}"})
             continue
         kept.append(p)
         taken.add(p.mentee_id)
@@ -324,10 +325,7 @@ def _unassigned_reason(pool: MatchPool, i: int, mentee_idx: np.ndarray, to_place
                        seats: int) -> str:
     if not np.any(mentee_idx == i):
         return pool.exclusion_summary(i)
-    shortage = (f"not enough places ({to_place} mentees to place, {seats} free mentor places)"
-                if to_place > seats else "its eligible mentors are full")
-    return (f"{shortage}: the places went to mentees who fit those mentors better; "
-            "add capacity or recruit a mentor, then run the assignment again")
+    return rules.places_taken(to_place, seats)
 
 
 def new_pairing_id() -> str:

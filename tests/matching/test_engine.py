@@ -175,12 +175,13 @@ def test_block_and_pair_scoring_agree_with_a_naive_loop(embedder: HashingEmbedde
     p = pool(embedder)
     rows = np.arange(len(p.mentees))
     every = np.broadcast_to(np.arange(len(p.mentors)), (len(rows), len(p.mentors)))
-    fast = p._semantic_all(rows)
-    assert np.allclose(fast, p._semantic_for(rows, every))
+    fast = p.semantic.fit_all(rows)
+    assert np.allclose(fast, p.semantic.fit_for(rows, every))
     for i in rows:
-        goals = np.arange(p.goal_start[i], p.goal_start[i] + p.goal_count[i])
+        start = p.semantic.goal_start[i]
+        goals = np.arange(start, start + p.semantic.goal_count[i])
         for j in range(len(p.mentors)):
-            phrases = np.flatnonzero(p.phrase_owner == j)
+            phrases = np.flatnonzero(p.semantic.phrase_owner == j)
             cos = np.sort(p.goal_vecs[goals] @ p.phrase_vecs[phrases].T, axis=1)[:, ::-1]
             top_two = cos[:, :2].mean(axis=1)
             assert fast[i, j] == pytest.approx(float(comp.semantic_fit(top_two).mean()),

@@ -19,7 +19,7 @@ import pytest
 
 from companion.domain import Participant, ProgramType
 from companion.embeddings import Embedder, HashingEmbedder
-from companion.matching import engine
+from companion.matching import semantic
 from companion.matching.engine import MatchPool, PoolInputs
 from tests import factories
 
@@ -38,7 +38,7 @@ def golden_pool(golden: dict[str, Any], case: dict[str, Any],
     def centre_of(embedder: Embedder) -> np.ndarray:
         return embedder.embed(reference).mean(axis=0)
 
-    monkeypatch.setattr(engine, "reference_centre", centre_of)
+    monkeypatch.setattr(semantic, "reference_centre", centre_of)
     given = golden["inputs"]
     inputs = PoolInputs(load=given["load"], rejected={tuple(p) for p in given["rejected"]},
                         blocked={(a, b): why for a, b, why in given["blocked"]})
