@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from companion.domain.enums import MentoringFormat, Role
+from companion.domain.values import language_codes, unknown_languages_message
 
 #: Longest accepted text per field (characters). Generous, but bounded so that one pasted
 #: document cannot swamp embeddings, prompts or the database.
@@ -80,7 +81,8 @@ class Participant(BaseModel):
     manager_id: str | None = Field(None, description="Id of this person's line manager.")
     location: str | None = None
     timezone: str | None = Field(None, description="IANA time zone, e.g. Europe/Berlin.")
-    languages: list[str] = Field(default_factory=list, description="Language codes or names.")
+    languages: list[str] = Field(
+        default_factory=list, description="ISO 639 codes (639-1 where one exists): en, de, haw.")
     capacity: int | None = Field(None, description="Mentors: most mentees at once.")
     expertise: str | None = Field(None, description="Mentors: free-text experience.")
     goals: list[str] = Field(default_factory=list, description="Mentees: one entry per goal.")
@@ -204,7 +206,9 @@ class Participant(BaseModel):
         for item in items:
             _check_len(key, item)
         if info.field_name == "languages":
-            items = list(dict.fromkeys(i.lower() for i in items))
+            items, unknown = language_codes(items)
+            if unknown:
+                raise ValueError(unknown_languages_message(unknown))
         return items
 
     @field_validator("goals", mode="before")

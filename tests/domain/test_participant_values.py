@@ -1,0 +1,77 @@
+"""Normalised values in participant records: languages as ISO 639 codes, list separators,
+role words and booleans as HR exports write them (issue 13)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from pydantic import ValidationError
+
+from companion.domain import Participant, Program, ProgramType
+from companion.matching.constraints import pair_violation
+
+BASE = {"id": "e1", "name": "Ada", "role": "mentee"}
+
+
+def _person(**fields: object) -> Participant:
+    return Participant.model_validate({**BASE, **fields})
+
+
+# --- 1. languages as ISO 639 codes -----------------------------------------------------------
+
+@pytest.mark.parametrize(("raw", "code"), [
+    ("en", "en"), ("EN", "en"), ("English", "en"), ("english", "en"), ("ENGLISH", "en"),
+    ("Englisch", "en"), ("anglais", "en"), ("eng", "en"),
+    ("Deutsch", "de"), ("German", "de"), ("allemand", "de"), ("deu", "de"), ("ger", "de"),
+    ("Français", "fr"), ("French", "fr"), ("Französisch", "fr"), ("francais", "fr"),
+    ("Español", "es"), ("Spanish", "es"), ("Spanisch", "es"), ("espagnol", "es"),
+    ("pt-BR", "pt"), ("pt_BR", "pt"), ("Portuguese (Brazil)", "pt"), ("Brazilian Portuguese", "pt"),
+    ("en-GB", "en"), ("English (UK)", "en"), ("German (fluent)", "de"),
+    ("Mandarin", "zh"), ("Chinese", "zh"), ("中文", "zh"), ("Hindi", "hi"), ("Farsi", "fa"),
+    ("Norwegian", "no"), ("no", "no"),
+    ("haw", "haw"),  # no 2-letter code: the ISO 639-3 one
+])
+def test_a_language_becomes_its_iso_639_code(raw: str, code: str) -> None:
+    assert _person(languages=raw).languages == [code]
+
+
+def test_names_and_codes_of_the_same_language_collapse_to_one_code() -> None:
+    assert _person(languages="English; en; EN; Englisch; Deutsch; de").languages == ["en", "de"]
+    assert _person(languages=["English", "anglais", "French"]).languages == ["en", "fr"]
+
+
+@pytest.mark.parametrize("spellings", [
+    ["zh", "cmn", "Mandarin", "Chinese", "zh-Hant"],
+    ["he", "iw", "Hebrew", "heb"],
+    ["tl", "Tagalog", "fil", "Filipino"],
+    ["ak", "tw", "Twi", "Akan"],
+])
+def test_every_spelling_of_a_language_gives_the_same_code(spellings: list[str]) -> None:
+    assert len({tuple(_person(languages=s).languages) for s in spellings}) == 1
+
+
+@pytest.mark.parametrize("raw", ["Klingonish", "Englishman", "xx", "und", "qaa", "x-foo", "e"])
+def test_an_unknown_language_is_a_field_error_naming_the_value(raw: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _person(languages=f"en; {raw}")
+    (error,) = caught.value.errors()
+    assert error["loc"] == ("languages",)
+    assert f"'{raw}' is not a language name or ISO 639 code" in error["msg"]
+
+
+def test_several_unknown_languages_are_all_named() -> None:
+    with pytest.raises(ValidationError, match="'Elvish', 'Klingonish' are not language names"):
+        _person(languages="Elvish, English, Klingonish")
+
+
+def test_english_and_en_now_share_a_language_for_matching() -> None:
+    """The cross-organisation program of issue 13: host 'English', partner 'en'."""
+    program = Program(name="x", type=ProgramType.cross_org, start_date=date(2027, 1, 5))
+    host = Participant.model_validate({"id": "m1", "name": "Host", "role": "mentor",
+                                       "languages": "English", "organization": "Host"})
+    partner = Participant.model_validate({"id": "p1", "name": "Partner", "role": "mentee",
+                                          "languages": "en", "organization": "Partner"})
+    assert program.require_shared_language
+    assert pair_violation(program, partner, host, managers={}, mentor_load=0, blocked={},
+                          rejected=set()) is None
