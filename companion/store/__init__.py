@@ -6,6 +6,14 @@ from sqlalchemy.exc import IntegrityError as DuplicateRowError
 from sqlalchemy.orm import Session
 
 from companion.store.db import Database, get_database, reset_databases
+from companion.store.org import (
+    DatedDraft,
+    OrgPerson,
+    OrgTree,
+    ProgramHoldings,
+    ProgramRecords,
+    whole_tree,
+)
 from companion.store.repositories import (
     AuditLog,
     AuditScope,
@@ -25,4 +33,5 @@ __all__ = [
     "PairingRepository", "Session", "TokenRepository",
     "ParticipantRepository", "ProgramRepository", "audit_scope", "current_audit_scope",
     "get_database", "reset_databases", "Outbox", "SignInLinks", "WebSessions",
+    "DatedDraft", "OrgPerson", "OrgTree", "ProgramHoldings", "ProgramRecords", "whole_tree",
 ]

@@ -47,6 +47,7 @@ from companion.store.tables import (
     DraftRow,
     DraftVersionRow,
     IdempotencyRow,
+    OrgPersonRow,
     PairingRow,
     ParticipantRow,
     ProgramRow,
@@ -214,10 +215,14 @@ class ParticipantRepository:
         self.session.execute(query.order_by(ParticipantRow.id).with_for_update()).all()
 
     def managers(self) -> dict[str, str | None]:
-        """`pid -> manager id` for everyone in the program (reporting-line rules)."""
+        """`id -> manager id` along the whole reporting tree (reporting-line rules): the
+        program's participants laid over its organisation records, the people outside the
+        program that manager ids point to, so a rule can walk the line all the way up."""
+        org = self.session.execute(select(OrgPersonRow.pid, OrgPersonRow.manager_id).where(
+            OrgPersonRow.program_id == self.program_id))
         rows = self.session.execute(select(ParticipantRow.pid, ParticipantRow.manager_id).where(
             ParticipantRow.program_id == self.program_id))
-        return {row[0]: row[1] for row in rows}
+        return {**{row[0]: row[1] for row in org}, **{row[0]: row[1] for row in rows}}
 
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(ParticipantRow).where(

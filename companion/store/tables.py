@@ -95,6 +95,22 @@ class ParticipantRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class OrgPersonRow(Base):
+    """Someone of the organisation a manager id points to who is not a participant: kept
+    for the reporting-line rule only (never matched, never listed)."""
+
+    __tablename__ = "org_people"
+    __table_args__ = (UniqueConstraint("program_id", "pid", name="uq_org_people_program_pid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    pid: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(120))
+    manager_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 #: Pairing statuses that hold a mentee: at most one such pairing per mentee and program.
 LIVE_PAIRING_STATUSES = ("pending", "approved", "active")
 _LIVE = text("status IN ('pending', 'approved', 'active')")
