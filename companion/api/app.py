@@ -16,7 +16,7 @@ from companion import __version__
 from companion.api import errors
 from companion.api.common import no_nul_characters
 from companion.api.limits import BodySizeLimit, JsonShapeLimit
-from companion.api.routes import drafts, health, matching, people, programs
+from companion.api.routes import drafts, health, matching, people, program_admin, programs
 from companion.api.schemas import Problem
 from companion.config import get_settings
 from companion.services.audit import audit_scope
@@ -97,8 +97,8 @@ def create_app() -> FastAPI:
         docs_url="/docs",
     )
     errors.install(app)
-    for router in (health.router, people.router, programs.router, matching.router,
-                   drafts.router):
+    for router in (health.router, people.router, programs.router, program_admin.router,
+                   matching.router, drafts.router):
         app.include_router(router, prefix=API_PREFIX,
                            dependencies=[Depends(no_nul_characters)])
     # the last added runs first: sizes are checked before a body is buffered for its shape

@@ -12,7 +12,12 @@ from companion.domain import AccessRole, Program, Role
 from companion.errors import forbidden, hidden
 from companion.services import matching
 from companion.services.access import Access, access_to, partners_of, people_of
-from companion.services.programs import build_program, create_program, list_programs
+from companion.services.programs import (
+    build_program,
+    create_program,
+    list_programs,
+    start_warnings,
+)
 from companion.services.tokens import Principal
 from companion.store import Database
 
@@ -34,7 +39,8 @@ def programs_of(db: Database, principal: Principal) -> list[dict[str, Any]]:
 def create_program_as(db: Database, principal: Principal, program: Program) -> dict[str, Any]:
     if principal.role is not AccessRole.admin:
         raise forbidden("only an admin can create programs")
-    return program_json(create_program(db, program, actor=principal.actor))
+    created = create_program(db, program, actor=principal.actor)
+    return {**program_json(created), "warnings": start_warnings(created)}
 
 
 def program_as(db: Database, principal: Principal, name: str) -> dict[str, Any]:

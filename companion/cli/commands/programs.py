@@ -1,4 +1,4 @@
-"""`companion program create|list|show`."""
+"""`companion program create|list|show|edit|delete|org`."""
 
 from __future__ import annotations
 
@@ -8,9 +8,17 @@ from typing import Any
 import typer
 
 from companion.cli.app import app, database
-from companion.cli.output import OutputFormat, esc, out, print_json, table
+from companion.cli.output import OutputFormat, err, esc, out, print_json, table
 from companion.domain import Program, ProgramType
-from companion.services.programs import build_program, create_program, get_program, list_programs
+from companion.services.programs import (
+    build_program,
+    create_program,
+    delete_program,
+    edit_program,
+    get_program,
+    list_programs,
+    start_warnings,
+)
 
 program_app = typer.Typer(help="Create and inspect mentoring programs.", no_args_is_help=True)
 app.add_typer(program_app, name="program")
@@ -44,12 +52,68 @@ def create(
         partner_organizations=list(partner),
     )
     create_program(database(), program)
+    warnings = start_warnings(program)
     if fmt is OutputFormat.json:
-        print_json(program_json(program))
+        print_json({**program_json(program), "warnings": warnings})
         return
     out.print(f"Created program [bold]{esc(program.name)}[/] ({program.type}), "
               f"{program.start_date} → {program.end_date}.")
     _phases(program)
+    _warn(warnings)
+
+
+@program_app.command("edit")
+def edit(
+    name: str = typer.Argument(..., help="The program to change."),
+    new_name: str = typer.Option(None, "--name", help="A new unique name."),
+    start: str = typer.Option(None, "--start", help="New start date YYYY-MM-DD."),
+    months: int = typer.Option(None, "--months", help="New length in months (3-36)."),
+    cadence_weeks: int = typer.Option(None, "--cadence-weeks", help="Weeks between sessions."),
+    session_minutes: int = typer.Option(None, "--session-minutes",
+                                        help="Regular session length."),
+    host: str = typer.Option(None, "--host-org", help="The organisation running the program."),
+    capacity: int = typer.Option(None, "--capacity", help="Mentees per mentor when unset."),
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """Change a program's name, dates or session rhythm (phases follow new dates). Drafts
+    and pairings the new dates leave outside are named in warnings, not changed."""
+    result = edit_program(database(), name, {
+        "name": new_name, "start_date": _date(start), "months": months,
+        "cadence_weeks": cadence_weeks, "session_minutes": session_minutes,
+        "host_organization": host, "default_capacity": capacity})
+    if fmt is OutputFormat.json:
+        print_json({**program_json(result.program), "renamed_from": result.renamed_from,
+                    "changed": {k: [_shown(b), _shown(a)] for k, (b, a) in
+                                result.changed.items()},
+                    "warnings": result.warnings})
+        return
+    if result.changed:
+        out.print(f"Updated program [bold]{esc(result.program.name)}[/]"
+                  + (f" (was {esc(result.renamed_from)})" if result.renamed_from else "")
+                  + ".")
+        table(None, ["setting", "before", "after"],
+              [[k, _shown(b), _shown(a)] for k, (b, a) in result.changed.items()])
+        if {"start_date", "months"} & result.changed.keys():
+            _phases(result.program)
+    _warn(result.warnings)
+
+
+@program_app.command("delete")
+def delete(
+    name: str = typer.Argument(..., help="The program to delete."),
+    yes: bool = typer.Option(False, "--yes", help="Confirm: delete it and everything in it."),
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """Delete a program with its participants, pairings and drafts (refused without --yes,
+    saying what would be deleted)."""
+    result = delete_program(database(), name, confirmed=yes)
+    if fmt is OutputFormat.json:
+        print_json({"deleted": result.program, **result.holdings._asdict()})
+        return
+    h = result.holdings
+    out.print(f"Deleted program [bold]{esc(result.program)}[/] with {h.participants} "
+              f"participant(s), {h.pairings} pairing(s), {h.drafts} draft(s) and "
+              f"{h.org_people} organisation record(s).")
 
 
 @program_app.command("list")
@@ -90,6 +154,15 @@ def show(name: str = typer.Argument(..., help="Program name."), fmt: OutputForma
         ["AI may read", ", ".join(program.ai_readable_fields)],
     ])
     _phases(program)
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        err.print(f"[bold yellow]warning:[/] {esc(warning)}", highlight=False)
+
+
+def _shown(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _phases(program: Program) -> None:
