@@ -13,7 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from companion.domain.enums import MentoringFormat, Role
-from companion.domain.values import language_codes, unknown_languages_message
+from companion.domain.values import (
+    json_array,
+    language_codes,
+    split_items,
+    unknown_languages_message,
+)
 
 #: Longest accepted text per field (characters). Generous, but bounded so that one pasted
 #: document cannot swamp embeddings, prompts or the database.
@@ -50,12 +55,6 @@ def valid_timezone(name: str) -> bool:
 def split_goals(value: str) -> list[str]:
     """Goals in one text: separated by `;;` or by a blank line."""
     return [g.strip() for g in _GOAL_SPLIT.split(value) if g.strip()]
-
-
-def split_list(value: str) -> list[str]:
-    """A list in one text (skills, languages), separated by `;` or `,`: HR exports write
-    `English, German` as often as `English; German`."""
-    return [v.strip() for v in value.replace(",", ";").split(";") if v.strip()]
 
 
 def _check_len(field: str, value: str, limit_key: str | None = None) -> str:
@@ -196,10 +195,7 @@ class Participant(BaseModel):
     def _valid_list(cls, value: Any, info: Any) -> Any:
         if value is None:
             return []
-        items = split_list(value) if isinstance(value, str) else value
-        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise ValueError("expected a text separated by ';' or ',', or a list of texts")
-        items = [i.strip() for i in items if i.strip()]
+        items = split_items(value, languages=info.field_name == "languages")
         if len(items) > MAX_LIST_ITEMS:
             raise ValueError(f"{len(items)} items, at most {MAX_LIST_ITEMS}")
         key = "language" if info.field_name == "languages" else "skill"
@@ -216,10 +212,14 @@ class Participant(BaseModel):
     def _valid_goals(cls, value: Any) -> Any:
         if value is None:
             return []
-        goals = split_goals(value) if isinstance(value, str) else value
-        if not isinstance(goals, list) or not all(isinstance(g, str) for g in goals):
-            raise ValueError("expected text (goals separated by ';;' or blank lines) or a list")
-        goals = [g.strip() for g in goals if g.strip()]
+        value = json_array(value)
+        if isinstance(value, str):
+            goals = split_goals(value)
+        elif isinstance(value, list | tuple) and all(isinstance(g, str) for g in value):
+            goals = [g.strip() for g in value if g.strip()]
+        else:
+            raise ValueError("expected text (goals separated by ';;' or blank lines), "
+                             "a JSON array or a list of texts")
         if len(goals) > MAX_GOALS:
             raise ValueError(f"{len(goals)} goals, at most {MAX_GOALS}")
         for number, goal in enumerate(goals, 1):

@@ -7,20 +7,62 @@ of thousands of rows names a handful of languages."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import langcodes
 
+#: Separators of a list in one cell: `;`, `,` and ` / ` (spaces around the slash, so that
+#: `CI/CD` stays one skill).
+_LIST_SPLIT = re.compile(r"\s*[;,]\s*|\s+/\s+")
+#: Languages also split on a bare slash (`English/German`): no language name holds one.
+_LANGUAGE_SPLIT = re.compile(r"\s*[;,/]\s*")
 #: A trailing remark in brackets: a region (`Portuguese (Brazil)`) or a level (`German (fluent)`).
 _BRACKETED = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
 _TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 #: Codes that name no language: undetermined, multiple, no linguistic content, missing.
 _NOT_LANGUAGES = frozenset({"und", "mul", "zxx", "mis"})
 _PRIVATE_USE = re.compile(r"^q[a-t][a-z]$")
+
+
+LIST_EXPECTED = "expected a text separated by ';', ',' or ' / ', a JSON array or a list of texts"
+
+
+def json_array(value: Any) -> Any:
+    """`value` as a list when it is a JSON array in one cell (`["en", "de"]`), else as given."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("[") and text.endswith("]"):
+            try:
+                return json.loads(text)
+            except ValueError:
+                return value
+    return value
+
+
+def split_items(value: Any, *, languages: bool = False) -> list[str]:
+    """The items of a list field (skills, languages): a list of texts, a JSON array in one cell
+    (`["en", "de"]`, or `[English, German]`) or a text separated by `;`, `,` or ` / `
+    (languages: any `/`). Blank items are dropped; anything else raises ValueError."""
+    value = json_array(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("[") and text.endswith("]"):  # a list, just not JSON
+            text = text[1:-1]
+        pattern = _LANGUAGE_SPLIT if languages else _LIST_SPLIT
+        return [item for item in (i.strip() for i in pattern.split(text)) if item]
+    return texts(value)
+
+
+def texts(value: Any) -> list[str]:
+    """`value` as a list of non-blank texts, or ValueError."""
+    if not isinstance(value, list | tuple) or not all(isinstance(i, str) for i in value):
+        raise ValueError(LIST_EXPECTED)
+    return [item for item in (i.strip() for i in value) if item]
 
 
 @lru_cache(maxsize=4096)

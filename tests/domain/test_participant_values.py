@@ -75,3 +75,42 @@ def test_english_and_en_now_share_a_language_for_matching() -> None:
     assert program.require_shared_language
     assert pair_violation(program, partner, host, managers={}, mentor_load=0, blocked={},
                           rejected=set()) is None
+
+
+# --- 2. list fields: `,` `;` ` / ` and JSON arrays ---------------------------------------
+
+@pytest.mark.parametrize(("field", "raw", "parsed"), [
+    ("languages", "English, German", ["en", "de"]),
+    ("languages", "English; German", ["en", "de"]),
+    ("languages", "English / German / French", ["en", "de", "fr"]),
+    ("languages", "English/German", ["en", "de"]),
+    ("languages", '["English", "de"]', ["en", "de"]),
+    ("languages", " [ \"fr\" ] ", ["fr"]),
+    ("languages", "[English, Deutsch]", ["en", "de"]),
+    ("languages", "[]", []),
+    ("skills", "coaching / finance; M&A, public speaking", ["coaching", "finance", "M&A",
+                                                          "public speaking"]),
+    ("skills", "CI/CD; A/B testing", ["CI/CD", "A/B testing"]),
+    ("skills", '["CI/CD", "Budgeting, forecasting"]', ["CI/CD", "Budgeting, forecasting"]),
+    ("goals", '["Lead a team, then a department", "Present to the board"]',
+     ["Lead a team, then a department", "Present to the board"]),
+    ("goals", "Lead a team, then a department;;Present", ["Lead a team, then a department",
+                                                         "Present"]),
+    ("goals", "[Draft] a plan for my first 90 days", ["[Draft] a plan for my first 90 days"]),
+])
+def test_list_fields_take_separators_and_json_arrays(field: str, raw: str,
+                                                     parsed: list[str]) -> None:
+    assert getattr(_person(**{field: raw}), field) == parsed
+
+
+@pytest.mark.parametrize(("field", "raw"), [
+    ("skills", '["coaching", 3]'),
+    ("languages", '{"en": true}'),
+    ("goals", '["one", null]'),
+])
+def test_a_json_cell_that_is_no_list_of_texts_names_the_field(field: str, raw: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _person(**{field: raw})
+    (error,) = caught.value.errors()
+    assert error["loc"] == (field,)
+    assert "list of texts" in error["msg"] or "language name" in error["msg"]
