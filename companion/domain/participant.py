@@ -14,8 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from companion.domain.enums import MentoringFormat, Role
 from companion.domain.values import (
+    BOOL_EXPECTED,
+    ROLE_EXPECTED,
+    bool_value,
     json_array,
     language_codes,
+    role_value,
     split_items,
     unknown_languages_message,
 )
@@ -32,8 +36,6 @@ MAX_LIST_ITEMS = 30
 _GOAL_SPLIT = re.compile(r";;|\n\s*\n")
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$")
 _EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_TRUE = {"true", "yes", "y", "1"}
-_FALSE = {"false", "no", "n", "0"}
 
 
 @lru_cache(maxsize=1)
@@ -125,10 +127,12 @@ class Participant(BaseModel):
     def _valid_role(cls, value: Any) -> Any:
         if value is None:
             raise ValueError("role is required: mentor, mentee or both")
-        text = str(value).strip().lower()
-        if text not in Role.__members__:
-            raise ValueError(f"unknown role '{value}': use mentor, mentee or both")
-        return text
+        if isinstance(value, Role):
+            return value
+        role = role_value(str(value))
+        if role is None:
+            raise ValueError(f"unknown role '{str(value).strip()}': {ROLE_EXPECTED}")
+        return role
 
     @field_validator("format", mode="before")
     @classmethod
@@ -233,14 +237,12 @@ class Participant(BaseModel):
     @field_validator("prefer_cross_department", mode="before")
     @classmethod
     def _valid_bool(cls, value: Any) -> Any:
-        if value is None or isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        raise ValueError(f"'{value}' is not true or false")
+        if value is None:
+            return None
+        answer = bool_value(value)
+        if answer is None:
+            raise ValueError(f"'{str(value).strip()}' is not true or false: {BOOL_EXPECTED}")
+        return answer
 
     @field_validator("extra")
     @classmethod

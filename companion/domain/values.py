@@ -13,6 +13,8 @@ import unicodedata
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from companion.domain.enums import Role
+
 if TYPE_CHECKING:
     import langcodes
 
@@ -176,3 +178,50 @@ def unknown_languages_message(unknown: list[str]) -> str:
         "are not language names or ISO 639 codes")
     return f"{shown} {verb}: use a code such as en or de, or a name such as English or Deutsch"
 
+
+
+#: Role words, lower case without accents, in English, German, French and Spanish.
+_ROLE_WORDS: dict[str, Role] = {
+    **dict.fromkeys(("mentor", "mentorin", "mentora"), Role.mentor),
+    # `mentore` is French `mentoré` typed without its accent (Italian's mentor is rarer here)
+    **dict.fromkeys(("mentee", "mentoree", "mentore", "mentorand", "mentorandin",
+                     "mentorado", "mentorada"), Role.mentee),
+    **dict.fromkeys(("both", "beides", "beide", "les deux", "tous les deux", "ambos"),
+                    Role.both),
+}
+#: Between the two role words of `Mentor & Mentee`, `Mentee/Mentor`, `Mentor und Mentee` …
+_ROLE_JOIN = re.compile(r"\s*(?:[&+/,;]|\band\b|\bund\b|\bet\b|\by\b)\s*")
+ROLE_EXPECTED = "use mentor, mentee or both"
+
+
+def role_value(text: str) -> Role | None:
+    """The role a role word names (`Mentor`, `Mentée`, `Beides`, `Les deux`, `Mentor & Mentee`),
+    or None."""
+    plain = _plain(text)
+    if plain in _ROLE_WORDS:
+        return _ROLE_WORDS[plain]
+    parts = [p for p in _ROLE_JOIN.split(plain) if p]
+    roles = {_ROLE_WORDS.get(p) for p in parts}
+    if len(parts) >= 2 and roles == {Role.mentor, Role.mentee}:
+        return Role.both
+    return None
+
+
+_TRUE = frozenset({"true", "yes", "y", "1", "x", "ja", "j", "wahr", "oui", "vrai"})
+_FALSE = frozenset({"false", "no", "n", "0", "nein", "falsch", "non", "faux"})
+BOOL_EXPECTED = "use yes/no, true/false, 1/0, ja/nein, oui/non, or x for yes"
+
+
+def bool_value(value: Any) -> bool | None:
+    """A yes/no answer as HR exports write it (`Yes`, `ja`, `Oui`, `x`, `0`, `1.0`), or None."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return bool(value) if value in (0, 1) else None
+    text = str(value).strip().casefold()
+    return True if text in _TRUE else False if text in _FALSE else None
+
+
+def _plain(text: str) -> str:
+    """Lower case without accents or extra spaces: `Mentée ` → `mentee`."""
+    return " ".join(_fold(text.casefold()).split())

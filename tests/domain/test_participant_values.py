@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from companion.domain import Participant, Program, ProgramType
+from companion.domain import Participant, Program, ProgramType, Role
 from companion.matching.constraints import pair_violation
 
 BASE = {"id": "e1", "name": "Ada", "role": "mentee"}
@@ -114,3 +114,47 @@ def test_a_json_cell_that_is_no_list_of_texts_names_the_field(field: str, raw: s
     (error,) = caught.value.errors()
     assert error["loc"] == (field,)
     assert "list of texts" in error["msg"] or "language name" in error["msg"]
+
+
+# --- 3. role words and booleans ----------------------------------------------------------
+
+@pytest.mark.parametrize(("raw", "role"), [
+    ("Mentor", Role.mentor), ("MENTOR", Role.mentor), ("mentor ", Role.mentor),
+    ("Mentorin", Role.mentor), ("mentora", Role.mentor),
+    ("Mentee", Role.mentee), ("mentée", Role.mentee), ("Mentée", Role.mentee),
+    ("Mentoré", Role.mentee), ("mentorée", Role.mentee), ("Mentorand", Role.mentee),
+    ("Both", Role.both), ("both", Role.both), ("Beides", Role.both), ("beide", Role.both),
+    ("Les deux", Role.both), ("les  deux", Role.both), ("Ambos", Role.both),
+    ("Mentor & Mentee", Role.both), ("mentor and mentee", Role.both),
+    ("Mentee/Mentor", Role.both), ("Mentor und Mentee", Role.both),
+    ("Mentor et mentoré", Role.both), ("Mentor + Mentee", Role.both),
+])
+def test_role_words_in_any_case_and_a_few_languages(raw: str, role: Role) -> None:
+    assert _person(role=raw).role is role
+
+
+@pytest.mark.parametrize("raw", ["Mentr", "Coach", "Mentor & Coach", "Mentor & Mentor", "&"])
+def test_an_unknown_role_word_names_the_value(raw: str) -> None:
+    with pytest.raises(ValidationError, match=f"unknown role '{raw}': use mentor, mentee or both"):
+        _person(role=raw)
+
+
+@pytest.mark.parametrize(("raw", "value"), [
+    ("yes", True), ("Yes", True), ("TRUE", True), ("1", True), ("ja", True), ("Ja", True),
+    ("oui", True), ("Oui", True), ("x", True), ("X", True), ("y", True), (1, True), (1.0, True),
+    (True, True), ("wahr", True), ("vrai", True),
+    ("no", False), ("No", False), ("false", False), ("0", False), ("nein", False),
+    ("Non", False), ("n", False), (0, False), (False, False), ("falsch", False), ("faux", False),
+])
+def test_booleans_in_english_german_and_french(raw: object, value: bool) -> None:
+    assert _person(prefer_cross_department=raw).prefer_cross_department is value
+
+
+@pytest.mark.parametrize("raw", ["maybe", "2", "si", 2])
+def test_an_unknown_boolean_names_the_value_and_what_is_expected(raw: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _person(prefer_cross_department=raw)
+    (error,) = caught.value.errors()
+    assert error["loc"] == ("prefer_cross_department",)
+    assert f"'{raw}' is not true or false: use yes/no, true/false, 1/0, ja/nein, oui/non" \
+        in error["msg"]
