@@ -1,7 +1,9 @@
-"""Reading participant files (CSV, JSON, JSONL) into numbered raw records.
+"""Reading participant files (CSV, TSV, Excel .xlsx, JSON, JSONL) into numbered raw records.
 
 Row numbers are what a person looks for: for CSV the line a spreadsheet shows (header = 1,
-first record = 2), for JSON and JSONL the 1-based record number.
+first record = 2), for .xlsx the sheet's own row number, for JSON and JSONL the 1-based record
+number. Headers become record fields through `headers.py` (and a mapping file's `columns`);
+bytes become text through `sources.py`.
 """
 
 from __future__ import annotations
@@ -9,15 +11,24 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from companion.errors import BadInputError
+from companion.importing.headers import field_for
+from companion.importing.sources import (
+    FileReadError,
+    decode_text,
+    sheet_rows,
+    sniff_delimiter,
+)
 
-SUPPORTED = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "jsonl",
-             ".ndjson": "jsonl"}
+__all__ = ["SUPPORTED", "FileReadError", "ParsedFile", "RawRecord", "normalise_key",
+           "read_participant_bytes", "read_participant_file", "read_workbook"]
+
+SUPPORTED = {".csv": "csv", ".tsv": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+             ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 _BINARY_SIGNATURES = {
     b"PK\x03\x04": "a ZIP archive (an Excel .xlsx workbook?)",
     b"\xd0\xcf\x11\xe0": "an old Excel/Office file",
@@ -32,133 +43,151 @@ class RawRecord(NamedTuple):
     data: dict[str, Any]
 
 
-class FileReadError(BadInputError):
-    """The file as a whole cannot be read; `row` says where, when known."""
-
-    def __init__(self, message: str, *, row: int = 0, field: str = "file") -> None:
-        super().__init__(message, field=field)
-        self.row = row
-
-
 class ParsedFile(NamedTuple):
-    """Records plus the CSV header (None for JSON, where every record has its own keys)."""
+    """Records plus the header (None for JSON, where every record has its own keys)."""
 
     kind: str
     header: list[str] | None
     records: list[RawRecord]
     record_errors: list[tuple[int, str, str]]  # (row, field, message) for unreadable records
-    #: Each record key as the file wrote it ('Development Goals' for `development_goals`),
+    #: Each record key as the file wrote it ('Development Goals' for `goals`),
     #: in the order first seen: what reports name, so a person finds the column.
     labels: Mapping[str, str] = MappingProxyType({})
+    #: How the text was read ('UTF-8', 'UTF-16', 'Windows-1252'); None for workbooks.
+    encoding: str | None = None
+    #: The CSV delimiter found (',', ';' or tab); None for other kinds.
+    delimiter: str | None = None
 
 
-def read_participant_file(path: Path, *, kind: str | None = None) -> ParsedFile:
+def read_participant_file(path: Path, *, kind: str | None = None,
+                          columns: Mapping[str, str] | None = None) -> ParsedFile:
     """Read `path`; the type comes from its suffix unless `kind` is given."""
     if not path.exists():
         raise FileReadError(f"file not found: {path}")
     if path.is_dir():
         raise FileReadError(f"{path} is a folder, not a file")
-    return read_participant_bytes(path.read_bytes(), name=path.name, kind=kind)
+    return read_participant_bytes(path.read_bytes(), name=path.name, kind=kind,
+                                  columns=columns)
 
 
-def read_participant_bytes(data: bytes, *, name: str, kind: str | None = None) -> ParsedFile:
-    """Read file contents (also used for HTTP uploads)."""
+def read_workbook(data: bytes, *, name: str,
+                  columns: Mapping[str, str] | None = None) -> ParsedFile:
+    """The first sheet of an .xlsx workbook; row numbers are the sheet's."""
+    header_line, header, rows = sheet_rows(data, name=name)
+    return _table(header, header_line, rows, name=name, kind="xlsx", columns=columns,
+                  what="a value outside the header's columns?")
+
+
+def read_participant_bytes(data: bytes, *, name: str, kind: str | None = None,
+                           columns: Mapping[str, str] | None = None) -> ParsedFile:
+    """Read file contents (also used for HTTP uploads). `columns` maps the file's own
+    headers to fields, ahead of the headers recognised out of the box."""
     suffix = Path(name).suffix.lower()
     kind = kind or SUPPORTED.get(suffix)
     if kind is None:
         shown = suffix or "(no extension)"
         raise FileReadError(
-            f"unsupported file type {shown} for '{name}': use .csv (UTF-8), .json or .jsonl; "
-            "from a spreadsheet, save as 'CSV UTF-8'"
+            f"unsupported file type {shown} for '{name}': use .csv, .tsv, .xlsx, .json or "
+            ".jsonl"
         )
+    if kind == "xlsx":
+        return read_workbook(data, name=name, columns=columns)
     for signature, what in _BINARY_SIGNATURES.items():
         if data.startswith(signature):
             raise FileReadError(f"'{name}' is {what}, not {kind.upper()} text; "
-                                "export it as CSV UTF-8 and import that")
-    if b"\x00" in data[:4096]:
-        raise FileReadError(f"'{name}' contains binary data, not {kind.upper()} text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FileReadError(
-            f"'{name}' is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "save it as 'CSV UTF-8' or convert it to UTF-8"
-        ) from None
+                                + ("give it the .xlsx extension" if signature == b"PK\x03\x04"
+                                   else "save it as .xlsx or CSV") + " and import that")
+    text, encoding = decode_text(data, name=name)
     if not text.strip():
         raise FileReadError(f"'{name}' is empty: expected a header and participant rows"
                             if kind in ("csv", "tsv") else f"'{name}' is empty")
     if kind in ("csv", "tsv"):
-        return _read_csv(text, delimiter="\t" if kind == "tsv" else ",", name=name, kind=kind)
-    if kind == "json":
-        return _read_json(text, name=name)
-    return _read_jsonl(text, name=name)
+        delimiter = sniff_delimiter(text, default="\t" if kind == "tsv" else ",")
+        return _read_csv(text, delimiter=delimiter, name=name, kind=kind,
+                         columns=columns)._replace(encoding=encoding)
+    parsed = _read_json(text, name=name, columns=columns) if kind == "json" else \
+        _read_jsonl(text, name=name, columns=columns)
+    return parsed._replace(encoding=encoding)
 
 
-#: Other spellings people use in spreadsheet headers, mapped to the record field.
-ALIASES = {
-    "time_zone": "timezone", "tz": "timezone", "e_mail": "email", "mail": "email",
-    "organisation": "organization", "org": "organization", "company": "organization",
-    "dept": "department", "job_title": "title", "manager": "manager_id",
-    "line_manager_id": "manager_id", "language": "languages", "skill": "skills",
-    "goal": "goals", "mentoring_format": "format", "max_mentees": "capacity",
-}
+def normalise_key(key: str, columns: Mapping[str, str] | None = None) -> str:
+    """'Manager ID ' → 'manager_id', 'Employee ID' → 'id': a header onto its record field
+    (or, for a column no field takes, onto its extra-field key)."""
+    return field_for(key, columns)
 
 
-def normalise_key(key: str) -> str:
-    """'Manager ID ' → 'manager_id', 'Time Zone' → 'timezone': headers onto record fields."""
-    key = "_".join(key.strip().lower().replace("-", " ").split())
-    return ALIASES.get(key, key)
-
-
-def _read_csv(text: str, *, delimiter: str, name: str, kind: str) -> ParsedFile:
+def _read_csv(text: str, *, delimiter: str, name: str, kind: str,
+              columns: Mapping[str, str] | None = None) -> ParsedFile:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header_row = next(reader)
     except csv.Error as exc:
         raise FileReadError(f"cannot read the header of '{name}': {exc}", row=1) from None
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        row = 1
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise FileReadError(f"'{name}' is not valid CSV near row {row + 1}: {exc}",
+                                    row=row + 1) from None
+            row += 1
+            yield row, values
+
+    parsed = _table(header_row, 1, rows(), name=name, kind=kind, columns=columns,
+                    what="a stray delimiter or unquoted comma?")
+    return parsed._replace(delimiter=delimiter)
+
+
+def _table(header_row: list[str], header_line: int, rows: Iterable[tuple[int, list[str]]], *,
+           name: str, kind: str, columns: Mapping[str, str] | None, what: str) -> ParsedFile:
+    """Records from a header and numbered rows of cell texts (CSV lines, sheet rows)."""
     header = [h.strip() for h in header_row]
+    while header and not header[-1]:  # spreadsheets often carry empty trailing columns
+        header.pop()
     if not any(header):
-        raise FileReadError(f"the first line of '{name}' should be the column header", row=1)
-    keys = [normalise_key(h) for h in header]
+        raise FileReadError(f"the first line of '{name}' should be the column header",
+                            row=header_line)
+    keys = [normalise_key(h, columns) if h else "" for h in header]
     seen: dict[str, int] = {}
     for index, key in enumerate(keys):
         if not key:
-            raise FileReadError(f"column {index + 1} of the header has no name", row=1,
-                                field=f"column {index + 1}")
+            raise FileReadError(f"column {index + 1} of the header has no name",
+                                row=header_line, field=f"column {index + 1}")
         if key in seen:
-            raise FileReadError(
-                f"column '{header[index]}' appears twice in the header "
-                f"(columns {seen[key] + 1} and {index + 1})", row=1, field=header[index])
+            first = header[seen[key]]
+            if first.casefold() == header[index].casefold():
+                message = (f"column '{header[index]}' appears twice in the header "
+                           f"(columns {seen[key] + 1} and {index + 1})")
+            else:
+                message = (f"columns '{first}' ({seen[key] + 1}) and '{header[index]}' "
+                           f"({index + 1}) both mean {key}; keep one, or map one of them "
+                           "to another field in a mapping file")
+            raise FileReadError(message, row=header_line, field=header[index])
         seen[key] = index
     records: list[RawRecord] = []
     problems: list[tuple[int, str, str]] = []
-    row = 1
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            row += 1
-            raise FileReadError(f"'{name}' is not valid CSV near row {row}: {exc}",
-                                row=row) from None
-        row += 1
+    for row, values in rows:
         if not any(v.strip() for v in values):
             continue  # a blank line; spreadsheets keep its number, so we count it
         if len(values) > len(keys):
             extra = [v for v in values[len(keys):] if v.strip()]
             if extra:
                 problems.append((row, "(row)", f"{len(values)} values but the header has "
-                                 f"{len(keys)} columns — a stray delimiter or unquoted comma?"))
+                                 f"{len(keys)} columns — {what}"))
                 continue
         records.append(RawRecord(row, {k: (values[i] if i < len(values) else "")
                                        for i, k in enumerate(keys)}))
     if not records and not problems:
-        raise FileReadError(f"'{name}' has a header but no participant rows", row=1)
+        raise FileReadError(f"'{name}' has a header but no participant rows", row=header_line)
     return ParsedFile(kind, keys, records, problems, dict(zip(keys, header, strict=True)))
 
 
-def _read_json(text: str, *, name: str) -> ParsedFile:
+def _read_json(text: str, *, name: str, columns: Mapping[str, str] | None = None
+               ) -> ParsedFile:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -172,10 +201,11 @@ def _read_json(text: str, *, name: str) -> ParsedFile:
                             "(or an object with a 'participants' list)")
     if not document:
         raise FileReadError(f"'{name}' holds no participants")
-    return _objects(document, kind="json")
+    return _objects(document, kind="json", columns=columns)
 
 
-def _read_jsonl(text: str, *, name: str) -> ParsedFile:
+def _read_jsonl(text: str, *, name: str, columns: Mapping[str, str] | None = None
+                ) -> ParsedFile:
     items: list[Any] = []
     problems: list[tuple[int, str, str]] = []
     for line in text.splitlines():
@@ -187,11 +217,13 @@ def _read_jsonl(text: str, *, name: str) -> ParsedFile:
             items.append(None)
             problems.append((len(items), "(record)", f"invalid JSON: {exc.msg} at column "
                              f"{exc.colno}"))
-    parsed = _objects(items, kind="jsonl", skip={row for row, _, _ in problems})
+    parsed = _objects(items, kind="jsonl", skip={row for row, _, _ in problems},
+                      columns=columns)
     return parsed._replace(record_errors=problems + parsed.record_errors)
 
 
-def _objects(items: list[Any], *, kind: str, skip: set[int] | None = None) -> ParsedFile:
+def _objects(items: list[Any], *, kind: str, skip: set[int] | None = None,
+             columns: Mapping[str, str] | None = None) -> ParsedFile:
     records: list[RawRecord] = []
     problems: list[tuple[int, str, str]] = []
     labels: dict[str, str] = {}
@@ -205,7 +237,7 @@ def _objects(items: list[Any], *, kind: str, skip: set[int] | None = None) -> Pa
         fields: dict[str, Any] = {}
         original: dict[str, str] = {}
         for key, value in item.items():
-            name = normalise_key(str(key))
+            name = normalise_key(str(key), columns)
             if name in fields:
                 problems.append((number, str(key), f"keys '{original[name]}' and '{key}' both "
                                  f"mean '{name}', so the field appears twice; keep one"))

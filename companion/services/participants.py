@@ -11,14 +11,26 @@ from pydantic import BaseModel, Field
 from companion.domain import Participant, Role
 from companion.domain.participant import IMPORT_FIELDS, changed_fields, merge_import
 from companion.errors import ConflictError
+from companion.importing.headers import fold
+from companion.importing.levels import LevelProblem, apply_levels
+from companion.importing.mapping import ImportMapping
 from companion.importing.readers import (
     FileReadError,
     ParsedFile,
     read_participant_bytes,
     read_participant_file,
 )
-from companion.importing.validate import RowError, ValidRow, unknown_columns, validate_file
+from companion.importing.sources import delimiter_name
+from companion.importing.validate import (
+    KNOWN_FIELDS,
+    RowError,
+    Validation,
+    ValidRow,
+    unknown_columns,
+    validate_file,
+)
 from companion.services.progress import NoProgress, Progress
+from companion.services.reporting_checks import check_reporting_lines
 from companion.store import AuditLog, Database, ParticipantRepository, ProgramRepository
 from companion.store.repositories import ParticipantsChangedConcurrently, StoredSummary
 
@@ -39,6 +51,22 @@ class ImportReport(BaseModel):
         "kept as extra fields on each participant, not used for matching.")
     warnings: list[str] = Field(default_factory=list,
                                 description="Things worth knowing that did not stop the import.")
+    reporting_conflicts: list[dict[str, Any]] = Field(
+        default_factory=list, description="Live pairings the reporting lines now forbid "
+        "(pairing_id, mentee_id, mentor_id, status, why): flagged, never kept as valid.")
+    dry_run: bool = Field(False, description="Nothing was written: the counts, `changes` and "
+                          "errors say what the import would do.")
+    blocked: bool = Field(False, description="Errors stop the import (with dry_run: would "
+                          "stop it); nothing was written.")
+    columns: list[dict[str, Any]] = Field(
+        default_factory=list, description="Each column as the file names it and the field it "
+        "fills (`field` null: kept as an extra field).")
+    encoding: str | None = Field(None, description="How the text was read (UTF-8, UTF-16, "
+                                 "Windows-1252); null for workbooks and unreadable files.")
+    delimiter: str | None = Field(None, description="comma, semicolon or tab (CSV only).")
+    changes: dict[str, Any] | None = Field(
+        None, description="Dry runs only: the ids to be created, updated (with the fields "
+        "that change) and left unchanged.")
 
     @property
     def ok(self) -> bool:
@@ -46,46 +74,59 @@ class ImportReport(BaseModel):
 
 
 def import_participants_file(db: Database, program: str, path: Path, *, skip_invalid: bool,
-                             actor: str = "cli", progress: Progress | None = None
+                             actor: str = "cli", progress: Progress | None = None,
+                             mapping: ImportMapping | None = None, dry_run: bool = False
                              ) -> ImportReport:
-    """Import a CSV/JSON/JSONL file. File-level problems come back as row-0 errors."""
+    """Import a CSV/TSV/XLSX/JSON/JSONL file. File-level problems come back as row-0
+    errors (row 1 for the header)."""
+    mapping = mapping or ImportMapping()
     try:
-        parsed = read_participant_file(path)
+        parsed = read_participant_file(path, columns=mapping.columns)
     except FileReadError as exc:
-        return _file_error(program, str(path), exc)
+        return _file_error(program, str(path), exc, dry_run=dry_run)
     return import_parsed(db, program, parsed, source=path.name, skip_invalid=skip_invalid,
-                         actor=actor, progress=progress)
+                         actor=actor, progress=progress, mapping=mapping, dry_run=dry_run)
 
 
 def import_participants_bytes(db: Database, program: str, data: bytes, *, name: str,
-                              skip_invalid: bool, actor: str) -> ImportReport:
+                              skip_invalid: bool, actor: str,
+                              mapping: ImportMapping | None = None, dry_run: bool = False
+                              ) -> ImportReport:
     """Import an uploaded file's contents."""
+    mapping = mapping or ImportMapping()
     try:
-        parsed = read_participant_bytes(data, name=name)
+        parsed = read_participant_bytes(data, name=name, columns=mapping.columns)
     except FileReadError as exc:
-        return _file_error(program, name, exc)
+        return _file_error(program, name, exc, dry_run=dry_run)
     return import_parsed(db, program, parsed, source=name, skip_invalid=skip_invalid,
-                         actor=actor)
+                         actor=actor, mapping=mapping, dry_run=dry_run)
 
 
-def _file_error(program: str, source: str, exc: FileReadError) -> ImportReport:
+def _file_error(program: str, source: str, exc: FileReadError, *, dry_run: bool
+                ) -> ImportReport:
     error = RowError(exc.row, exc.field or "file", str(exc))
-    return ImportReport(program=program, source=source, imported=False,
-                        errors=[error.as_dict()])
+    return ImportReport(program=program, source=source, imported=False, blocked=True,
+                        dry_run=dry_run, errors=[error.as_dict()])
 
 
 def import_parsed(db: Database, program: str, parsed: ParsedFile, *, source: str,
-                  skip_invalid: bool, actor: str, progress: Progress | None = None
+                  skip_invalid: bool, actor: str, progress: Progress | None = None,
+                  mapping: ImportMapping | None = None, dry_run: bool = False
                   ) -> ImportReport:
     """Validate every row, then write all valid rows in one transaction — or none of them.
 
     Without `skip_invalid`, a single invalid row means nothing is written. A stored person
     changes only in the columns the file has. Unknown columns are kept as extra fields and
-    reported. Another import creating or changing the same people at the same moment is a
+    reported. Grade texts become levels through `mapping.levels` (or the number inside
+    them). With `dry_run` nothing is written and the report lists what would change.
+    Another import creating or changing the same people at the same moment is a
     ConflictError, with nothing of this one written."""
     progress = progress or NoProgress()
+    mapping = mapping or ImportMapping()
+    parsed, level_problems = apply_levels(parsed, mapping)
     unknown = unknown_columns(parsed)
-    notes = _warnings(unknown)
+    notes = _warnings(unknown) + _unused_mapping(parsed, mapping, source)
+    about = _about(parsed)
     try:
         with db.session() as session:
             programs = ProgramRepository(session)
@@ -96,20 +137,27 @@ def import_parsed(db: Database, program: str, parsed: ParsedFile, *, source: str
                 validation = validate_file(
                     parsed, existing=stored, tick=tick,
                     host_organization=programs.get(program).host_organization)
-            errors = [e.as_dict() for e in validation.errors]
+            errors = [e.as_dict() for e in _explain_levels(validation, level_problems)]
             if errors and (not skip_invalid or validation.fatal):
                 return ImportReport(program=program, source=source, imported=False,
-                                    errors=errors, unknown_columns=unknown, warnings=notes)
+                                    blocked=True, dry_run=dry_run, errors=errors,
+                                    unknown_columns=unknown, warnings=notes, **about)
             plan = _plan(validation.valid, stored, repo)
+            skipped = len({e["row"] for e in errors})
+            if dry_run:
+                return ImportReport(
+                    program=program, source=source, imported=False, dry_run=True,
+                    created=len(plan.created), updated=len(plan.updated),
+                    unchanged=len(plan.unchanged), skipped=skipped, errors=errors,
+                    unknown_columns=unknown, warnings=notes, changes=_changes(plan), **about)
             with progress.stage("Writing participants", len(plan.created) + len(plan.updated)
                                 ) as tick:
                 repo.upsert(plan.created, plan.updated, hashes=plan.hashes,
                             expected={p.id: stored[p.id].content_hash for p in plan.updated})
                 tick(len(plan.created) + len(plan.updated))
-            skipped = len({e["row"] for e in errors})
             detail: dict[str, Any] = {
                 "source": source, "created": len(plan.created), "updated": len(plan.updated),
-                "unchanged": plan.unchanged, "skipped": skipped}
+                "unchanged": len(plan.unchanged), "skipped": skipped}
             # Which fields changed, per updated id: field names only (no values), so the
             # row stays small even for a 10k-row re-import.
             if plan.changes:
@@ -118,18 +166,61 @@ def import_parsed(db: Database, program: str, parsed: ParsedFile, *, source: str
                 detail["unknown_columns"] = unknown
             AuditLog(session).append(actor, "participants.import", "program", program,
                                      program=program, detail=detail)
+            # The reporting tree (services/reporting_checks.py): managers outside the
+            # program become organisation records; live pairings new lines break are flagged.
+            lines = check_reporting_lines(session, program_row, actor=actor)
+            notes = notes + lines.warnings()
     except ParticipantsChangedConcurrently as exc:
         raise _concurrent_import(db, program, source, exc) from exc
     return ImportReport(program=program, source=source, imported=True,
                         created=len(plan.created), updated=len(plan.updated),
-                        unchanged=plan.unchanged, skipped=skipped, errors=errors,
-                        unknown_columns=unknown, warnings=notes)
+                        unchanged=len(plan.unchanged), skipped=skipped, errors=errors,
+                        unknown_columns=unknown, warnings=notes, **about,
+                        reporting_conflicts=[b.as_dict() for b in lines.broken])
+
+
+def _about(parsed: ParsedFile) -> dict[str, Any]:
+    """How the file was read: its columns and the fields they fill, encoding, delimiter."""
+    keys = parsed.header if parsed.header is not None else list(parsed.labels)
+    return {"columns": [{"column": parsed.labels.get(k, k),
+                         "field": k if k in KNOWN_FIELDS else None} for k in keys],
+            "encoding": parsed.encoding,
+            "delimiter": delimiter_name(parsed.delimiter) if parsed.delimiter else None}
+
+
+def _explain_levels(validation: Validation, problems: list[LevelProblem]) -> list[RowError]:
+    """Validation's errors, with a grade text's generic 'not a whole number' replaced by
+    what to do about it."""
+    if not problems:
+        return validation.errors
+    clearer = {p.row: p.message for p in problems}
+    return [RowError(e.row, e.field, clearer[e.row])
+            if e.field == "level" and e.row in clearer else e for e in validation.errors]
+
+
+def _unused_mapping(parsed: ParsedFile, mapping: ImportMapping, source: str) -> list[str]:
+    """A warning for mapping columns the file does not have (a typo, or another export)."""
+    if not mapping.columns:
+        return []
+    present = {fold(label) for label in parsed.labels.values()}
+    missing = [c for c in mapping.columns if fold(c) not in present]
+    if not missing:
+        return []
+    return [f"the mapping names column(s) {', '.join(repr(c) for c in missing)}, which "
+            f"{source} does not have"]
+
+
+def _changes(plan: _Plan) -> dict[str, Any]:
+    return {"created": [p.id for p in plan.created],
+            "updated": [{"id": p.id, "fields": plan.changes.get(p.id, [])}
+                        for p in plan.updated],
+            "unchanged": plan.unchanged}
 
 
 class _Plan(NamedTuple):
     created: list[Participant]
     updated: list[Participant]
-    unchanged: int
+    unchanged: list[str]  # ids
     hashes: dict[str, str]
     changes: dict[str, list[str]]  # id → fields changed, for each updated participant
 
@@ -141,7 +232,7 @@ def _plan(valid: list[ValidRow], stored: Mapping[str, StoredSummary],
     other row of a stored person is laid over that person's stored record."""
     created: list[Participant] = []
     differing: list[ValidRow] = []
-    unchanged = 0
+    unchanged: list[str] = []
     hashes: dict[str, str] = {}
     for item in valid:
         participant = item.participant
@@ -149,7 +240,7 @@ def _plan(valid: list[ValidRow], stored: Mapping[str, StoredSummary],
         if participant.id not in stored:
             created.append(participant)
         elif stored[participant.id].content_hash == digest:
-            unchanged += 1
+            unchanged.append(participant.id)
         else:
             differing.append(item)
     current = repo.by_ids(item.participant.id for item in differing)
@@ -160,7 +251,7 @@ def _plan(valid: list[ValidRow], stored: Mapping[str, StoredSummary],
         after = merge_import(before, item.participant, item.columns)
         fields = changed_fields(before, after)
         if not fields:
-            unchanged += 1
+            unchanged.append(after.id)
             continue
         if after is not item.participant:  # else the row as it is: its hash is known
             hashes[after.id] = after.content_hash()

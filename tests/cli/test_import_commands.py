@@ -101,10 +101,12 @@ def test_import_table_error_names_row_and_field_on_stderr(cli, pilot, tmp_path: 
 
 
 @pytest.mark.parametrize(("name", "data", "fragment"), [
-    ("people.xlsx", b"PK\x03\x04rest", "unsupported file type .xlsx"),
+    ("people.xlsx", b"PK\x03\x04rest", "cannot be read as an Excel workbook"),
+    ("people.xls", b"\xd0\xcf\x11\xe0rest", "unsupported file type .xls"),
     ("people.csv", b"PK\x03\x04rest", "ZIP archive"),
     ("people.csv", b"", "is empty"),
-    ("people.csv", "id,name,role\nm1,Zoë,mentor\n".encode("latin-1"), "not UTF-8"),
+    ("people.csv", "id,name,role\nm1,Łukasz,mentor\n".encode("cp1250"),
+     "cannot tell the encoding"),
     ("people.json", b"[{", "not valid JSON"),
 ])
 def test_unreadable_file_exits_2_with_the_reason(cli, pilot, tmp_path: Path, name: str,

@@ -17,7 +17,7 @@ from companion.services.programs import build_program, create_program
 from companion.services.tokens import create_token
 from companion.store import Database, get_database
 
-HR_EXPORT = ("id,name,role,Development Goals,Grade\n"
+HR_EXPORT = ("id,name,role,Cost Centre,Badge Colour\n"
              "e1,Ada Park,mentee,Lead my first team,G4\n")
 
 
@@ -47,7 +47,7 @@ def test_cli_table_names_unknown_columns_in_words(db: Database, tmp_path: Path,
     assert code == 0 and "1 created" in out
     said = " ".join(err.split())
     assert "warning:" in said and "2 column(s) not recognised" in said
-    assert "'Development Goals', 'Grade'" in said and "kept as extra fields" in said
+    assert "'Cost Centre', 'Badge Colour'" in said and "kept as extra fields" in said
 
 
 def test_cli_json_has_unknown_columns(db: Database, tmp_path: Path,
@@ -61,7 +61,7 @@ def test_cli_json_has_unknown_columns(db: Database, tmp_path: Path,
     data = json.loads(out)
     assert code == 0
     assert {"created", "updated", "unchanged", "errors"} <= data.keys()
-    assert data["unknown_columns"] == ["Development Goals", "Grade"]
+    assert data["unknown_columns"] == ["Cost Centre", "Badge Colour"]
     assert len(data["warnings"]) == 1
 
 
@@ -80,5 +80,5 @@ def test_http_upload_reports_unknown_columns(db: Database, body: str, status: in
 
     assert response.status_code == status, response.text
     data = response.json()
-    assert data["unknown_columns"] == ["Development Goals", "Grade"]
+    assert data["unknown_columns"] == ["Cost Centre", "Badge Colour"]
     assert "kept as extra fields" in data["warnings"][0]
