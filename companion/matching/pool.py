@@ -130,6 +130,9 @@ class PoolBase:
 
         self._no_shared_language = Pairwise.of(self.mentee_langs, self.mentor_langs, no_shared)
         self._full = np.flatnonzero(self.load >= self.capacity)
+        # a mentee without goals has nothing to be matched on: no mentor, and the reason
+        self.has_goals = self.semantic.goal_count > 0
+        self._some_without_goals = not bool(self.has_goals.all())
 
     @staticmethod
     def _language_matrix(people: list[Participant], table: dict[str, int]) -> np.ndarray:
@@ -174,19 +177,24 @@ class PoolBase:
         for local, i in enumerate(rows.tolist()):
             for j in self.pair_rules.get(i, ()):
                 mask[local, j] = True
+        if self._some_without_goals:
+            mask[~self.has_goals[rows]] = True
         return mask
 
     def _mask_pair_rules(self, total: np.ndarray, rows: np.ndarray) -> None:
+        """Pairwise rules and mentees without goals at −inf (capacity and languages are
+        masked by the caller)."""
         for local, i in enumerate(rows.tolist()):
-            rules = self.pair_rules.get(i)
-            if rules:
-                total[local, list(rules)] = -np.inf
+            excluded = self.pair_rules.get(i)
+            if excluded:
+                total[local, list(excluded)] = -np.inf
+        if self._some_without_goals:
+            total[~self.has_goals[rows]] = -np.inf
 
     def blocks(self, rows: np.ndarray | None = None) -> Iterator[np.ndarray]:
         rows = np.arange(len(self.mentees)) if rows is None else rows
         for start in range(0, len(rows), BLOCK):
             yield rows[start:start + BLOCK]
-
 
     def exclusion_reason(self, i: int, j: int) -> str | None:
         """Why mentor j can never be paired with mentee i, or None when allowed."""
@@ -199,9 +207,13 @@ class PoolBase:
             a, b = self.mentee_langs[i], self.mentor_langs[j]
             if a.any() and b.any() and not (a @ b) > 0:
                 return rules.NO_SHARED_LANGUAGE
+        if not self.has_goals[i]:
+            return rules.NO_GOALS
         return None
 
     def exclusion_summary(self, i: int) -> str:
         """Plain-language reason a mentee has no eligible mentor."""
+        if self.mentors and not self.has_goals[i]:
+            return rules.NO_GOALS
         return rules.exclusion_summary(
             (self.exclusion_reason(i, j) for j in range(len(self.mentors))), len(self.mentors))

@@ -25,6 +25,8 @@ NO_ELIGIBLE_MENTOR = "no eligible mentor"
 ALL_FULL = "no mentor with capacity: all mentors are full"
 NO_GOALS = "no goals to match on: add development goals or topics"
 RUN_AGAIN = "run the assignment again"
+NOT_PAIRED_YET = ("not paired yet: an assignment run proposes a mentor or says which rule "
+                  "keeps them unmatched")
 
 
 def do_not_match(why: str | None) -> str:

@@ -150,6 +150,9 @@ class SemanticIndex:
         best (global indices, −1 without goals) and how many goals are covered well. One
         batched product per call, so reasons for a whole block cost little."""
         counts = self.goal_count[rows]
+        if not len(self.goal_vecs):  # no goals in the whole pool: nothing to quote
+            none = np.full(cand.shape, -1, dtype=np.int64)
+            return none, none.copy(), np.zeros(cand.shape, dtype=np.int64)
         width = max(int(counts.max()) if len(counts) else 0, 1)
         goal_idx = self.goal_start[rows][:, None] + np.arange(width)[None, :]
         goal_ok = np.arange(width)[None, :] < counts[:, None]                 # n × G

@@ -19,6 +19,7 @@ from companion.embeddings import Embedder
 from companion.errors import BadInputError, NotFoundError
 from companion.matching import rules
 from companion.matching.engine import MatchPool, PoolInputs
+from companion.matching.texts import goal_texts
 from companion.services.progress import Progress
 from companion.store import (
     AuditLog,
@@ -364,6 +365,9 @@ class ProgramReport:
     by_department: list[dict[str, Any]]
     by_organization: list[dict[str, Any]]
     by_level: list[dict[str, Any]]
+    unmatched: list[dict[str, str]]
+    """Mentees without a live pairing, each with why: no goals to match on, or not paired
+    yet (an assignment run places them, or says which rule keeps them out)."""
 
     def json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -413,7 +417,15 @@ def report(db: Database, program: str) -> ProgramReport:
         by_department=breakdown("department"),
         by_organization=breakdown("organization"),
         by_level=breakdown("level"),
+        unmatched=[{"mentee_id": m.id, "reason": _unmatched_reason(m)}
+                   for m in mentees if m.id not in status_of],
     )
+
+
+def _unmatched_reason(mentee: Participant) -> str:
+    if not goal_texts(mentee):
+        return rules.NO_GOALS
+    return rules.NOT_PAIRED_YET
 
 
 def _distribution(scores: list[float]) -> dict[str, Any]:
