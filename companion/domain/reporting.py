@@ -1,8 +1,9 @@
-"""Reporting lines: who manages whom, checked for dangling managers and cycles."""
+"""Reporting lines: who manages whom, checked for self-management and cycles, and walked all
+the way up (through people outside the program, kept as organisation records)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import NamedTuple
 
 
@@ -13,30 +14,22 @@ class ReportingProblem(NamedTuple):
     message: str
 
 
-def reporting_problems(
-    managers: Mapping[str, str | None], known_ids: Iterable[str] | None = None
-) -> list[ReportingProblem]:
-    """Problems in a reporting line given as `participant id -> manager id`.
+def reporting_problems(managers: Mapping[str, str | None]) -> list[ReportingProblem]:
+    """Problems in a reporting line given as `person id -> manager id`: self-management,
+    and every cycle once (on each of its members, so each offending row gets its own error).
 
-    `known_ids` are people who exist besides the keys of `managers` (for example participants
-    already stored). Reports self-management, managers nobody knows, and every cycle once
-    (on each of its members, so each offending row gets its own error).
-    """
-    known = set(managers) | set(known_ids or ())
-    problems: list[ReportingProblem] = []
-    for pid, manager in managers.items():
-        if manager is None:
-            continue
-        if manager == pid:
-            problems.append(ReportingProblem(pid, f"'{pid}' is listed as their own manager"))
-        elif manager not in known:
-            problems.append(ReportingProblem(
-                pid,
-                f"manager '{manager}' is not a participant in this file or program; "
-                "import the manager too or leave manager_id empty",
-            ))
+    A manager nobody in `managers` is, is no problem: the organisation is larger than a
+    program, and such managers are kept as organisation records (see `outside_managers`)."""
+    problems = [ReportingProblem(pid, f"'{pid}' is listed as their own manager")
+                for pid, manager in managers.items() if manager is not None and manager == pid]
     problems.extend(_cycles(managers))
     return problems
+
+
+def outside_managers(managers: Mapping[str, str | None]) -> set[str]:
+    """Manager ids that are nobody in `managers`: people outside the program (or outside
+    the organisation records known so far)."""
+    return {m for m in managers.values() if m is not None and m not in managers}
 
 
 def _cycles(managers: Mapping[str, str | None]) -> list[ReportingProblem]:

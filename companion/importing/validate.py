@@ -263,8 +263,10 @@ def _ids_of_invalid_rows(records: list[RawRecord], valid_rows: set[int]) -> dict
 def _check_reporting_lines(
     valid: list[ValidRow], existing: Mapping[str, str | None], invalid_ids: Mapping[str, int]
 ) -> tuple[list[ValidRow], list[RowError]]:
-    """Self-management, unknown managers and cycles across file and store. A row of a file
-    without a manager_id column keeps its stored manager.
+    """Self-management and cycles across file and store, and managers whose own row has
+    errors. A row of a file without a manager_id column keeps its stored manager. A manager
+    nobody in the file or the program is, is fine: the import keeps them as an organisation
+    record (never matched, but walked by the reporting-line rule).
 
     Dropping a bad row can strand the people it manages, so this repeats until nothing more
     is dropped (each round removes at least one row, so it ends)."""
@@ -281,13 +283,15 @@ def _check_reporting_lines(
         for problem in reporting_problems(managers):
             if problem.participant_id in row_of and problem.participant_id not in bad:
                 bad[problem.participant_id] = problem.message
+        for pid in row_of:
+            manager = managers.get(pid)
+            if (pid not in bad and manager is not None and manager in invalid_ids
+                    and manager not in managers):
+                bad[pid] = (f"manager '{manager}' is on row {invalid_ids[manager]}, "
+                            "which has errors; fix that row first")
         if not bad:
             return valid, errors
-        for pid, message in bad.items():
-            manager = managers.get(pid)
-            if manager is not None and manager in invalid_ids and "not a participant" in message:
-                message = (f"manager '{manager}' is on row {invalid_ids[manager]}, "
-                           "which has errors; fix that row first")
-            errors.append(RowError(row_of[pid], "manager_id", message))
+        errors.extend(RowError(row_of[pid], "manager_id", message)
+                      for pid, message in bad.items())
         invalid_ids = {**invalid_ids, **{pid: row_of[pid] for pid in bad}}
         valid = [v for v in valid if v.participant.id not in bad]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -10,6 +11,7 @@ import typer
 from companion.cli.app import app, database
 from companion.cli.output import OutputFormat, err, esc, out, print_json, table
 from companion.domain import Program, ProgramType
+from companion.services.org_chart import import_org_chart, org_records
 from companion.services.programs import (
     build_program,
     create_program,
@@ -19,6 +21,7 @@ from companion.services.programs import (
     list_programs,
     start_warnings,
 )
+from companion.services.reporting_checks import reporting_conflicts
 
 program_app = typer.Typer(help="Create and inspect mentoring programs.", no_args_is_help=True)
 app.add_typer(program_app, name="program")
@@ -154,6 +157,47 @@ def show(name: str = typer.Argument(..., help="Program name."), fmt: OutputForma
         ["AI may read", ", ".join(program.ai_readable_fields)],
     ])
     _phases(program)
+
+
+@program_app.command("org-chart")
+def org_chart(
+    name: str = typer.Argument(..., help="The program."),
+    path: Path = typer.Argument(None, help="A file of id, name, manager_id rows (CSV, XLSX, "
+                                "JSON): people outside the program and whom they report to."),
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """The organisation beyond the program's participants: managers outside it, kept for the
+    reporting-line rule (never matched). With PATH, import them (all rows or none); then list
+    them and the live pairings the reporting lines forbid."""
+    db = database()
+    if path is not None:
+        report = import_org_chart(db, name, path)
+        if fmt is OutputFormat.json:
+            print_json(report.model_dump(mode="json"))
+        elif report.imported:
+            out.print(f"Organisation records of [bold]{esc(name)}[/]: {report.created} created, "
+                      f"{report.updated} updated, {report.unchanged} unchanged; "
+                      f"{report.participants} row(s) of participants skipped.")
+        for error in report.errors if fmt is OutputFormat.table else []:
+            err.print(f"row {error['row']}, {esc(error['field'])}: {esc(error['message'])}",
+                      highlight=False)
+        if fmt is OutputFormat.table:
+            _warn(report.warnings)
+        if not report.imported:
+            raise typer.Exit(2)
+        return
+    people = org_records(db, name)
+    broken = reporting_conflicts(db, name)
+    if fmt is OutputFormat.json:
+        print_json({"program": name, "org_people": [p.model_dump() for p in people],
+                    "reporting_conflicts": [b.as_dict() for b in broken]})
+        return
+    table(f"Organisation records of {name}", ["id", "name", "manager"],
+          [[p.id, p.name or "—", p.manager_id or "—"] for p in people])
+    if broken:
+        table("Live pairings the reporting lines forbid", ["pairing", "mentee", "mentor",
+                                                           "status", "why"],
+              [[b.pairing_id, b.mentee_id, b.mentor_id, b.status, b.why] for b in broken])
 
 
 def _warn(warnings: list[str]) -> None:
