@@ -18,8 +18,9 @@ DELIMITERS = (",", ";", "\t")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 #: Characters other than ASCII that Western European text in Windows-1252 holds: accented
 #: letters and typographic punctuation. Anything else decoded from it means the bytes were
-#: probably written in another code page.
-_WESTERN_PUNCTUATION = frozenset("’‘“”„–—€•…«»°§´·¨\u00a0ªº¿¡£¢¥©®™†‡‰‹›")
+#: probably written in another code page. Currency signs are left out: Windows-1250's 'Ł'
+#: reads as '£' in Windows-1252.
+_WESTERN_PUNCTUATION = frozenset("’‘“”„–—€•…«»°§´·¨\u00a0ªº¿¡©®™†‡‰‹›")
 
 
 class FileReadError(BadInputError):

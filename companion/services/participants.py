@@ -13,7 +13,7 @@ from companion.domain.participant import IMPORT_FIELDS, changed_fields, merge_im
 from companion.errors import ConflictError
 from companion.importing.headers import fold
 from companion.importing.levels import LevelProblem, apply_levels
-from companion.importing.mapping import ImportMapping
+from companion.importing.mapping import ImportMapping, load_mapping, parse_mapping
 from companion.importing.readers import (
     FileReadError,
     ParsedFile,
@@ -71,6 +71,16 @@ class ImportReport(BaseModel):
     @property
     def ok(self) -> bool:
         return self.imported and not self.errors
+
+
+def read_mapping(path: Path) -> ImportMapping:
+    """A mapping file (YAML or JSON) checked; a MappingError names the key at fault."""
+    return load_mapping(path)
+
+
+def mapping_from_text(text: str, *, name: str) -> ImportMapping:
+    """A mapping sent as text (an upload's `map` part)."""
+    return parse_mapping(text, name=name)
 
 
 def import_participants_file(db: Database, program: str, path: Path, *, skip_invalid: bool,

@@ -24,6 +24,7 @@ from companion.services.participants import (
     ImportReport,
     import_participants_file,
     list_participants,
+    read_mapping,
 )
 
 import_app = typer.Typer(help="Import data into a program.", no_args_is_help=True)
@@ -37,25 +38,35 @@ PROGRAM = typer.Option(..., "--program", help="Program name.")
 
 @import_app.command("participants")
 def import_participants(
-    path: Path = typer.Argument(..., help="A .csv (UTF-8, BOM ok), .json or .jsonl file."),
+    path: Path = typer.Argument(..., help="A .csv or .tsv (comma, semicolon or tab; UTF-8, "
+                                "UTF-16 or Windows-1252), .xlsx, .json or .jsonl file."),
     program: str = PROGRAM,
     skip_invalid: bool = typer.Option(
         False, "--skip-invalid", help="Import the valid rows and list the invalid ones."),
+    map_file: Path = typer.Option(
+        None, "--map", help="A YAML or JSON mapping: {columns: {their header: field}, "
+        "levels: {grade text: 1-8}}, for headers and grades not recognised out of the box."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Check the file and show what would be created, updated and "
+        "left unchanged, writing nothing."),
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Import participants. All rows are validated first: with any invalid row nothing is
-    imported (exit 2) unless --skip-invalid. Re-importing updates people by id."""
+    imported (exit 2) unless --skip-invalid. Re-importing updates people by id. Common HR
+    headers (English, German, French) are recognised; list the others in --map."""
+    mapping = read_mapping(map_file) if map_file is not None else None
     report = import_participants_file(database(), program, path, skip_invalid=skip_invalid,
-                                      progress=BarProgress())
+                                      progress=BarProgress(), mapping=mapping,
+                                      dry_run=dry_run)
     if fmt is OutputFormat.json:
         print_json(report.model_dump(mode="json"))
     else:
-        show_import(report)
-    if report.errors and not report.imported:
+        show_import(report, skip_invalid=skip_invalid)
+    if report.blocked:
         raise typer.Exit(2)
 
 
-def show_import(report: ImportReport) -> None:
+def show_import(report: ImportReport, *, skip_invalid: bool = False) -> None:
     """Import results in plain language, errors in a table on stderr."""
     if report.errors:
         rows = [[e["row"] or "—", e["field"], e["message"]] for e in report.errors[:200]]
@@ -69,14 +80,51 @@ def show_import(report: ImportReport) -> None:
             err.print(f"… and {more} more (use --format json for all).")
     for warning in report.warnings:
         err.print(f"[bold yellow]warning:[/] {esc(warning)}", highlight=False)
-    if not report.imported:
-        err.print("Nothing was imported. Fix the rows above and import again, "
-                  "or use --skip-invalid to import only the valid rows.")
+    if report.blocked:
+        what = "Dry run: the import would stop here." if report.dry_run else \
+            "Nothing was imported."
+        if skip_invalid:
+            err.print(f"{what} These problems affect the whole file, so --skip-invalid "
+                      "cannot leave them out: fix them and import again.")
+        else:
+            err.print(f"{what} Fix the rows above and import again, "
+                      "or use --skip-invalid to import only the valid rows.")
+        return
+    if report.dry_run:
+        _show_dry_run(report)
         return
     out.print(f"Imported {esc(report.source)} into [bold]{esc(report.program)}[/]: "
               f"{report.created} created, {report.updated} updated, "
               f"{report.unchanged} unchanged"
               + (f", {report.skipped} invalid row(s) skipped." if report.skipped else "."))
+
+
+def _show_dry_run(report: ImportReport) -> None:
+    changes = report.changes or {}
+    created = changes.get("created", [])
+    updated = changes.get("updated", [])
+    read_as = ", ".join(x for x in (report.encoding, report.delimiter and
+                                    f"{report.delimiter}-separated") if x)
+    out.print(f"Dry run of {esc(report.source)} into [bold]{esc(report.program)}[/]"
+              + (f" (read as {esc(read_as)})" if read_as else "") + ": nothing was written.")
+    mapped = [f"{c['column']} → {c['field']}" for c in report.columns
+              if c["field"] is not None and c["column"] != c["field"]]
+    if mapped:
+        out.print("Columns: " + esc(", ".join(mapped)), highlight=False)
+    if created:
+        out.print(f"Would create {len(created)}: " + esc(_some(created)), highlight=False)
+    if updated:
+        out.print(f"Would update {len(updated)}: " + esc(_some(
+            [f"{u['id']} ({', '.join(u['fields'])})" for u in updated])), highlight=False)
+    out.print(f"{report.created} to create, {report.updated} to update, "
+              f"{report.unchanged} unchanged"
+              + (f", {report.skipped} invalid row(s) to skip." if report.skipped else "."))
+
+
+def _some(items: list[str], limit: int = 50) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more (--format json lists all)"
+                    if len(items) > limit else "")
 
 
 @participants_app.command("list")
