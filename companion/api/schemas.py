@@ -242,6 +242,12 @@ class ImportResult(Open):
         "kept as extra fields on each participant, not used for matching.")
     warnings: list[str] = Field(default_factory=list,
                                 description="Things worth knowing that did not stop the import.")
+    dry_run: bool = Field(False, description="True for `dry_run=true`: nothing was written.")
+    columns: list[dict[str, Any]] = Field(
+        default_factory=list, description="Each column as the file names it and the field it "
+        "fills (`field` null: kept as an extra field).")
+    changes: dict[str, Any] | None = Field(
+        None, description="Dry runs: ids to be created, updated (with fields) and unchanged.")
 
 
 class TokenOut(Open):

@@ -16,7 +16,11 @@ from companion.api.schemas import ImportResult, Participants, ProgramCreate
 from companion.domain import Role
 from companion.errors import BadInputError
 from companion.services import people_views as views
-from companion.services.participants import import_participants_bytes
+from companion.services.participants import (
+    ImportMapping,
+    import_participants_bytes,
+    mapping_from_text,
+)
 from companion.services.programs import build_program
 
 router = APIRouter(tags=["programs"])
@@ -24,7 +28,9 @@ ParticipantId = Annotated[str, PathParam(min_length=1, max_length=64)]
 _EXTENSIONS = {"text/csv": ".csv", "application/csv": ".csv",
                "text/tab-separated-values": ".tsv", "application/json": ".json",
                "application/x-ndjson": ".jsonl", "application/jsonl": ".jsonl",
-               "application/jsonlines": ".jsonl"}
+               "application/jsonlines": ".jsonl",
+               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx"}
+_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson")
 
 
 @router.get("/programs", summary="Programs the caller can see")
@@ -65,13 +71,18 @@ def participant(program: ProgramName, participant_id: ParticipantId, principal: 
 
 @router.post(
     "/programs/{program}/participants/import", response_model=ImportResult,
-    summary="Import participants from an uploaded CSV, TSV, JSON or JSONL file",
+    summary="Import participants from an uploaded CSV, TSV, XLSX, JSON or JSONL file",
     description="Send the file as the request body (`Content-Type: text/csv`, "
-    "`application/json` or `application/x-ndjson`) or as multipart form field `file`. The "
-    "import is atomic: with invalid rows nothing is imported and the answer is 422 with every "
-    "error's row and field, unless `skip_invalid=true`. A re-import changes only the columns "
+    "`application/json`, `application/x-ndjson` or the .xlsx type) or as multipart form "
+    "field `file`; a multipart upload may add a `map` part (file or text, YAML or JSON: "
+    "`{\"columns\": {\"their header\": \"field\"}, \"levels\": {\"grade\": 1-8}}`). "
+    "Common HR headers in English, German and French are recognised; CSV may be comma, "
+    "semicolon or tab separated, in UTF-8, UTF-16 or Windows-1252. The import is atomic: "
+    "with invalid rows nothing is imported and the answer is 422 with every error's row and "
+    "field, unless `skip_invalid=true`. `dry_run=true` writes nothing and answers what would "
+    "be created, updated and unchanged (`changes`). A re-import changes only the columns "
     "the file has; unknown columns are kept as extra fields and listed in `unknown_columns` "
-    "and `warnings`.",
+    "and `warnings`; `columns` says which field each column fills.",
     responses={422: {"description": "Invalid rows (nothing imported)"},
                409: {"description": "Another import created or changed the same people at "
                                     "the same time (nothing imported; run it again)"},
@@ -81,33 +92,37 @@ def participant(program: ProgramName, participant_id: ParticipantId, principal: 
                      "example": "id,name,role,goals\nm-1,Ada Park,mentee,Lead my first team\n"},
         "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
         "multipart/form-data": {"schema": {"type": "object", "properties": {
-            "file": {"type": "string", "format": "binary"}}}}}}})
+            "file": {"type": "string", "format": "binary"},
+            "map": {"type": "string", "format": "binary"}}}}}}})
 async def import_(program: ProgramName, principal: PrincipalDep, request: Request,
                   db: DatabaseDep, settings: SettingsDep,
                   skip_invalid: Annotated[bool, Query()] = False,
+                  dry_run: Annotated[bool, Query()] = False,
                   filename: Annotated[str | None, Query(max_length=200)] = None
                   ) -> JSONResponse:
     views.require_importer(db, principal, program)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    mapping = ImportMapping()
     if content_type == "multipart/form-data":
-        data, name = await _multipart_file(request)
+        data, name, mapping = await _multipart_file(request)
     else:
         data = await request.body()
         name = filename or "upload" + _EXTENSIONS.get(content_type, "")
     if not data:
         raise BadInputError("the upload is empty: send the file as the request body or as "
                             "form field 'file'", field="file")
-    if not name.lower().endswith((".csv", ".tsv", ".json", ".jsonl", ".ndjson")):
+    if not name.lower().endswith(_SUFFIXES):
         raise BadInputError("cannot tell the file's format: send Content-Type text/csv, "
-                            "application/json or application/x-ndjson, or a filename ending "
-                            ".csv, .tsv, .json or .jsonl", field="content-type")
+                            "application/json, application/x-ndjson or the .xlsx type, or a "
+                            "filename ending .csv, .tsv, .xlsx, .json or .jsonl",
+                            field="content-type")
     from starlette.concurrency import run_in_threadpool
 
     report = await run_in_threadpool(
         import_participants_bytes, db, program, data, name=name,
-        skip_invalid=skip_invalid, actor=principal.actor)
+        skip_invalid=skip_invalid, actor=principal.actor, mapping=mapping, dry_run=dry_run)
     body = report.model_dump(mode="json")
-    if report.imported:
+    if not report.blocked:
         return JSONResponse(body, status_code=200)
     first = report.errors[0] if report.errors else {}
     detail = (f"{len(report.errors)} invalid row(s), nothing imported; first: row "
@@ -116,7 +131,7 @@ async def import_(program: ProgramName, principal: PrincipalDep, request: Reques
                                                       if k not in ("title", "detail")})
 
 
-async def _multipart_file(request: Request) -> tuple[bytes, str]:
+async def _multipart_file(request: Request) -> tuple[bytes, str, ImportMapping]:
     try:
         form = await request.form()
     except Exception as exc:  # malformed multipart bodies
@@ -125,7 +140,25 @@ async def _multipart_file(request: Request) -> tuple[bytes, str]:
     if upload is None or isinstance(upload, str):
         raise BadInputError("multipart upload needs a file in form field 'file'", field="file")
     data = await upload.read()
-    return data, upload.filename or "upload.csv"
+    return data, upload.filename or "upload.csv", await _mapping_part(form.get("map"))
+
+
+async def _mapping_part(part: Any) -> ImportMapping:
+    """The optional `map` part: a file or a text field, YAML or JSON."""
+    if part is None:
+        return ImportMapping()
+    if isinstance(part, str):
+        text, name = part, "map"
+    else:
+        raw = await part.read()
+        name = part.filename or "map"
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise BadInputError(f"the mapping {name} is not UTF-8 text", field="map") from None
+    if not text.strip():
+        return ImportMapping()
+    return mapping_from_text(text, name=name)
 
 
 @router.get("/programs/{program}/report",
