@@ -23,6 +23,10 @@ FLAGS: dict[tuple[str, str], str] = {
     ("review", "by"): "--by REVIEWER_ID (or leave it out to decide as the local operator)",
     ("backup", "force"): "--force",
     ("restore", "force"): "--force",
+    ("program edit", "changes"): "--name, --start, --months, --session-minutes, "
+                                 "--cadence-weeks, --host-org or --capacity",
+    ("program edit", "start_date"): "--start YYYY-MM-DD",
+    ("program delete", "confirm"): "--yes",
 }
 
 #: Said when something was not found and no program exists at all: nothing can be found yet.

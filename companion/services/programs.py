@@ -77,8 +77,7 @@ def start_warnings(program: Program, today: date | None = None) -> list[str]:
     where = (f"it is in its {phase} phase today" if phase is not None
              else f"it ended on {program.end_date}")
     return [f"start date {program.start_date} is in the past ({days} day(s) ago): {where}. "
-            "If that is a typo, change it with `companion program edit "
-            f"{program.name} --start YYYY-MM-DD`."]
+            "If that is a typo, edit the program's start date."]
 
 
 @dataclass(frozen=True)
@@ -112,9 +111,8 @@ def edit_program(db: Database, name: str, changes: dict[str, Any], *, actor: str
                             field=unknown[0])
     given = {k: v for k, v in changes.items() if v is not None}
     if not given:
-        raise BadInputError("nothing to change: give at least one of --name, --start, "
-                            "--months, --session-minutes, --cadence-weeks, --host-org, "
-                            "--capacity", field="program")
+        raise BadInputError("nothing to change: give at least one setting to change ("
+                            + ", ".join(EDITABLE) + ")", field="changes")
     today = today or date.today()
     with db.session() as session:
         programs = ProgramRepository(session)
@@ -193,7 +191,7 @@ def delete_program(db: Database, name: str, *, confirmed: bool, actor: str = "cl
         if not confirmed:
             raise BadInputError(
                 f"not deleted: {describe_holdings(name, holdings)}, all of which would be "
-                "deleted for good. Confirm to delete it (CLI: --yes; API: ?confirm=true).",
+                "deleted for good. Confirm to delete it.",
                 field="confirm")
         records.delete(row)
         AuditLog(session).append(actor, "program.delete", "program", name, program=name,

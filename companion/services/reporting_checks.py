@@ -54,11 +54,11 @@ class ReportingCheck(NamedTuple):
                 f" and {len(self.org_added) - 10} more" if len(self.org_added) > 10 else "")
             notes.append(f"{len(self.org_added)} manager id(s) are not participants ({shown}): "
                          "kept as organisation records for the reporting-line rule, never "
-                         "matched. Give their own managers with `companion program org-chart` "
-                         "so the rule sees the whole line.")
+                         "matched. Import an organisation chart with their own managers so "
+                         "the rule sees the whole line.")
         notes += [f"pairing {b.pairing_id} ({b.mentee_id} with {b.mentor_id}, {b.status}) "
                   f"now breaks the reporting-line rule: {b.why}. It cannot be approved; "
-                  "end or reject it (`companion pairing end|reject`)" for b in self.broken]
+                  "end or reject it" for b in self.broken]
         return notes
 
 
@@ -101,12 +101,12 @@ def broken_pairings(session: Session, program: ProgramRow,
 
 def _why(mentee: str, mentor: str, rule: str, managers: Mapping[str, str | None]) -> str:
     if rule == "reports to them":
-        line = [mentor, *chain_of_command(mentor, managers)]
-        return f"{mentor} reports to {mentee} ({_line(line, mentee)})"
-    line = _line([mentee, *chain_of_command(mentee, managers)], mentor)
+        up = _line([mentor, *chain_of_command(mentor, managers)], mentee)
+        return f"{mentor} reports to {mentee} ({up})"
+    up = _line([mentee, *chain_of_command(mentee, managers)], mentor)
     if rule == "their manager":
-        return f"{mentor} is {mentee}'s manager ({line})"
-    return f"{mentor} is above {mentee} in their reporting line ({line})"
+        return f"{mentor} is {mentee}'s manager ({up})"
+    return f"{mentor} is above {mentee} in their reporting line ({up})"
 
 
 def _line(chain: list[str], until: str) -> str:

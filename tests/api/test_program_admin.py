@@ -76,6 +76,7 @@ def test_delete_needs_confirm_and_lists_what_would_go(world: World) -> None:
 
     assert refused.status_code == 422
     assert "holds 5 participant(s), 2 pairing(s), 3 draft(s)" in refused.json()["detail"]
+    assert "--yes" not in refused.text
 
     done = world.client.delete(f"{P}/programs/Pilot?confirm=true",
                                headers=world.headers("admin"))

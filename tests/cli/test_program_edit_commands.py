@@ -62,7 +62,8 @@ def test_edit_with_nothing_or_a_bad_value_exits_2(cli) -> None:
     missing = cli("program", "edit", "Nope", "--months", "6")
 
     assert (nothing.code, bad.code, missing.code) == (2, 2, 2)
-    assert "nothing to change" in nothing.err and "months" in bad.err
+    assert "nothing to change" in nothing.err and "--start" in nothing.err
+    assert "months" in bad.err
     assert "no program named 'Nope'" in missing.err
     assert "Traceback" not in nothing.err + bad.err + missing.err
 
@@ -88,3 +89,45 @@ def test_delete_needs_yes_and_says_what_would_go(cli, tmp_path) -> None:
     assert json.loads(done.out) == {"deleted": "Pilot", "participants": 2, "pairings": 0,
                                     "drafts": 0, "org_people": 0}
     assert cli("program", "show", "Pilot").code == 2
+
+
+def test_org_chart_import_list_and_conflicts(cli, tmp_path) -> None:
+    cli("program", "create", "Pilot", "--start", FUTURE)
+    people = factories.write_csv(tmp_path / "p.csv", [
+        factories.mentor("vp", level="8"), factories.mentee("e1", manager_id="boss")])
+    imported = cli("import", "participants", str(people), "--program", "Pilot")
+    assert imported.code == 0, imported.err
+    assert "1 manager id(s) are not participants (boss)" in " ".join(imported.err.split())
+    from companion.domain import Pairing
+    from companion.store import PairingRepository, ProgramRepository
+
+    db = get_database(get_settings())
+    with db.session() as session:
+        PairingRepository(session, ProgramRepository(session).row("Pilot")).add(Pairing(
+            id="pr-1", program="Pilot", mentee_id="e1", mentor_id="vp", score=0.9))
+    chart = factories.write_csv(tmp_path / "org.csv",
+                                [{"id": "boss", "name": "Bea Boss", "manager_id": "vp"}])
+
+    run = cli("program", "org-chart", "Pilot", str(chart))
+
+    assert run.code == 0, run.err
+    assert "0 created, 1 updated" in run.out
+    assert "pairing pr-1 (e1 with vp, pending) now breaks the reporting-line rule" in " ".join(
+        run.err.split())
+    listed = json.loads(cli("program", "org-chart", "Pilot", "--format", "json").out)
+    assert listed["org_people"] == [{"id": "boss", "name": "Bea Boss", "manager_id": "vp"}]
+    assert [c["why"] for c in listed["reporting_conflicts"]] == [
+        "vp is above e1 in their reporting line (e1 → boss → vp)"]
+    table = cli("program", "org-chart", "Pilot")
+    assert "Bea Boss" in table.out and "pr-1" in table.out
+
+
+def test_org_chart_with_bad_rows_exits_2(cli, tmp_path) -> None:
+    cli("program", "create", "Pilot", "--start", FUTURE)
+    chart = factories.write_csv(tmp_path / "org.csv",
+                                [{"id": "x", "name": "X", "manager_id": "x"}])
+
+    run = cli("program", "org-chart", "Pilot", str(chart))
+
+    assert run.code == 2
+    assert "row 2, manager_id: 'x' is listed as their own manager" in run.err

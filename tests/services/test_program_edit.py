@@ -58,7 +58,7 @@ def test_start_in_the_past_is_a_warning_not_an_error() -> None:
     assert start_warnings(program, today=date(2027, 1, 11)) == []
     [warning] = start_warnings(program, today=TODAY)
     assert "start date 2027-01-11 is in the past (49 day(s) ago)" in warning
-    assert "launch phase" in warning and "companion program edit Late --start" in warning
+    assert "launch phase" in warning and "edit the program's start date" in warning
 
 
 def test_edit_changes_dates_recomputes_phases_and_audits(pilot: Database) -> None:
@@ -113,7 +113,7 @@ def test_rename_carries_tokens_along(pilot: Database) -> None:
 
 
 @pytest.mark.parametrize(("changes", "field", "fragment"), [
-    ({}, "program", "nothing to change"),
+    ({}, "changes", "nothing to change"),
     ({"months": 2}, "months", "months"),
     ({"session_minutes": 5}, "session_minutes", "session_minutes"),
     ({"type": "peer"}, "type", "cannot be edited"),
