@@ -4,6 +4,8 @@ services'; these routes parse the form, call the service and show the answer."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import io
 import json
@@ -20,7 +22,12 @@ from companion.api.deps import DatabaseDep
 from companion.domain import AccessRole
 from companion.errors import BadInputError, CompanionError, ConflictError
 from companion.services import audit, drafts, pairing_views, people_views, program_views
-from companion.services.participants import import_participants_bytes
+from companion.services.participants import (
+    ImportMapping,
+    ImportReport,
+    import_participants_bytes,
+    mapping_from_text,
+)
 from companion.services.web_auth import WebSession
 from companion.web.render import flash, page
 from companion.web.session import Posted, Session
@@ -34,7 +41,7 @@ router = APIRouter(prefix="/coordinator", include_in_schema=False,
                    dependencies=[Depends(_overseer)])
 T = "coordinator/"
 ProgramQuery = Annotated[str | None, Query(max_length=100)]
-_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson")
+_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson")
 _PAST = {"approve": "Approved", "reject": "Rejected", "lock": "Locked", "swap": "Swapped"}
 
 
@@ -215,27 +222,66 @@ async def import_file(request: Request, web: Posted, db: DatabaseDep,
     await run_in_threadpool(people_views.require_importer, db, web.principal, name)
     form = await request.form()
     skip = form.get("skip_invalid") == "on"
-    upload = form.get("file")
+    confirmed = form.get("confirmed") == "1"
     problem = None
     report = None
-    if upload is None or isinstance(upload, str) or not upload.filename:
-        problem = "Choose a file to import."
+    preview = None
+    data, filename, map_text = b"", "", ""
+    if confirmed:  # the file comes back from the preview page's hidden fields
+        try:
+            data = base64.b64decode(str(form.get("payload") or ""), validate=True)
+        except binascii.Error:
+            data = b""
+        filename, map_text = str(form.get("filename") or ""), str(form.get("map_text") or "")
+        problem = None if data else "The checked file did not come back; upload it again."
     else:
-        data = await upload.read()
-        filename = upload.filename or "upload.csv"
-        if not data:
-            problem = f"{filename} is empty."
-        elif not filename.lower().endswith(_SUFFIXES):
-            problem = (f"Companion cannot tell the format of {filename}: use a .csv, .tsv, "
-                       ".json or .jsonl file.")
+        upload, map_upload = form.get("file"), form.get("map")
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            problem = "Choose a file to import."
         else:
-            report = await run_in_threadpool(
-                lambda: import_participants_bytes(db, name, data, name=filename,
-                                                  skip_invalid=skip,
-                                                  actor=web.principal.actor))
-    status = 200 if report is not None and report.imported else 422
-    return page(request, T + "import.html", _ctx(web, name, report=report, problem=problem,
-                                                  skip_invalid=skip), status=status)
+            data = await upload.read()
+            filename = upload.filename or "upload.csv"
+            if not data:
+                problem = f"{filename} is empty."
+            elif not filename.lower().endswith(_SUFFIXES):
+                problem = (f"Companion cannot tell the format of {filename}: use a .csv, .tsv, "
+                           ".xlsx, .json or .jsonl file.")
+        if problem is None and map_upload is not None and not isinstance(map_upload, str):
+            map_text = (await map_upload.read()).decode("utf-8-sig", errors="replace")
+    mapping = ImportMapping()
+    if problem is None and map_text.strip():
+        try:
+            mapping = mapping_from_text(map_text, name="the mapping file")
+        except BadInputError as exc:
+            problem = str(exc)
+    if problem is None:
+        def run(dry_run: bool) -> ImportReport:
+            return import_participants_bytes(db, name, data, name=filename, skip_invalid=skip,
+                                             actor=web.principal.actor, mapping=mapping,
+                                             dry_run=dry_run)
+
+        if not confirmed:
+            checked = await run_in_threadpool(run, True)
+            if not checked.blocked and _guessed_columns(checked):
+                preview = checked  # headers were read as fields: confirm before importing
+            elif checked.blocked:
+                report = checked
+        if preview is None and report is None:
+            report = await run_in_threadpool(run, False)
+    status = 200 if preview is not None or (report is not None and report.imported) else 422
+    context = _ctx(web, name, report=report, problem=problem, skip_invalid=skip,
+                   preview=preview)
+    if preview is not None:
+        context.update(payload=base64.b64encode(data).decode(), filename=filename,
+                       map_text=map_text)
+    return page(request, T + "import.html", context, status=status)
+
+
+def _guessed_columns(report: ImportReport) -> bool:
+    """Whether any header was read as a field of another name ('Employee ID' as id): the
+    coordinator confirms those before anything is written."""
+    return any(c["field"] is not None and c["column"].strip().lower() != c["field"]
+               for c in report.columns)
 
 
 # -- assignment ------------------------------------------------------------------------------
