@@ -10,7 +10,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from companion.domain.reporting import reporting_problems
-from companion.importing.readers import FileReadError, ParsedFile, read_participant_file
+from companion.importing.readers import (
+    FileReadError,
+    ParsedFile,
+    read_participant_bytes,
+    read_participant_file,
+)
 from companion.importing.validate import RowError
 from companion.services.reporting_checks import ReportingCheck, check_reporting_lines
 from companion.store import (
@@ -58,6 +63,17 @@ def import_org_chart(db: Database, program: str, path: Path, *, actor: str = "cl
         return OrgChartReport(program=program, source=path.name, imported=False, errors=[
             RowError(exc.row, exc.field or "file", str(exc)).as_dict()])
     return _import(db, program, parsed, source=path.name, actor=actor)
+
+
+def import_org_chart_bytes(db: Database, program: str, data: bytes, *, name: str,
+                           actor: str) -> OrgChartReport:
+    """Import an uploaded organisation chart (see `import_org_chart`)."""
+    try:
+        parsed = read_participant_bytes(data, name=name)
+    except FileReadError as exc:
+        return OrgChartReport(program=program, source=name, imported=False, errors=[
+            RowError(exc.row, exc.field or "file", str(exc)).as_dict()])
+    return _import(db, program, parsed, source=name, actor=actor)
 
 
 def _import(db: Database, program: str, parsed: ParsedFile, *, source: str, actor: str

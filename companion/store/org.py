@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from companion.domain import Program
 from companion.errors import ConflictError
 from companion.store.tables import (
+    DoNotMatchRow,
     DraftRow,
     DraftVersionRow,
     OrgPersonRow,
@@ -103,7 +104,7 @@ class ProgramRecords:
         # Foreign keys cascade, but only where the database enforces them: say it outright.
         drafts = select(DraftRow.id).where(DraftRow.program_id == row.id)
         self.session.execute(delete(DraftVersionRow).where(DraftVersionRow.draft_id.in_(drafts)))
-        for table in (DraftRow, PairingRow, ParticipantRow, OrgPersonRow):
+        for table in (DraftRow, PairingRow, DoNotMatchRow, ParticipantRow, OrgPersonRow):
             self.session.execute(delete(table).where(table.program_id == row.id))
         self.session.delete(row)
         self.session.flush()

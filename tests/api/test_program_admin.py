@@ -89,3 +89,32 @@ def test_delete_needs_confirm_and_lists_what_would_go(world: World) -> None:
     # the program's tokens no longer open anything
     assert world.client.get(f"{P}/me", headers=world.headers("e1")).status_code == 401
 
+
+
+def test_org_chart_upload_and_read(world: World) -> None:
+    chart = "id,name,manager_id\nboss,Bea Boss,m1\n"
+    headers = {**world.headers("coord"), "Content-Type": "text/csv"}
+
+    imported = world.client.post(f"{P}/programs/Pilot/org-chart/import", headers=headers,
+                                 content=chart.encode())
+
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["created"] == 1
+    read = world.client.get(f"{P}/programs/Pilot/org-chart", headers=world.headers("coord"))
+    assert read.json()["org_people"] == [{"id": "boss", "name": "Bea Boss", "manager_id": "m1"}]
+    assert read.json()["reporting_conflicts"] == []
+
+
+def test_bad_org_chart_is_a_422_with_rows(world: World) -> None:
+    headers = {**world.headers("admin"), "Content-Type": "text/csv"}
+
+    response = world.client.post(f"{P}/programs/Pilot/org-chart/import", headers=headers,
+                                 content=b"id,name,manager_id\nx,X,x\n")
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"row": 2, "field": "manager_id", "message": "'x' is listed as their own manager"}]
+    unsupported = world.client.post(f"{P}/programs/Pilot/org-chart/import",
+                                    headers={**world.headers("admin"),
+                                             "Content-Type": "text/plain"}, content=b"x")
+    assert unsupported.status_code == 422 and "text/csv" in unsupported.json()["detail"]

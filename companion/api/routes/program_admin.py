@@ -5,15 +5,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from companion.api.auth import PrincipalDep
 from companion.api.common import ProgramName
 from companion.api.deps import DatabaseDep
+from companion.api.errors import problem
 from companion.api.schemas import Body
+from companion.errors import BadInputError
 from companion.services.people_views import program_json
-from companion.services.program_admin import delete_program_as, edit_program_as
+from companion.services.program_admin import (
+    delete_program_as,
+    edit_program_as,
+    import_org_chart_as,
+    org_chart_as,
+)
 
 router = APIRouter(tags=["programs"])
 
@@ -51,3 +59,45 @@ def delete(program: ProgramName, principal: PrincipalDep, db: DatabaseDep,
            ) -> dict[str, Any]:
     result = delete_program_as(db, principal, program, confirmed=confirm)
     return {"deleted": result.program, **result.holdings._asdict()}
+
+
+_CHART_TYPES = {"text/csv": "org.csv", "application/csv": "org.csv",
+                "text/tab-separated-values": "org.tsv", "application/json": "org.json",
+                "application/x-ndjson": "org.jsonl"}
+
+
+@router.get("/programs/{program}/org-chart",
+            summary="People outside the program its reporting lines name, and live pairings "
+                    "the reporting tree forbids (host coordinators)")
+def org_chart(program: ProgramName, principal: PrincipalDep, db: DatabaseDep
+              ) -> dict[str, Any]:
+    people, broken = org_chart_as(db, principal, program)
+    return {"program": program, "org_people": [p.model_dump() for p in people],
+            "reporting_conflicts": [b.as_dict() for b in broken]}
+
+
+@router.post("/programs/{program}/org-chart/import",
+             summary="Import id, name, manager_id rows of people outside the program "
+                     "(CSV or JSON body; all rows or none)",
+             responses={422: {"description": "Invalid rows (nothing imported)"}})
+async def import_org_chart(program: ProgramName, principal: PrincipalDep, request: Request,
+                           db: DatabaseDep) -> JSONResponse:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    filename = _CHART_TYPES.get(content_type)
+    if filename is None:
+        raise BadInputError("send the organisation chart as text/csv, "
+                            "text/tab-separated-values, application/json or "
+                            "application/x-ndjson", field="content-type")
+    data = await request.body()
+    from starlette.concurrency import run_in_threadpool
+
+    report = await run_in_threadpool(import_org_chart_as, db, principal, program, data,
+                                     filename=filename)
+    body = report.model_dump(mode="json")
+    if report.imported:
+        return JSONResponse(body)
+    first = report.errors[0] if report.errors else {}
+    return problem(422, "Invalid organisation chart",
+                   f"{len(report.errors)} invalid row(s), nothing imported; first: row "
+                   f"{first.get('row')}, {first.get('field')}: {first.get('message')}",
+                   **{k: v for k, v in body.items() if k != "program"})
