@@ -129,7 +129,7 @@ def test_questions_come_from_the_matching_competencies(make_messages: Messages,
         # lead-in ("When it comes to delegating recurring work…, which tasks…?")
         assert any(question["text"] == q or (
             question["text"].endswith(", " + q[0].lower() + q[1:])
-            and "delegating recurring work" in question["text"]) for q in bank)
+            and "delegating recurring work" in question["text"]) for q in bank), question
         assert question["text"].endswith("?")
 
 

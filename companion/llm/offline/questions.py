@@ -174,14 +174,20 @@ def draft_questions(ctx: Context,
     if rules.focus:  # the reviewer's focus is what the questions are about now
         situation = clean_phrase(rules.focus[0], 80) or situation
     goals = [] if situation else [gerund(clean_phrase(g, 80)) for g in _goals(ctx)]
+    introduced: set[str] = set()
     for number, (section, moment, why, line, turn) in enumerate(chosen):
         text = bullet_text(line)
         asked = _you(text) if turn else text
         # the first two thirds of the set are asked about the situation itself, in its words
         # (with no topic: about the goal the question's competency serves)
-        about = situation or _goal_for(section.name, text, goals)
-        tied = anchored(asked, about, ctx.voice, number) \
+        about = situation or (goals[0] if len(goals) == 1 else
+                              _goal_for(section.name, text, goals))
+        # the first question about a situation names it whole, later ones by its key words
+        turn = number if about in introduced else 0
+        tied = anchored(asked, about, ctx.voice, turn) \
             if number < (2 * len(chosen) + 2) // 3 else None
+        if tied:
+            introduced.add(about)
         questions.append({"text": tied or asked,
                           "purpose": f"{section.name} — {moment}; {_plain(why)}."})
         cite(citations, line.passage, text)

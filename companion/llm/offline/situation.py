@@ -184,6 +184,11 @@ def anchored(question: str, phrase: str, voice: str, turn: int = 0) -> str | Non
             phrase = turned
         phrase = re.sub(r"\bmy\b", "your", phrase)
     body = question[0].lower() + question[1:] if not re.match(r"^I\b", question) else question
+    short = key_phrase(phrase) if turn else ""
+    if short:  # after the first, the situation's key words: the full phrase once is enough
+        lead = ["Thinking of {p}, {q}", "With {p} in mind, {q}", "Coming back to {p}, {q}"][
+            (turn - 1) % 3]
+        return lead.format(p=short, q=body)
     if _PREPOSITION.match(phrase):
         leads = ["{P}, {q}", "In the weeks {p}, {q}"] if re.match(
             r"^(?:after|since|following)\b", phrase, re.I) else ["{P}, {q}"]
@@ -252,3 +257,51 @@ def gerund(phrase: str) -> str:
     else:
         verb += "ing"
     return " ".join([verb, *words[1:]])
+
+
+_VERBISH = frozenset("""is are was were be been keep keeps kept has have had does do did can
+could will would should seems seem feels feel gets get got needs need wants want""".split())
+_STOP_NP = frozenset("""over to for with instead of and or but because so that which who when while
+before after into from about than by at in on as without since until""".split())
+
+
+def key_phrase(phrase: str) -> str:
+    """The situation's main noun phrase: "handing the month-end reconciliations over to your
+    analysts" → "the month-end reconciliations"; "" when there is none of two words or more."""
+    words = phrase.split()
+    if words and words[0].lower().endswith("ing") and len(words) > 1:  # an activity
+        taken = [words[0]]
+        for following in words[1:]:
+            bare = following.lower().strip(",.;:")
+            if len(taken) >= 6 or bare in _VERBISH or (bare in _STOP_NP and not (
+                    bare == "of" and len(taken) <= 4)):
+                break
+            taken.append(following.rstrip(",.;:"))
+        while taken and taken[-1].lower() == "of":
+            taken.pop()
+        if len(taken) >= 2:
+            return " ".join(taken)
+    best = ""
+    for start, word in enumerate(words):
+        if word.lower() not in ("the", "my", "your", "our", "a", "an", "their", "his", "her"):
+            continue
+        taken = [word]
+        rest = words[start + 1:]
+        for index, following in enumerate(rest):
+            bare = following.lower().strip(",.;:")
+            if bare in ("of", "with") and index + 1 < len(rest) and len(taken) <= 3:
+                taken.append(bare)  # "the head of sales", "the relationship with sales"
+                continue
+            if bare in _STOP_NP or bare in _VERBISH or (bare.endswith("ing") and len(taken) > 1):
+                break
+            taken.append(following.rstrip(",.;:"))
+            if following.endswith(",") or len(taken) >= 6:
+                break
+        while taken and taken[-1].lower() in ("of", "with"):
+            taken.pop()
+        candidate = " ".join(taken)
+        if len(taken) >= 2 and len(candidate) > len(best):
+            best = candidate
+    if best.lower().startswith(("a ", "an ")):
+        best = "the " + best.split(" ", 1)[1]
+    return best
