@@ -108,21 +108,30 @@ def _guess(data: bytes) -> str:
 
 def sniff_delimiter(text: str, *, default: str) -> str:
     """`,`, `;` or tab. The header decides first — the delimiter that splits it into the
-    most recognised column names — then csv.Sniffer on a sample, then `default`."""
+    most recognised column names — then csv.Sniffer on a sample (among the delimiters that
+    split the header at all), then the one that splits the header into most columns, then
+    `default`."""
     lines = text.lstrip("\ufeff").splitlines()
     first_line = lines[0] if lines else ""
-    scores: dict[str, tuple[int, int]] = {}
+    recognised: dict[str, int] = {}
+    cells: dict[str, int] = {}
     for delimiter in DELIMITERS:
-        cells = next(csv.reader([first_line], delimiter=delimiter), [])
-        recognised = sum(1 for cell in cells if recognised_field(cell))
-        scores[delimiter] = (recognised, len(cells))
-    best = max(DELIMITERS, key=lambda d: (scores[d][0], d == default))
-    if scores[best][0] >= 2:
-        return best
-    try:
-        return csv.Sniffer().sniff(text[:20000], delimiters="".join(DELIMITERS)).delimiter
-    except csv.Error:
+        header = next(csv.reader([first_line], delimiter=delimiter), [])
+        recognised[delimiter] = sum(1 for cell in header if recognised_field(cell))
+        cells[delimiter] = len(header)
+    ranked = sorted(DELIMITERS, key=lambda d: (recognised[d], d == default), reverse=True)
+    if recognised[ranked[0]] > recognised[ranked[1]]:
+        return ranked[0]
+    splitting = [d for d in DELIMITERS if cells[d] > 1]
+    if not splitting:
         return default
+    try:
+        found = csv.Sniffer().sniff(text[:20000], delimiters="".join(splitting)).delimiter
+    except csv.Error:
+        found = ""
+    if found in splitting:
+        return found
+    return max(splitting, key=lambda d: (cells[d], d == default))
 
 
 def sheet_rows(data: bytes, *, name: str) -> tuple[int, list[str], Iterator[tuple[int, list[str]]]]:

@@ -59,8 +59,9 @@ class ImportReport(BaseModel):
     blocked: bool = Field(False, description="Errors stop the import (with dry_run: would "
                           "stop it); nothing was written.")
     columns: list[dict[str, Any]] = Field(
-        default_factory=list, description="Each column as the file names it and the field it "
-        "fills (`field` null: kept as an extra field).")
+        default_factory=list, description="Each column as the file names it, the field it "
+        "fills (`field` null: kept as an extra field) and `how`: 'as named', 'recognised' "
+        "(a common HR header) or 'mapped' (by the mapping file).")
     encoding: str | None = Field(None, description="How the text was read (UTF-8, UTF-16, "
                                  "Windows-1252); null for workbooks and unreadable files.")
     delimiter: str | None = Field(None, description="comma, semicolon or tab (CSV only).")
@@ -136,7 +137,7 @@ def import_parsed(db: Database, program: str, parsed: ParsedFile, *, source: str
     parsed, level_problems = apply_levels(parsed, mapping)
     unknown = unknown_columns(parsed)
     notes = _warnings(unknown) + _unused_mapping(parsed, mapping, source)
-    about = _about(parsed)
+    about = _about(parsed, mapping)
     try:
         with db.session() as session:
             programs = ProgramRepository(session)
@@ -189,11 +190,22 @@ def import_parsed(db: Database, program: str, parsed: ParsedFile, *, source: str
                         reporting_conflicts=[b.as_dict() for b in lines.broken])
 
 
-def _about(parsed: ParsedFile) -> dict[str, Any]:
-    """How the file was read: its columns and the fields they fill, encoding, delimiter."""
+def _about(parsed: ParsedFile, mapping: ImportMapping) -> dict[str, Any]:
+    """How the file was read: its columns and the fields they fill (and how: 'as named',
+    'recognised' from HR names, 'mapped' by the mapping file), encoding, delimiter."""
     keys = parsed.header if parsed.header is not None else list(parsed.labels)
-    return {"columns": [{"column": parsed.labels.get(k, k),
-                         "field": k if k in KNOWN_FIELDS else None} for k in keys],
+    mapped = {fold(header) for header in mapping.columns}
+
+    def column(key: str) -> dict[str, Any]:
+        label = parsed.labels.get(key, key)
+        if key not in KNOWN_FIELDS:
+            how = "mapped" if fold(label) in mapped else None
+            return {"column": label, "field": None, "how": how}
+        how = ("mapped" if fold(label) in mapped else
+               "as named" if fold(label) == fold(key) else "recognised")
+        return {"column": label, "field": key, "how": how}
+
+    return {"columns": [column(k) for k in keys],
             "encoding": parsed.encoding,
             "delimiter": delimiter_name(parsed.delimiter) if parsed.delimiter else None}
 

@@ -34,6 +34,7 @@ def test_the_hr_export_imports_in_one_command(cli, pilot, tmp_path: Path) -> Non
     assert run.code == 0, run.err
     said = " ".join(run.out.split())
     assert "5 created" in said and "2 invalid row(s) skipped" in said
+    assert "Columns: Employee ID → id, Full Name → name, Job Title → title" in said
     err = " ".join(run.err.split())
     assert "│ 6 │ email │" in err and "│ 7 │ role │" in err
     assert "use --skip-invalid" not in err

@@ -149,7 +149,11 @@ def test_unknown_columns_stay_reported_next_to_recognised_ones(run_import, pilot
     assert report.created == 1
     assert report.unknown_columns == ["Cost Centre"]
     assert "'Cost Centre'" in report.warnings[0]
-    assert {"column": "Cost Centre", "field": None} in report.columns
+    assert report.columns == [
+        {"column": "Employee ID", "field": "id", "how": "recognised"},
+        {"column": "Full Name", "field": "name", "how": "recognised"},
+        {"column": "Programme Role", "field": "role", "how": "recognised"},
+        {"column": "Cost Centre", "field": None, "how": None}]
     assert _people(pilot)["E1"].extra == {"cost_centre": "CC-7"}
 
 
@@ -261,3 +265,19 @@ def test_xlsx_that_is_not_a_workbook_or_empty(run_import, tmp_path: Path) -> Non
 
     assert "is empty" in run_import(empty).errors[0]["message"]
     assert ".xls workbook" in run_import(legacy).errors[0]["message"]
+
+
+@pytest.mark.parametrize(("text", "default", "expected"), [
+    ("Staff Ref,Known As,Part,Languages\nx1,Ada,mentor,en;de\nx2,Bo,mentee,fr;it;es\n",
+     ",", ","),
+    ("Staff Ref;Known As;Part\nx1;Park, Ada;mentor\nx2;Chen, Bo;mentee\n", ",", ";"),
+    ("Staff Ref\tKnown As\tPart\nx1\tPark, Ada\tmentor\n", ",", "\t"),
+    ("Employee ID;Full Name;Programme Role\nE1;Park, Ada;Mentor\n", ",", ";"),
+    ("id,name,role\n", "\t", ","),
+    ("Reference\nx1\n", ",", ","),
+    ("Reference\nx1\n", "\t", "\t"),
+])
+def test_sniff_delimiter(text: str, default: str, expected: str) -> None:
+    from companion.importing.sources import sniff_delimiter
+
+    assert sniff_delimiter(text, default=default) == expected

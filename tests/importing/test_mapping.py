@@ -96,6 +96,10 @@ def test_mapped_columns_and_levels_import(pilot: Database, tmp_path: Path) -> No
 
     assert report.errors == [] and report.created == 2
     assert report.unknown_columns == ["Service"]  # kept as an extra field, as asked
+    assert [(c["column"], c["field"], c["how"]) for c in report.columns] == [
+        ("Staff Ref", "id", "mapped"), ("Known As", "name", "mapped"),
+        ("Part", "role", "mapped"), ("Career Band", "level", "mapped"),
+        ("Service", None, "mapped")]
     people = _people(pilot)
     assert (people["x1"].name, people["x1"].level) == ("Ada Park", 7)
     assert people["x2"].level == 5

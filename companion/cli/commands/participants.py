@@ -93,6 +93,7 @@ def show_import(report: ImportReport, *, skip_invalid: bool = False) -> None:
     if report.dry_run:
         _show_dry_run(report)
         return
+    _show_columns(report)
     out.print(f"Imported {esc(report.source)} into [bold]{esc(report.program)}[/]: "
               f"{report.created} created, {report.updated} updated, "
               f"{report.unchanged} unchanged"
@@ -107,10 +108,7 @@ def _show_dry_run(report: ImportReport) -> None:
                                     f"{report.delimiter}-separated") if x)
     out.print(f"Dry run of {esc(report.source)} into [bold]{esc(report.program)}[/]"
               + (f" (read as {esc(read_as)})" if read_as else "") + ": nothing was written.")
-    mapped = [f"{c['column']} → {c['field']}" for c in report.columns
-              if c["field"] is not None and c["column"] != c["field"]]
-    if mapped:
-        out.print("Columns: " + esc(", ".join(mapped)), highlight=False)
+    _show_columns(report)
     if created:
         out.print(f"Would create {len(created)}: " + esc(_some(created)), highlight=False)
     if updated:
@@ -119,6 +117,14 @@ def _show_dry_run(report: ImportReport) -> None:
     out.print(f"{report.created} to create, {report.updated} to update, "
               f"{report.unchanged} unchanged"
               + (f", {report.skipped} invalid row(s) to skip." if report.skipped else "."))
+
+
+def _show_columns(report: ImportReport) -> None:
+    """The headers read as fields of another name, so a wrong guess is seen."""
+    read = [f"{c['column']} → {c['field']}" for c in report.columns
+            if c.get("how") in ("recognised", "mapped") and c["field"] is not None]
+    if read:
+        out.print("Columns: " + esc(", ".join(read)), highlight=False)
 
 
 def _some(items: list[str], limit: int = 50) -> str:

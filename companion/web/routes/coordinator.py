@@ -280,8 +280,7 @@ async def import_file(request: Request, web: Posted, db: DatabaseDep,
 def _guessed_columns(report: ImportReport) -> bool:
     """Whether any header was read as a field of another name ('Employee ID' as id): the
     coordinator confirms those before anything is written."""
-    return any(c["field"] is not None and c["column"].strip().lower() != c["field"]
-               for c in report.columns)
+    return any(c.get("how") in ("recognised", "mapped") for c in report.columns)
 
 
 # -- assignment ------------------------------------------------------------------------------
