@@ -183,8 +183,8 @@ def draft_questions(ctx: Context,
         about = situation or (goals[0] if len(goals) == 1 else
                               _goal_for(section.name, text, goals))
         # the first question about a situation names it whole, later ones by its key words
-        turn = number if about in introduced else 0
-        tied = anchored(asked, about, ctx.voice, turn) \
+        lead = number if about in introduced else 0
+        tied = anchored(asked, about, ctx.voice, lead) \
             if number < (2 * len(chosen) + 2) // 3 else None
         if tied:
             introduced.add(about)
