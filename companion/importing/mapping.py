@@ -69,6 +69,8 @@ def parse_mapping(text: str, *, name: str = "mapping") -> ImportMapping:
     except json.JSONDecodeError as exc:
         raise MappingError(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, "
                            f"column {exc.colno}", field="map") from None
+    except RecursionError:
+        raise MappingError(f"{name} is nested too deeply to be a mapping", field="map") from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}" if where is not None else ""

@@ -188,3 +188,8 @@ def test_dry_run_with_blocking_errors(pilot: Database, tmp_path: Path) -> None:
     assert [(e["row"], e["field"]) for e in report.errors] == [(3, "role")]
     assert report.changes is None
     assert _people(pilot) == {}
+
+
+def test_deeply_nested_mapping_is_an_error_not_a_crash() -> None:
+    with pytest.raises(MappingError, match="nested too deeply"):
+        parse_mapping("[" * 100_000 + "]" * 100_000, name="map.yaml")
