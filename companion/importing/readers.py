@@ -91,6 +91,8 @@ def read_participant_bytes(data: bytes, *, name: str, kind: str | None = None,
             ".jsonl"
         )
     if kind == "xlsx":
+        if not data:
+            raise FileReadError(f"'{name}' is empty")
         return read_workbook(data, name=name, columns=columns)
     for signature, what in _BINARY_SIGNATURES.items():
         if data.startswith(signature):

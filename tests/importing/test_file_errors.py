@@ -22,6 +22,7 @@ PEOPLE = [factories.mentor("m1"), factories.mentee("e1")]
     ("people.csv", b"id,name,role\n", 1, "file", ["header but no participant rows"]),
     ("people.csv", b"id,name,role\n\n,,\n", 1, "file", ["header but no participant rows"]),
     ("people.xlsx", VALID_CSV, 0, "file", ["not an Excel .xlsx workbook"]),
+    ("people.xlsx", b"", 0, "file", ["is empty"]),
     ("people.xls", VALID_CSV, 0, "file", ["unsupported file type .xls", ".xlsx"]),
     ("people.txt", VALID_CSV, 0, "file", ["unsupported file type .txt"]),
     ("people", VALID_CSV, 0, "file", ["(no extension)"]),
