@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from companion.domain import ProgramType
+from companion.matching import calibration
 from companion.matching import components as comp
+from companion.matching.calibration import Calibration
 from companion.matching.registry import ScoredPool
 from companion.matching.texts import shorten
 
@@ -95,9 +97,34 @@ class ExplainedPool(ScoredPool):
                                                       np.array([list(mentors)]))
             quotes = (goal[0], phrase[0], covered[0])
         goal, phrase, covered = quotes
+        calibrated = self.calibrated(np.asarray(fits, dtype=np.float64), np.asarray(goal),
+                                     np.asarray(phrase))
         return [_semantic_text(fit, self._goal_quote[int(goal[m])],
-                               self._phrase_quote[int(phrase[m])], int(covered[m]), count)
+                               self._phrase_quote[int(phrase[m])], int(covered[m]), count,
+                               calibrated[m])
                 for m, fit in enumerate(fits)]
+
+    @cached_property
+    def calibration(self) -> Calibration:
+        """The pairs labels are measured against: a sample of this program's mentees with
+        goals × every mentor, or the reference corpus's pairs when the program has too few."""
+        rows = np.flatnonzero(self.semantic.goal_count > 0)
+        floors = self.semantic.floors
+        if len(rows) * len(self.mentors) < calibration.MIN_PROGRAM_PAIRS:
+            return Calibration(self.semantic.reference_fits, calibration.IN_REFERENCE, floors)
+        fits = self.semantic.fit_all(calibration.sample_rows(rows))
+        return Calibration(np.sort(fits.ravel()), calibration.IN_PROGRAM, floors)
+
+    def calibrated(self, fits: np.ndarray, goals: np.ndarray, phrases: np.ndarray
+                   ) -> list[Calibrated]:
+        """Label, percentile and reference of each fit, flattened; `goals` and `phrases` are
+        the quoted texts' indices (their raw cosine gates "Strong" and "Good")."""
+        table = self.calibration
+        percentiles = table.percentiles(fits).ravel().tolist()
+        cosines = np.nan_to_num(self.semantic.raw_cosine(goals, phrases), nan=-1.0)
+        return [Calibrated(table.strength(fit, pct, cos), pct, table.among)
+                for fit, pct, cos in zip(np.ravel(fits).tolist(), percentiles,
+                                         cosines.ravel().tolist(), strict=True)]
 
 
 
@@ -105,10 +132,22 @@ _NO_GOALS = "No goals recorded for the mentee, so fit rests on the other factors
 _Shown = tuple[str, float, dict[str, float], list[str]]  # Candidate's fields
 
 
-def _semantic_text(fit: float, goal: str, phrase: str, covered: int, count: int) -> str:
+class Calibrated(NamedTuple):
+    """A fit's label, measured against the program's pairs (`calibration`)."""
+
+    strength: str
+    percentile: int
+    among: str
+
+
+def _semantic_text(fit: float, goal: str, phrase: str, covered: int, count: int,
+                   calibrated: Calibrated | None = None) -> str:
     """The first reason: how well the goals fit, quoting the best-matching goal and expertise
-    phrase, and how many of the mentee's `count` (> 0) goals are covered well."""
-    text = f"{_fit_label(fit)}: goal “{goal}” ↔ expertise “{phrase}”"
+    phrase, and how many of the mentee's `count` (> 0) goals are covered well. With
+    `calibrated`, the label and the fit's percentile among the program's pairs; without, the
+    label from the fit alone (which reads only the number, for callers without a pool)."""
+    label = _fit_label(fit) if calibrated is None else _calibrated_label(fit + 0.0, *calibrated)
+    text = f"{label}: goal “{goal}” ↔ expertise “{phrase}”"
     if count > 1:
         text += f"; covers {covered} of {count} goals well"
     return text
@@ -124,6 +163,11 @@ def _label(fit: float) -> str:
     strength = "Strong" if fit >= 0.6 else "Good" if fit >= 0.4 else "Partial" if (
         fit >= 0.2) else "Weak"
     return f"{strength} fit ({fit:.0%})"
+
+
+@lru_cache(maxsize=16384)
+def _calibrated_label(fit: float, strength: str, percentile: int, among: str) -> str:
+    return f"{strength} fit ({fit:.0%}; closer than {percentile}% of pairs in {among})"
 
 
 class _Reasons(dict[int, str]):

@@ -131,7 +131,10 @@ class PoolBase:
         self._no_shared_language = Pairwise.of(self.mentee_langs, self.mentor_langs, no_shared)
         self._full = np.flatnonzero(self.load >= self.capacity)
         # a mentee without goals has nothing to be matched on: no mentor, and the reason
+        # (peers are matched both ways: one without goals can still meet another's goals)
         self.has_goals = self.semantic.goal_count > 0
+        if self.program.type is ProgramType.peer:
+            self.has_goals = np.ones_like(self.has_goals)
         self._some_without_goals = not bool(self.has_goals.all())
 
     @staticmethod

@@ -11,7 +11,13 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from companion.matching import components as comp
-from companion.matching.explain import _NO_GOALS, ExplainedPool, _semantic_text, _Shown
+from companion.matching.explain import (
+    _NO_GOALS,
+    Calibrated,
+    ExplainedPool,
+    _semantic_text,
+    _Shown,
+)
 
 
 class Candidate(NamedTuple):
@@ -74,14 +80,15 @@ class MatchPool(ExplainedPool):
             # components of the shown candidates, rounded, as Python floats in one go
             parts = self._candidate_parts(block, shown)
             parts["semantic"] = np.take_along_axis(semantic, shown, axis=1)
-            values = np.stack([np.round(parts[name], 4) for name in comp.COMPONENTS],
-                              axis=2).tolist()
+            rounded = {name: np.round(parts[name], 4) for name in comp.COMPONENTS}
+            values = np.stack([rounded[name] for name in comp.COMPONENTS], axis=2).tolist()
+            labels = self.calibrated(rounded["semantic"], quotes[0], quotes[1])
             yield from self._explained(block, best, np.take_along_axis(total, best, axis=1),
-                                       values, quotes, top)
+                                       values, quotes, top, labels)
 
     def _explained(self, block: np.ndarray, ranked: np.ndarray, scores: np.ndarray,
-                   values: list[list[list[float]]], quotes: tuple[np.ndarray, ...], top: int
-                   ) -> Iterator[tuple[str, list[_Shown], str | None]]:
+                   values: list[list[list[float]]], quotes: tuple[np.ndarray, ...], top: int,
+                   labels: list[Calibrated]) -> Iterator[tuple[str, list[_Shown], str | None]]:
         """Candidates with reasons for each mentee of `block`, from its ranked mentors (best
         first) and their `scores`; `values` and `quotes` hold the first `top` ranks. Excluded
         pairs score −inf, which sorts last, so the allowed candidates are a prefix of the
@@ -110,7 +117,8 @@ class MatchPool(ExplainedPool):
                 components = dict(zip(names, values[local][r], strict=True))
                 first = _semantic_text(
                     components["semantic"], goal_quote[goal[local][r]],
-                    phrase_quote[phrase[local][r]], covered[local][r], count) if count else (
+                    phrase_quote[phrase[local][r]], covered[local][r], count,
+                    labels[local * width + r]) if count else (
                     _NO_GOALS)
                 reasons = [first, *attributes[local * width + r]]
                 if r > 0:

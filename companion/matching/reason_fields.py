@@ -1,6 +1,6 @@
 """Which profile fields each match reason and score component quotes, on which side.
 
-Reasons are plain sentences (`engine.py` writes them); a viewer who may see only another
+Reasons are plain sentences (`explain.py` writes them); a viewer who may see only another
 organisation's shareable fields must not read that organisation's people's private ones
 through them ("Mentor is 3 levels more senior (L7 vs L4)" quotes both levels; "Mentor has 1
 of 3 places filled" the mentor's capacity). This module recognises each phrasing the engine
@@ -32,7 +32,8 @@ _LEVEL = _both("level")
 _REASONS: tuple[tuple[re.Pattern[str], Quotes], ...] = tuple(
     (re.compile(pattern), quotes) for pattern, quotes in (
         # the goals' fit: the mentee's goal and the mentor's expertise, quoted
-        (r"^(Strong|Good|Partial|Weak) fit \(-?\d+%\): goal “",
+        (r"^(Strong|Good|Partial|Weak) fit \(-?\d+%(; closer than \d+% of pairs in "
+         r"(this program|the reference corpus))?\): goal “",
          Quotes(frozenset({"goals"}), frozenset({"expertise"}))),
         (r"^No goals recorded for the mentee, so fit rests on the other factors$",
          Quotes(mentee=frozenset({"goals"}))),

@@ -16,8 +16,9 @@ import numpy as np
 
 from companion.domain import Participant
 from companion.embeddings import Embedder
+from companion.matching import calibration
 from companion.matching import components as comp
-from companion.matching.centre import centre, reference_centre
+from companion.matching.centre import centre, centre_for
 from companion.matching.texts import expertise_phrases, goal_texts
 from companion.progress import NoProgress, Progress
 
@@ -42,9 +43,16 @@ class SemanticIndex:
         texts = self.goal_text + self.phrase_text
         with progress.stage("Embedding profiles", len(texts)) as tick:
             vectors = embedder.embed(texts, tick=tick) if texts else np.zeros((0, 1), np.float32)
-        mean = reference_centre(embedder) if texts else np.zeros(1, np.float32)
+        if texts:
+            mean, self.centred_on = centre_for(embedder, vectors[:len(goals)],
+                                               vectors[len(goals):])
+        else:
+            mean, self.centred_on = np.zeros(1, np.float32), "nothing"
         self.goal_vecs = np.ascontiguousarray(centre(vectors[:len(goals)], mean))
         self.phrase_vecs = np.ascontiguousarray(centre(vectors[len(goals):], mean))
+        self._uncentring = _Uncentring(vectors, mean, len(goals))
+        self.floors = calibration.floors(embedder)
+        self.reference_fits = calibration.reference_fits(embedder)
         # Goals are grouped by mentee and phrases by mentor (both built in order), so a
         # reduceat over start offsets aggregates them without Python loops.
         self.goal_count = np.bincount(self.goal_owner, minlength=self.n_mentees)
@@ -171,6 +179,17 @@ class SemanticIndex:
         return best_goal, best_phrase, covered
 
 
+    def raw_cosine(self, goals: np.ndarray, phrases: np.ndarray) -> np.ndarray:
+        """Cosine of the *uncentred* vectors of goals[k] and phrases[k] (any shape; NaN where
+        an index is −1): how close the two texts are for the model, before centring."""
+        valid = (goals >= 0) & (phrases >= 0)
+        if not len(self.goal_vecs) or not len(self.phrase_vecs):
+            return np.full(np.shape(goals), np.nan)
+        g, k = np.where(valid, goals, 0), np.where(valid, phrases, 0)
+        centred = np.einsum("...d,...d->...", self.goal_vecs[g], self.phrase_vecs[k])
+        raw = self._uncentring.cosine(g, k, centred)
+        return np.where(valid, raw, np.nan)
+
     def mentee_similarity(self, limit: int = 5000) -> np.ndarray | None:
         """Cosine similarity between mentees' goals (the mean of each mentee's centred goal
         vectors), for cohorts of related goals in group programs. None above `limit` mentees
@@ -184,6 +203,29 @@ class SemanticIndex:
         means = np.divide(means, norms, out=np.zeros_like(means), where=norms > 0)
         similarity: np.ndarray = means @ means.T
         return similarity
+
+
+class _Uncentring:
+    """What recovers raw cosines from centred ones without keeping the raw vectors: with
+    v = s·ĉ + m (s = |v − m|, ĉ the centred unit vector), v·w = s_v s_w ĉ_v·ĉ_w + s_v ĉ_v·m
+    + s_w ĉ_w·m + m·m."""
+
+    def __init__(self, vectors: np.ndarray, mean: np.ndarray, goals: int) -> None:
+        shifted = (vectors - mean[None, :]).astype(np.float64) if len(vectors) else (
+            np.zeros((0, len(mean))))
+        scale = np.maximum(np.linalg.norm(shifted, axis=1), 1e-12)
+        along = (shifted / scale[:, None]) @ mean.astype(np.float64)
+        norms = np.maximum(np.linalg.norm(vectors, axis=1), 1e-12) if len(vectors) else scale
+        self._mean_sq = float(mean.astype(np.float64) @ mean.astype(np.float64))
+        self._goal = (scale[:goals], along[:goals], norms[:goals])
+        self._phrase = (scale[goals:], along[goals:], norms[goals:])
+
+    def cosine(self, goals: np.ndarray, phrases: np.ndarray, centred: np.ndarray) -> np.ndarray:
+        sg, ag, ng = (a[goals] for a in self._goal)
+        sp, ap, np_ = (a[phrases] for a in self._phrase)
+        dot = sg * sp * centred + sg * ag + sp * ap + self._mean_sq
+        result: np.ndarray = dot / (ng * np_)
+        return result
 
 
 def _segment_sums(values: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -417,13 +417,15 @@ def report(db: Database, program: str) -> ProgramReport:
         by_department=breakdown("department"),
         by_organization=breakdown("organization"),
         by_level=breakdown("level"),
-        unmatched=[{"mentee_id": m.id, "reason": _unmatched_reason(m)}
+        unmatched=[{"mentee_id": m.id, "reason": _unmatched_reason(m, peer)}
                    for m in mentees if m.id not in status_of],
     )
 
 
-def _unmatched_reason(mentee: Participant) -> str:
-    if not goal_texts(mentee):
+def _unmatched_reason(mentee: Participant, peer: bool) -> str:
+    """Why a mentee has no live pairing, as far as the report can tell without scoring (a
+    peer without goals can still be matched on another peer's goals)."""
+    if not peer and not goal_texts(mentee):
         return rules.NO_GOALS
     return rules.NOT_PAIRED_YET
 

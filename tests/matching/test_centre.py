@@ -74,3 +74,41 @@ def test_the_centre_is_computed_once_per_model(monkeypatch: pytest.MonkeyPatch) 
     embedder = Counting()
     assert reference_centre(embedder) is reference_centre(embedder)
     assert calls == [376]
+
+
+def test_a_pool_is_centred_on_its_own_texts() -> None:
+    """Issue 13: the reference is the program's own pool (goals and phrases weighted equally);
+    the frozen corpus only when the pool has fewer than MIN_POOL_TEXTS texts."""
+    from companion.matching.centre import CORPUS_WEIGHT, MIN_POOL_TEXTS, centre_for
+
+    embedder = HashingEmbedder()
+    goals = embedder.embed([f"goal number {k} about leading people" for k in range(15)])
+    phrases = embedder.embed([f"expertise {k} in finance" for k in range(5)])
+    mean, source = centre_for(embedder, goals, phrases)
+    assert source == "pool" and len(goals) + len(phrases) == MIN_POOL_TEXTS
+    own = np.concatenate([goals, phrases]).mean(axis=0)
+    expected = (20 * own + CORPUS_WEIGHT * reference_centre(embedder)) / (20 + CORPUS_WEIGHT)
+    assert np.allclose(mean, expected, atol=1e-6)
+    # a large pool is centred (almost) on itself
+    many = np.repeat(goals, 200, axis=0)
+    mean, _ = centre_for(embedder, many, phrases)
+    assert np.linalg.norm(mean - np.concatenate([many, phrases]).mean(axis=0)) < 0.1 * (
+        np.linalg.norm(reference_centre(embedder) - np.concatenate([many, phrases]).mean(axis=0)))
+    mean, source = centre_for(embedder, goals[:14], phrases)
+    assert source == "reference corpus" and np.array_equal(mean, reference_centre(embedder))
+    _, source = centre_for(embedder, goals, phrases[:0])  # no expertise at all: no pool mean
+    assert source == "reference corpus"
+
+
+def test_the_engine_uses_the_pools_centre() -> None:
+    from companion.matching.engine import MatchPool
+    from tests import factories
+
+    rows = [factories.mentor(f"m{k}", expertise=f"Coached managers on topic {k}.")
+            for k in range(10)]
+    rows += [factories.mentee(f"e{k}", goals=f"Grow in area {k}") for k in range(10)]
+    people = [Participant.model_validate(r) for r in rows]
+    assert MatchPool(factories.program(), people, HashingEmbedder()).semantic.centred_on == "pool"
+    few = [p for p in people if p.id in ("m1", "e1")]
+    pool = MatchPool(factories.program(), few, HashingEmbedder())
+    assert pool.semantic.centred_on == "reference corpus"

@@ -83,3 +83,16 @@ def test_service_suggest_assign_and_report_give_the_reason(no_goals_db: Database
     assert {(u["mentee_id"], u["reason"]) for u in report["unmatched"]} == {
         ("e1", rules.NO_GOALS), ("e2", rules.NO_GOALS)}
     assert report["coverage"]["unmatched"] == 2
+
+
+def test_a_peer_without_goals_can_still_meet_anothers_goals() -> None:
+    from companion.domain import ProgramType
+
+    rows = [factories.mentee("p1", goals=""), factories.mentee("p2", goals="Lead a team"),
+            factories.mentee("p3", goals="Present to the board")]
+    people = [Participant.model_validate(r) for r in rows]
+    p = MatchPool(factories.program(type=ProgramType.peer), people, HashingEmbedder())
+    by_id = {s.mentee_id: s for s in p.suggest(top=2)}
+    assert by_id["p1"].candidates and by_id["p1"].note is None
+    assert by_id["p1"].candidates[0].reasons[0].startswith("No goals recorded")
+    assert "p1" in {c.mentor_id for c in by_id["p2"].candidates}
