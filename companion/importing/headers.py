@@ -54,6 +54,17 @@ KNOWN_HEADERS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Names split over two columns: joined into `name` when the file has no full-name column.
+NAME_PARTS: dict[str, tuple[str, ...]] = {
+    "first": ("First Name", "Given Name", "Forename", "First", "Vorname", "Prénom"),
+    "last": ("Last Name", "Surname", "Family Name", "Last", "Nachname", "Familienname",
+             "Nom de famille"),
+}
+#: Headers that mean the whole name alone, but the surname beside a first-name column
+#: (German 'Vorname' + 'Name', French 'Prénom' + 'Nom').
+_SURNAME_BESIDE_FIRST = frozenset({"name", "nom"})
+
+
 def fold(header: str) -> str:
     """'Intitulé du Poste' → 'intituleduposte': the form headers are compared in."""
     decomposed = unicodedata.normalize("NFKD", header.casefold())
@@ -75,6 +86,20 @@ def _build() -> dict[str, str]:
 
 
 _RECOGNISED = _build()
+
+
+def name_part(header: str) -> str | None:
+    """'first' or 'last' for a column holding part of a person's name."""
+    folded = fold(header)
+    for part, names in NAME_PARTS.items():
+        if any(fold(n) == folded for n in names):
+            return part
+    return None
+
+
+def surname_beside_first(header: str) -> bool:
+    """Whether `header` ('Name', 'Nom') is the surname when a first-name column is present."""
+    return fold(header) in _SURNAME_BESIDE_FIRST
 
 
 def recognised_field(header: str) -> str | None:

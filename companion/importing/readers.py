@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from companion.importing.headers import field_for
+from companion.importing.headers import field_for, fold, name_part, surname_beside_first
 from companion.importing.sources import (
     FileReadError,
     decode_text,
@@ -154,6 +154,9 @@ def _table(header_row: list[str], header_line: int, rows: Iterable[tuple[int, li
         raise FileReadError(f"the first line of '{name}' should be the column header",
                             row=header_line)
     keys = [normalise_key(h, columns) if h else "" for h in header]
+    parts = _name_parts(header, keys, columns)
+    if parts is not None and keys[parts[1]] == "name":
+        keys[parts[1]] = "(surname)"  # 'Name' beside 'Vorname' is the surname; joined below
     seen: dict[str, int] = {}
     for index, key in enumerate(keys):
         if not key:
@@ -185,7 +188,44 @@ def _table(header_row: list[str], header_line: int, rows: Iterable[tuple[int, li
                                        for i, k in enumerate(keys)}))
     if not records and not problems:
         raise FileReadError(f"'{name}' has a header but no participant rows", row=header_line)
-    return ParsedFile(kind, keys, records, problems, dict(zip(keys, header, strict=True)))
+    labels = dict(zip(keys, header, strict=True))
+    if parts is not None:
+        keys, records, labels = _join_name(keys, records, labels, parts)
+    return ParsedFile(kind, keys, records, problems, labels)
+
+
+def _name_parts(header: list[str], keys: list[str], columns: Mapping[str, str] | None
+                ) -> tuple[int, int] | None:
+    """The (first, last) name columns to join into `name`: when the file has both and no
+    full-name column (a 'Name' or 'Nom' beside a first-name column is the surname)."""
+    first = [i for i, h in enumerate(header) if keys[i] != "name" and name_part(h) == "first"]
+    if len(first) != 1:
+        return None
+    last = [i for i, h in enumerate(header) if keys[i] != "name" and name_part(h) == "last"]
+    named = [i for i, k in enumerate(keys) if k == "name"]
+    mapped = {fold(h) for h in (columns or {})}
+    if not last and len(named) == 1 and surname_beside_first(header[named[0]]) \
+            and fold(header[named[0]]) not in mapped:
+        last = named
+    elif named:
+        return None
+    return (first[0], last[0]) if len(last) == 1 else None
+
+
+def _join_name(keys: list[str], records: list[RawRecord], labels: dict[str, str],
+               parts: tuple[int, int]) -> tuple[list[str], list[RawRecord], dict[str, str]]:
+    first, last = keys[parts[0]], keys[parts[1]]
+    joined: list[RawRecord] = []
+    for record in records:
+        data = {k: v for k, v in record.data.items() if k not in (first, last)}
+        data["name"] = " ".join(str(record.data.get(k) or "").strip() for k in (first, last)
+                                if str(record.data.get(k) or "").strip())
+        joined.append(RawRecord(record.row, data))
+    label = f"{labels[first]} + {labels[last]}"
+    keys = [("name" if k == first else k) for k in keys if k != last]
+    labels = {("name" if k == first else k): (label if k == first else v)
+              for k, v in labels.items() if k != last}
+    return keys, joined, labels
 
 
 def _read_json(text: str, *, name: str, columns: Mapping[str, str] | None = None

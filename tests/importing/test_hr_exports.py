@@ -281,3 +281,36 @@ def test_sniff_delimiter(text: str, default: str, expected: str) -> None:
     from companion.importing.sources import sniff_delimiter
 
     assert sniff_delimiter(text, default=default) == expected
+
+
+@pytest.mark.parametrize(("header", "label"), [
+    ("ID,First Name,Last Name,Role", "First Name + Last Name"),
+    ("Personalnummer;Vorname;Nachname;Rolle", "Vorname + Nachname"),
+    ("Personalnummer;Vorname;Name;Rolle", "Vorname + Name"),  # German: 'Name' is the surname
+    ("Matricule;Prénom;Nom;Rôle", "Prénom + Nom"),
+])
+def test_first_and_last_name_columns_are_joined(run_import, pilot, tmp_path: Path,
+                                                header: str, label: str) -> None:
+    delimiter = ";" if ";" in header else ","
+    path = tmp_path / "hr.csv"
+    path.write_text(header + "\n" + delimiter.join(["E1", "Anna", "Schmidt", "Mentee"]) + "\n"
+                    + delimiter.join(["E2", "Bo", "", "Mentor"]) + "\n", encoding="utf-8")
+
+    report = run_import(path)
+
+    assert report.errors == [] and report.unknown_columns == []
+    assert {"column": label, "field": "name", "how": "recognised"} in report.columns
+    people = _people(pilot)
+    assert (people["E1"].name, people["E2"].name) == ("Anna Schmidt", "Bo")
+    assert people["E1"].extra == {}
+
+
+def test_a_full_name_column_wins_over_name_parts(run_import, pilot, tmp_path: Path) -> None:
+    path = tmp_path / "hr.csv"
+    path.write_text("id,Full Name,First Name,role\ne1,Anna Schmidt,Anna,mentee\n",
+                    encoding="utf-8")
+
+    report = run_import(path)
+
+    assert report.errors == [] and report.unknown_columns == ["First Name"]
+    assert _people(pilot)["e1"].name == "Anna Schmidt"
