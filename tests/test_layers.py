@@ -38,6 +38,7 @@ PROBES = [
      "Layers: faces > services"),
     ("retrieval/_probe.py", "import sqlalchemy", "Only companion.store imports SQLAlchemy"),
     ("services/_probe.py", "import litellm", "Only companion.llm imports litellm"),
+    ("web/_probe.py", "import openpyxl", "Only companion.importing imports openpyxl"),
     ("matching/_probe.py", "from companion.sample import generate_program",
      "Production code never runs the sample generator"),
     ("cli/_probe.py", "from companion.store import ProgramRepository",
