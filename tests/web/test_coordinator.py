@@ -110,7 +110,7 @@ def test_import_shows_row_errors_and_imports_nothing_then_imports_the_fix(
     skip = page.get_by_label("Skip invalid rows (import the valid ones)")
     skip.check()
     page.get_by_label("Participant file").set_input_files(str(notes))
-    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name="Import", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("cannot tell the format of people.txt")
     expect(skip).to_be_checked()
     skip.uncheck()
@@ -131,6 +131,32 @@ def test_import_shows_row_errors_and_imports_nothing_then_imports_the_fix(
     expect(page.get_by_role("status")).to_have_text("2 created, 0 updated, 0 unchanged.")
     known = services(site, "print(json.dumps([p.id for p in list_participants(db, PROGRAM)]))")
     assert good in known and bad in known
+
+
+def test_an_hr_export_is_imported_after_confirming_its_columns(
+        site: Site, page: Any, tmp_path: Path) -> None:
+    ids = [f"hr-{uuid.uuid4().hex[:6]}" for _ in range(2)]
+    path = tmp_path / "hr.csv"
+    path.write_bytes(("Personalnummer;Vollständiger Name;Rolle;Stufe;Sprachen\n"
+                      f"{ids[0]};Jürgen Groß;Mentor;Stufe 6;Deutsch\n"
+                      f"{ids[1]};Renée Faßbender;Mentee;Stufe 3;Deutsch\n").encode("cp1252"))
+    sign_in(site, page)
+    page.get_by_role("link", name="Import").click()
+    page.get_by_label("Participant file").set_input_files(str(path))
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_role("heading", name="Check how hr.csv was read")).to_be_visible()
+    columns = page.get_by_role("table", name="Columns of hr.csv")
+    expect(columns.get_by_role("row").filter(has_text="Personalnummer")).to_contain_text("id")
+    expect(columns.get_by_role("row").filter(has_text="Stufe")).to_contain_text("level")
+    expect(page.get_by_text("Read as Windows-1252, semicolon-separated.")).to_be_visible()
+    known = services(site, "print(json.dumps([p.id for p in list_participants(db, PROGRAM)]))")
+    assert not set(ids) & set(known)  # nothing imported before the confirmation
+    snap(page, "coordinator-import-confirm")
+    page.get_by_role("button", name="Import with these columns").click()
+    expect(page.get_by_role("status")).to_have_text("2 created, 0 updated, 0 unchanged.")
+    names = services(site, "print(json.dumps({p.id: p.name for p in "
+                           "list_participants(db, PROGRAM)}))")
+    assert [names[i] for i in ids] == ["Jürgen Groß", "Renée Faßbender"]
 
 
 def test_run_the_assignment_and_review_pairings(site: Site, page: Any) -> None:
