@@ -101,8 +101,21 @@ class ExplainedPool(ScoredPool):
                                      np.asarray(phrase))
         return [_semantic_text(fit, self._goal_quote[int(goal[m])],
                                self._phrase_quote[int(phrase[m])], int(covered[m]), count,
-                               calibrated[m])
+                               calibrated[m], self._phrase_source[int(phrase[m])])
                 for m, fit in enumerate(fits)]
+
+    @cached_property
+    def _phrase_source(self) -> list[tuple[str, str]]:
+        """What each phrase is, for the reason that quotes it: a mentor without expertise or
+        skills is described by title and department, or by name (`texts.expertise_phrases`)."""
+        kinds = []
+        for person in self.mentors:
+            if (person.expertise or "").strip() or person.skills:
+                kinds.append(EXPERTISE)
+            else:
+                kinds.append(TITLE if person.title or person.department else NAME)
+        owner: list[int] = self.semantic.phrase_owner.tolist()
+        return [kinds[j] for j in owner]
 
     @cached_property
     def calibration(self) -> Calibration:
@@ -140,14 +153,21 @@ class Calibrated(NamedTuple):
     among: str
 
 
+#: How a reason names what a mentor's phrase is: expertise, or what stands in for it.
+EXPERTISE = ("expertise", "")
+TITLE = ("title", " (no expertise recorded)")
+NAME = ("name", " (no expertise, title or department recorded)")
+
+
 def _semantic_text(fit: float, goal: str, phrase: str, covered: int, count: int,
-                   calibrated: Calibrated | None = None) -> str:
+                   calibrated: Calibrated | None = None,
+                   source: tuple[str, str] = EXPERTISE) -> str:
     """The first reason: how well the goals fit, quoting the best-matching goal and expertise
     phrase, and how many of the mentee's `count` (> 0) goals are covered well. With
     `calibrated`, the label and the fit's percentile among the program's pairs; without, the
     label from the fit alone (which reads only the number, for callers without a pool)."""
     label = _fit_label(fit) if calibrated is None else _calibrated_label(fit + 0.0, *calibrated)
-    text = f"{label}: goal “{goal}” ↔ expertise “{phrase}”"
+    text = f"{label}: goal “{goal}” ↔ {source[0]} “{phrase}”{source[1]}"
     if count > 1:
         text += f"; covers {covered} of {count} goals well"
     return text

@@ -100,6 +100,7 @@ class MatchPool(ExplainedPool):
         allowed = np.isfinite(scores).sum(axis=1).tolist()
         goal, phrase, covered = (q.tolist() for q in quotes)
         goal_quote, phrase_quote = self._goal_quote, self._phrase_quote
+        source = self._phrase_source
         counts = self.goal_count[block].tolist()
         columns = [[table[key] for key in table.pair_keys(block, shown)]
                    for table in self._reason_tables]
@@ -118,7 +119,7 @@ class MatchPool(ExplainedPool):
                 first = _semantic_text(
                     components["semantic"], goal_quote[goal[local][r]],
                     phrase_quote[phrase[local][r]], covered[local][r], count,
-                    labels[local * width + r]) if count else (
+                    labels[local * width + r], source[phrase[local][r]]) if count else (
                     _NO_GOALS)
                 reasons = [first, *attributes[local * width + r]]
                 if r > 0:

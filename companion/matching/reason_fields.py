@@ -32,6 +32,11 @@ _LEVEL = _both("level")
 _REASONS: tuple[tuple[re.Pattern[str], Quotes], ...] = tuple(
     (re.compile(pattern), quotes) for pattern, quotes in (
         # the goals' fit: the mentee's goal and the mentor's expertise, quoted
+        # a mentor without expertise: title and department, or the name, stand in for it
+        (r"^(Strong|Good|Partial|Weak) fit \(.*\): goal “.*” ↔ title “.*” \(no expertise "
+         r"recorded\)", Quotes(frozenset({"goals"}), frozenset({"title", "department"}))),
+        (r"^(Strong|Good|Partial|Weak) fit \(.*\): goal “.*” ↔ name “.*” \(no expertise, "
+         r"title or department recorded\)", Quotes(frozenset({"goals"}), frozenset({"name"}))),
         (r"^(Strong|Good|Partial|Weak) fit \(-?\d+%(; closer than \d+% of pairs in "
          r"(this program|the reference corpus))?\): goal “",
          Quotes(frozenset({"goals"}), frozenset({"expertise"}))),

@@ -14,6 +14,7 @@ from companion.domain import Participant
 from companion.embeddings import HashingEmbedder
 from companion.matching import rules
 from companion.matching.engine import MatchPool
+from companion.matching.reason_fields import reason_quotes
 from companion.services import matching
 from companion.services.participants import import_participants_file
 from companion.services.programs import build_program, create_program
@@ -52,12 +53,18 @@ def test_a_mentee_without_goals_is_unmatched_beside_mentees_with_goals() -> None
     assert p.exclusion_summary(p.mentee_index["e2"]) == rules.NO_GOALS
 
 
-def test_mentors_without_expertise_can_still_be_suggested() -> None:
+def test_mentors_without_expertise_can_still_be_suggested_and_the_reason_says_so() -> None:
     bare = [factories.mentor("m1", expertise="", title="Head of Operations"),
             factories.mentor("m2", expertise="", title="", department="")]
     suggestions = pool([*bare, factories.mentee("e3", goals="Run operations well")]).suggest(2)
-    assert [c.mentor_id for c in suggestions[0].candidates] in (["m1", "m2"], ["m2", "m1"])
-    assert all(c.reasons for c in suggestions[0].candidates)
+    by_id = {c.mentor_id: c.reasons[0] for c in suggestions[0].candidates}
+    assert set(by_id) == {"m1", "m2"}
+    assert "↔ title “Head of Operations in Finance” (no expertise recorded)" in by_id["m1"]
+    assert "↔ name “Mentor m2” (no expertise, title or department recorded)" in by_id["m2"]
+    for reason in by_id.values():
+        quotes = reason_quotes(reason)
+        assert quotes is not None and "expertise" not in quotes.mentor
+        assert quotes.mentor >= {"title", "department"} or "name" in quotes.mentor
 
 
 @pytest.fixture
