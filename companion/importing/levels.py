@@ -22,8 +22,12 @@ def level_from_text(value: Any, mapping: ImportMapping) -> Any:
     """The level for one cell: the mapping's level for the text, else the one number inside
     it. Anything else comes back unchanged (numbers, blanks, or text with no single number,
     which validation then refuses)."""
-    if value is None or isinstance(value, bool | int | float):
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, int | float):  # JSON numbers: a company's own grade 12 may be level 8
+        number = int(value) if float(value).is_integer() else value
+        mapped = mapping.level_for(str(number))
+        return value if mapped is None else mapped
     text = str(value).strip()
     if not text:
         return text

@@ -123,6 +123,8 @@ def test_mapping_columns_absent_from_the_file_are_a_warning(pilot: Database,
     ("Grade 7", {}, 7), ("L5", {}, 5), ("G4", {}, 4), ("Stufe 3", {}, 3),
     ("G7", {"G7": 5}, 5), ("band a", {"Band A": 6}, 6), ("7", {}, "7"), (4, {}, 4),
     ("Band A", {}, "Band A"), ("Grade 3-4", {}, "Grade 3-4"), ("", {}, ""),
+    ("12", {"12": 8}, 8), (12, {"12": 8}, 8), (12.0, {"12": 8}, 8), (3, {"12": 8}, 3),
+    (True, {}, True), (None, {}, None),
 ])
 def test_level_from_grade_text(text: object, levels: dict, expected: object) -> None:
     assert level_from_text(text, ImportMapping({}, levels)) == expected
