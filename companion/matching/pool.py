@@ -35,6 +35,9 @@ class PoolInputs:
     """(mentee id, mentor id) pairs a coordinator rejected: never suggested again."""
     blocked: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """Explicit do-not-match pairs with their reason."""
+    managers: Mapping[str, str | None] = field(default_factory=dict)
+    """The organisation's reporting tree beyond the participants (id → manager id of people
+    outside the program): the reporting-line rule walks through them all the way up."""
 
 
 class PoolBase:
@@ -149,7 +152,7 @@ class PoolBase:
     def _exclusions(self, people: Sequence[Participant]) -> None:
         """Pairwise hard rules (self, reporting line, do-not-match, rejected before)."""
         self.pair_rules: dict[int, dict[int, str]] = {}
-        managers = {p.id: p.manager_id for p in people}
+        managers = {**self.inputs.managers, **{p.id: p.manager_id for p in people}}
 
         def exclude(mentee_id: str, mentor_id: str, reason: str) -> None:
             i, j = self.mentee_index.get(mentee_id), self.mentor_index.get(mentor_id)

@@ -8,7 +8,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
@@ -43,6 +43,8 @@ class ProgramState:
     people: list[Participant]
     pairings: list[Pairing]
     blocked: dict[tuple[str, str], str]
+    managers: dict[str, str | None] = field(default_factory=dict)
+    """The whole reporting tree: participants over the organisation records outside."""
 
     def holding(self) -> list[Pairing]:
         """Pairings that keep their seat: approved, active, or locked by a coordinator."""
@@ -53,7 +55,8 @@ class ProgramState:
         load = Counter(p.mentor_id for p in self.holding())
         rejected = {(p.mentee_id, p.mentor_id) for p in self.pairings
                     if p.status is PairingStatus.rejected}
-        return PoolInputs(load=dict(load), rejected=rejected, blocked=self.blocked)
+        return PoolInputs(load=dict(load), rejected=rejected, blocked=self.blocked,
+                          managers=self.managers)
 
 
 def load_state(db: Database, program: str, *, all_pairings: bool = False) -> ProgramState:
@@ -71,6 +74,7 @@ def load_state(db: Database, program: str, *, all_pairings: bool = False) -> Pro
             people=ParticipantRepository(session, row.id).list(),
             pairings=pairings.list(relevant, or_locked=True),
             blocked=pairings.blocks(),
+            managers=ParticipantRepository(session, row.id).managers(),
         )
 
 

@@ -160,9 +160,6 @@ def test_bad_org_chart_rows_stop_the_import(pilot, tmp_path: Path, rows, expecte
     assert org_records(pilot, "Pilot") == []
 
 
-@pytest.mark.xfail(strict=True, reason="matching's pool builds the reporting line from the "
-                   "participants alone; needs services/matching.load_state to hand it the "
-                   "whole tree (ParticipantRepository.managers()) — see the issue-13 report")
 def test_skip_level_mentor_is_never_suggested(run_import, pilot, tmp_path: Path) -> None:
     run_import(factories.write_csv(tmp_path / "people.csv", [
         factories.mentor("vp", level="8"), factories.mentor("m2", level="6"),
