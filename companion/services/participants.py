@@ -212,12 +212,19 @@ def _about(parsed: ParsedFile, mapping: ImportMapping) -> dict[str, Any]:
 
 def _explain_levels(validation: Validation, problems: list[LevelProblem]) -> list[RowError]:
     """Validation's errors, with a grade text's generic 'not a whole number' replaced by
-    what to do about it."""
-    if not problems:
-        return validation.errors
+    what to do about it, and a level out of range pointed at the mapping's levels (an
+    organisation's own grades often run past 8)."""
     clearer = {p.row: p.message for p in problems}
-    return [RowError(e.row, e.field, clearer[e.row])
-            if e.field == "level" and e.row in clearer else e for e in validation.errors]
+    explained: list[RowError] = []
+    for error in validation.errors:
+        if error.field == "level" and error.row in clearer:
+            error = RowError(error.row, error.field, clearer[error.row])
+        elif error.field == "level" and "out of range" in error.message:
+            error = RowError(error.row, error.field, error.message + "; if these are your "
+                             "organisation's own grades, map them to 1–8 in the mapping "
+                             "file's levels")
+        explained.append(error)
+    return explained
 
 
 def _unused_mapping(parsed: ParsedFile, mapping: ImportMapping, source: str) -> list[str]:

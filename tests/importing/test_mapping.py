@@ -150,6 +150,7 @@ def test_grade_mapped_out_of_range_is_the_usual_level_error(pilot: Database,
 
     assert [(e["row"], e["field"]) for e in report.errors] == [(2, "level")]
     assert "level 12 is out of range" in report.errors[0]["message"]
+    assert "map them to 1–8 in the mapping file's levels" in report.errors[0]["message"]
 
 
 # --- dry runs -------------------------------------------------------------------------------
