@@ -109,6 +109,10 @@ def exclude(
               if added else f"{esc(mentee)} and {esc(mentor)} were already excluded.")
 
 
+#: Unmatched mentees the report's table lists (the JSON lists all).
+UNMATCHED_SHOWN = 25
+
+
 @match_app.command("report")
 def report(program: str = PROGRAM, fmt: OutputFormat = FORMAT) -> None:
     """Coverage, score distribution, and breakdowns by department, organisation and level."""
@@ -135,6 +139,14 @@ def report(program: str = PROGRAM, fmt: OutputFormat = FORMAT) -> None:
         table(f"By {title}", [title, "mentees", "matched", "coverage", "mean score"],
               [[r[field], r["mentees"], r["matched"], f"{r['coverage']:.0%}",
                 "—" if r["mean_score"] is None else r["mean_score"]] for r in result[key]])
+    unmatched = result.get("unmatched") or []
+    if unmatched:  # who is still without a pairing, and why, as the JSON says
+        shown = unmatched[:UNMATCHED_SHOWN]
+        more = len(unmatched) - len(shown)
+        table(f"Unmatched mentees ({len(unmatched)})" + (f", first {len(shown)} shown; "
+                                                           "--format json lists all"
+                                                           if more else ""),
+              ["mentee", "why"], [[u["mentee_id"], u["reason"]] for u in shown])
 
 
 @pairing_app.command("list")
