@@ -127,3 +127,28 @@ def test_eval_cli_takes_a_model_and_refuses_an_empty_one(capsys: pytest.CaptureF
     assert "openai/test-model" in Path(report["report"]).read_text()
     code, _, err = factories.run_cli(capsys, "eval", "--model", " ")
     assert code == 2 and "--model is empty" in err
+
+
+def test_survey_and_multilingual_cases_are_reported_apart_from_the_headline(
+        tmp_path: Path) -> None:
+    path = _dataset(tmp_path, ["boss"])
+    data = yaml.safe_load(path.read_text())
+    data["participants"] += [
+        factories.mentee("e2", goals="Own my department budget and forecast accurately"),
+        factories.mentee("e3", goals="Quota und Pipeline im Vertrieb verbessern"),
+    ]
+    data["cases"] += [
+        {"id": "s1", "mentee": "e2", "expect_any": ["fin"], "must_not": [],
+         "tags": ["survey"]},
+        # No such mentor: a certain miss, which must not touch the headline hit@3.
+        {"id": "m1", "mentee": "e3", "expect_any": ["nobody"], "must_not": [],
+         "tags": ["multilingual"]},
+    ]
+    path.write_text(yaml.safe_dump(data))
+    result = matching.run(path, HashingEmbedder())
+    assert result.metrics["hit_at_3"] == 1.0 and result.metrics["cases"] == 1.0
+    assert result.metrics["survey_hit_at_3"] == 1.0 and result.metrics["survey_cases"] == 1.0
+    assert result.metrics["multilingual_hit_at_3"] == 0.0
+    assert result.metrics["multilingual_cases"] == 1.0
+    assert "multilingual_keyword_hit_at_3" in result.metrics
+    assert result.passed
