@@ -421,6 +421,8 @@ class Planner:
             against = self._similarity(" ".join(note.exclude), options)
             excluded |= {name for name, s in against.items() if s >= 0.55}
         sims = self._similarity(text, options)
+        focus = " ".join(note.focus) if note and note.focus else ""
+        focus_sims = self._similarity(focus, options) if focus else {}
         ranked = []
         for option in options:
             if option.name in excluded:
@@ -429,9 +431,8 @@ class Planner:
                     and (r.voice is None or r.voice == voice)]
             score = sims[option.name] + sum(r.weight for r in hits[:1]) + \
                 0.1 * max(0, len(hits) - 1)
-            if note and note.focus:  # what the reviewer asked for outweighs the first request
-                focus = " ".join(note.focus)
-                score += 0.3 * max(0.0, self._similarity(focus, [option])[option.name] - 0.3)
+            if focus:  # what the reviewer asked for outweighs the first request
+                score += 0.3 * max(0.0, focus_sims[option.name] - 0.3)
                 if any(r.option == option.name and r.pattern.search(focus) for r in rules):
                     score += 0.4
             ranked.append((score, option, [r.label for r in hits], sims[option.name]))
