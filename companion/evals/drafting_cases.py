@@ -55,7 +55,28 @@ Outcome = Literal["pending_review", "failed"]
 PENDING: Outcome = "pending_review"
 
 
-class DraftCase(BaseModel):
+class Expectations(BaseModel):
+    """A case's `must` / `must_not` lists: texts, `{any: [texts]}` or `{regex: ...}`, checked
+    on load."""
+
+    must: list[Entry] = Field(default_factory=list)
+    must_not: list[Entry] = Field(default_factory=list)
+
+    @field_validator("must", "must_not")
+    @classmethod
+    def _entries(cls, value: list[Entry]) -> list[Entry]:
+        for entry in value:
+            expectation(entry)
+        return value
+
+    def must_list(self) -> list[Expectation]:
+        return [expectation(e) for e in self.must]
+
+    def must_not_list(self) -> list[Expectation]:
+        return [expectation(e) for e in self.must_not]
+
+
+class DraftCase(Expectations):
     """One drafting request and what its draft is graded on."""
 
     model_config = ConfigDict(extra="forbid")
@@ -71,25 +92,11 @@ class DraftCase(BaseModel):
     phase: Phase
     goal: str | None = Field(None, description="What the draft should be about (default: the "
                              "topic, else the participant's goals).")
-    must: list[Entry] = Field(default_factory=list)
-    must_not: list[Entry] = Field(default_factory=list)
     relevant_sources: list[str] = Field(default_factory=list, description="Guidelines relevant "
                                         "here on top of the kind's defaults.")
     injection: Injection | None = None
     expect: list[Outcome] = Field(default_factory=lambda: [PENDING], min_length=1)
 
-    @field_validator("must", "must_not")
-    @classmethod
-    def _entries(cls, value: list[Entry]) -> list[Entry]:
-        for entry in value:
-            expectation(entry)
-        return value
-
-    def must_list(self) -> list[Expectation]:
-        return [expectation(e) for e in self.must]
-
-    def must_not_list(self) -> list[Expectation]:
-        return [expectation(e) for e in self.must_not]
 
 
 def expectation(entry: Entry) -> Expectation:

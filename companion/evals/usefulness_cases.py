@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from companion.domain import DraftKind, Participant, Phase, Program
 from companion.drafting.context import phase_for
 from companion.evals.datasets import DatasetError, cases_of, read_data, validate
-from companion.evals.drafting_cases import Entry, ProgramSpec, expectation
+from companion.evals.drafting_cases import Entry, Expectations, ProgramSpec, expectation
 from companion.evals.graders import Expectation
 
 _STRICT = ConfigDict(extra="forbid")
@@ -93,7 +93,7 @@ class Safety(BaseModel):
                              "review.")
 
 
-class UsefulnessCase(BaseModel):
+class UsefulnessCase(Expectations):
     """One request and the labels its draft's usefulness is graded on."""
 
     model_config = _STRICT
@@ -126,21 +126,7 @@ class UsefulnessCase(BaseModel):
                                     "template's Duration in knowledge/session-templates.md.")
     redraft: Redraft | None = None
     safety: Safety | None = None
-    must: list[Entry] = Field(default_factory=list)
-    must_not: list[Entry] = Field(default_factory=list)
 
-    @field_validator("must", "must_not")
-    @classmethod
-    def _entries(cls, value: list[Entry]) -> list[Entry]:
-        for entry in value:
-            expectation(entry)
-        return value
-
-    def must_list(self) -> list[Expectation]:
-        return [expectation(e) for e in self.must]
-
-    def must_not_list(self) -> list[Expectation]:
-        return [expectation(e) for e in self.must_not]
 
 
 class UsefulnessDataset(BaseModel):
