@@ -7,6 +7,15 @@ Solved exactly as a min-cost flow with OR-Tools (`SimpleMinCostFlow`; chosen by 
 docs/benchmarks.md). Each mentee supplies one unit of flow, which reaches the sink either through
 one mentor (arc capacity 1, cost −score) or through its own "unassigned" arc; each mentor reaches
 the sink with capacity = its seats. Costs are integers: score × SCALE, rounded.
+
+Minimum coverage per mentee group (optional: `groups` and `minimums`): a grouped mentee's
+"unassigned" arc leads to its group's node U_g instead of the sink (cost 0). U_g reaches the sink
+through two arcs, both at the usual cost per unassigned mentee: one of capacity size_g − minimum_g
+and an overflow arc, unlimited, costing a penalty more. The penalty exceeds the cost any simple
+cycle of the residual network can have without it, so the optimum leaves the fewest mentees short
+of their group's minimum that any assignment can, and among those assignments it is optimal for
+the objective. A minimum that cannot be met is met as far as possible; the flow is never
+infeasible, and the shortfall per group is reported.
 """
 
 from __future__ import annotations
@@ -38,6 +47,8 @@ class AssignmentResult(NamedTuple):
     """Mentee indices with no mentor, sorted."""
     total_score: float
     solver: str
+    shortfall: tuple[int, ...] = ()
+    """Per group (when `groups` were given): how many matched mentees short of its minimum."""
 
 
 class Edges(NamedTuple):
@@ -84,32 +95,81 @@ def prepare_edges(n_mentees: int, n_mentors: int, mentee_idx: object, mentor_idx
 def solve_assignment(n_mentees: int, capacities: Sequence[int] | np.ndarray,
                      mentee_idx: np.ndarray, mentor_idx: np.ndarray, scores: np.ndarray, *,
                      objective: Objective = "best_total",
-                     min_score: float = 0.0) -> AssignmentResult:
+                     min_score: float = 0.0, groups: object = None,
+                     minimums: object = None) -> AssignmentResult:
     """Optimal assignment over the allowed edges.
 
     `best_total` maximises the total score (ties go to the assignment matching more mentees);
     `most_matched` maximises the number of matched mentees, then the total score. Edges scoring
-    below `min_score` are ignored; of duplicate edges the best score counts. Deterministic."""
+    below `min_score` are ignored; of duplicate edges the best score counts. Deterministic.
+
+    With `groups` (a group index per mentee, −1 for none) and `minimums` (matched mentees
+    wanted per group), first the total shortfall below the minimums is made as small as any
+    assignment allows — zero whenever the minimums can all be met — then the objective decides.
+    A minimum above its group's size counts as the size."""
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
     caps = _capacities(capacities)
     edges = prepare_edges(n_mentees, len(caps), mentee_idx, mentor_idx, scores,
                           min_score=min_score)
+    coverage = None if groups is None and minimums is None else _coverage(n_mentees, groups,
+                                                                           minimums)
     open_edge = caps[edges.mentor] > 0
     edges = Edges(*(column[open_edge] for column in edges))
+    matched = np.zeros(n_mentees, dtype=bool)
     if len(edges.mentee) == 0:
-        return AssignmentResult([], list(range(n_mentees)), 0.0, SOLVER)
-    chosen = _min_cost_flow(n_mentees, caps, edges, objective)
+        return AssignmentResult([], list(range(n_mentees)), 0.0, SOLVER,
+                                _shortfall(coverage, matched))
+    chosen = _min_cost_flow(n_mentees, caps, edges, objective, coverage)
     pairs = [(int(i), int(j), float(s)) for i, j, s in
              zip(edges.mentee[chosen], edges.mentor[chosen], edges.score[chosen], strict=True)]
-    matched = np.zeros(n_mentees, dtype=bool)
     matched[edges.mentee[chosen]] = True
     return AssignmentResult(pairs, np.flatnonzero(~matched).tolist(),
-                            float(edges.score[chosen].sum()), SOLVER)
+                            float(edges.score[chosen].sum()), SOLVER,
+                            _shortfall(coverage, matched))
+
+
+class _Coverage(NamedTuple):
+    groups: np.ndarray
+    """Group index per mentee, −1 for none."""
+    minimums: np.ndarray
+    """Per group, clipped to the group's size."""
+    sizes: np.ndarray
+
+
+def _coverage(n_mentees: int, groups: object, minimums: object) -> _Coverage:
+    if groups is None or minimums is None:
+        raise ValueError("groups and minimums go together: give both or neither")
+    group = _index_array(groups, "groups")
+    if len(group) != n_mentees:
+        raise ValueError(f"groups must have one entry per mentee: {n_mentees} mentees, "
+                         f"{len(group)} entries")
+    wanted = np.asarray(minimums)
+    if wanted.ndim != 1 and wanted.size:
+        raise ValueError(f"minimums must be one-dimensional, got shape {wanted.shape}")
+    if wanted.size and (not np.issubdtype(wanted.dtype, np.number)
+                        or not np.all(np.isfinite(wanted))
+                        or not np.all(wanted == np.round(wanted)) or np.any(wanted < 0)):
+        raise ValueError("minimums must be whole numbers >= 0")
+    wanted = wanted.reshape(-1).astype(np.int64)
+    if np.any(group < -1) or np.any(group >= len(wanted)):
+        where = int(np.flatnonzero((group < -1) | (group >= len(wanted)))[0])
+        raise ValueError(f"groups[{where}] = {group[where]} is out of range [-1, "
+                         f"{len(wanted)})")
+    sizes = np.bincount(group[group >= 0], minlength=len(wanted)).astype(np.int64)
+    return _Coverage(group, np.minimum(wanted, sizes), sizes)
+
+
+def _shortfall(coverage: _Coverage | None, matched: np.ndarray) -> tuple[int, ...]:
+    if coverage is None:
+        return ()
+    grouped = coverage.groups >= 0
+    got = np.bincount(coverage.groups[grouped & matched], minlength=len(coverage.minimums))
+    return tuple(int(v) for v in np.maximum(coverage.minimums - got, 0))
 
 
 def _min_cost_flow(n_mentees: int, caps: np.ndarray, edges: Edges,
-                   objective: Objective) -> np.ndarray:
+                   objective: Objective, coverage: _Coverage | None = None) -> np.ndarray:
     """Boolean mask over `edges`: the chosen ones."""
     n_mentors = len(caps)
     sink = n_mentees + n_mentors
@@ -128,6 +188,9 @@ def _min_cost_flow(n_mentees: int, caps: np.ndarray, edges: Edges,
     if max(unassigned_cost, int(np.abs(edge_cost).max())) * (sink + 2) >= _COST_LIMIT:
         raise ValueError("scores too large for integer costs: keep scores within [0, 1] or "
                          "split the pool")
+    if coverage is not None:
+        return _min_cost_flow_with_coverage(n_mentees, seats, edges, edge_cost,
+                                            unassigned_cost, coverage)
     mentors_used = np.flatnonzero(seats > 0)
     mentees = np.arange(n_mentees, dtype=np.int32)
     tails = np.concatenate([edges.mentee.astype(np.int32), mentees,
@@ -146,6 +209,54 @@ def _min_cost_flow(n_mentees: int, caps: np.ndarray, edges: Edges,
     flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
     status = flow.solve()
     if status != flow.OPTIMAL:  # every mentee has an unassigned arc, so this is a bug
+        raise RuntimeError(f"min-cost flow did not solve: status {status}")
+    return np.asarray(flow.flows(arcs[: len(edges.mentee)])) > 0
+
+
+def _min_cost_flow_with_coverage(n_mentees: int, seats: np.ndarray, edges: Edges,
+                                  edge_cost: np.ndarray, unassigned_cost: int,
+                                  coverage: _Coverage) -> np.ndarray:
+    """The flow of `_min_cost_flow` with each group's unassigned mentees routed through U_g."""
+    n_mentors = len(seats)
+    sink = n_mentees + n_mentors
+    n_groups = len(coverage.minimums)
+    group_node = sink + 1 + np.arange(n_groups, dtype=np.int64)
+    mentors_used = np.flatnonzero(seats > 0)
+    # A simple cycle visits the sink once, so it holds at most two arcs into the sink (the only
+    # arcs costing an unassigned mentee) and, alternating mentees and mentors, at most
+    # 2·min(mentees, mentors) pair arcs. A penalty above that sum makes one less mentee short
+    # worth more than anything else a cycle can change.
+    pair_arcs = 2 * min(len(np.unique(edges.mentee)), len(mentors_used))
+    penalty = pair_arcs * (int(np.abs(edge_cost).max()) + 1) + 2 * unassigned_cost + 1
+    if (penalty + unassigned_cost) * (sink + n_groups + 3) >= _COST_LIMIT:
+        raise ValueError("pool too large for minimum coverage with this objective: use "
+                         "best_total or split the pool")
+    mentees = np.arange(n_mentees, dtype=np.int64)
+    grouped = coverage.groups >= 0
+    unassigned_head = np.full(n_mentees, sink, dtype=np.int64)
+    unassigned_head[grouped] = group_node[coverage.groups[grouped]]
+    room = coverage.sizes - coverage.minimums
+    tails = np.concatenate([edges.mentee, mentees, n_mentees + mentors_used, group_node,
+                            group_node])
+    heads = np.concatenate([n_mentees + edges.mentor, unassigned_head,
+                            np.full(len(mentors_used) + 2 * n_groups, sink)])
+    arc_caps = np.concatenate([np.ones(len(edges.mentee) + n_mentees, dtype=np.int64),
+                               seats[mentors_used], room, coverage.sizes])
+    costs = np.concatenate([edge_cost, np.where(grouped, 0, unassigned_cost),
+                            np.zeros(len(mentors_used), dtype=np.int64),
+                            np.full(n_groups, unassigned_cost),
+                            np.full(n_groups, unassigned_cost + penalty)])
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int32), heads.astype(np.int32), arc_caps.astype(np.int64),
+        costs.astype(np.int64))
+    nodes = sink + 1 + n_groups
+    supplies = np.zeros(nodes, dtype=np.int64)
+    supplies[:n_mentees] = 1
+    supplies[sink] = -n_mentees
+    flow.set_nodes_supplies(np.arange(nodes, dtype=np.int32), supplies)
+    status = flow.solve()
+    if status != flow.OPTIMAL:  # every mentee has a way to the sink, so this is a bug
         raise RuntimeError(f"min-cost flow did not solve: status {status}")
     return np.asarray(flow.flows(arcs[: len(edges.mentee)])) > 0
 
