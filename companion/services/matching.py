@@ -20,6 +20,8 @@ from companion.errors import BadInputError, NotFoundError
 from companion.matching import rules
 from companion.matching.engine import MatchPool, PoolInputs
 from companion.matching.texts import goal_texts
+from companion.services import fairness as fair
+from companion.services.fairness import Fairness, FairnessReport
 from companion.services.progress import Progress
 from companion.store import (
     AuditLog,
@@ -170,6 +172,8 @@ class AssignmentResult:
     assignments: list[Pairing]
     unassigned: list[Unassigned]
     kept: list[Pairing]
+    fairness: FairnessReport | None = None
+    """Coverage per group and the price of fairness, when a minimum coverage was asked for."""
 
     @property
     def total_score(self) -> float:
@@ -188,21 +192,33 @@ class AssignmentResult:
             "kept": [{"pairing_id": p.id, "mentee_id": p.mentee_id, "mentor_id": p.mentor_id,
                       "status": p.status.value, "locked": p.locked} for p in self.kept],
             "total_score": self.total_score,
-        }
+        } | ({} if self.fairness is None else {"fairness": self.fairness.json()})
 
 
 def assign(db: Database, program: str, embedder: Embedder, *,
            objective: Objective = "best_total", actor: str = "cli",
-           progress: Progress | None = None) -> AssignmentResult:
+           progress: Progress | None = None,
+           fairness: Fairness | None = None) -> AssignmentResult:
     """Whole-pool assignment: new pending pairings for everyone not already held, maximising
-    total fit (or coverage first) under capacities and every hard rule."""
+    total fit (or coverage first) under capacities and every hard rule.
+
+    With `fairness`, at least its share of each group's mentees is placed wherever the pool
+    allows (one-to-one style programs only), and the result reports the price of fairness
+    against the same run without it."""
     from companion.matching.assign import solve_assignment
     from companion.matching.cohorts import form_group_cohorts, form_peer_groups
 
     if objective not in ("best_total", "most_matched"):
         raise BadInputError(f"unknown objective '{objective}': use best_total or most_matched",
                             field="objective")
+    if fairness is not None:
+        fairness = fairness.checked()
     state = load_state(db, program)
+    if fairness is not None and state.program.type in (ProgramType.group, ProgramType.peer):
+        raise BadInputError(
+            f"a minimum coverage per {fairness.group_by} applies to one-to-one style programs; "
+            f"{program} is a {state.program.type.value} program, whose cohorts are formed "
+            "differently — run the assignment without it", field="fairness")
     pool = build_pool(state, embedder, progress)
     held = {p.mentee_id for p in state.holding()}
     if pool.program.type is ProgramType.peer:
@@ -212,6 +228,8 @@ def assign(db: Database, program: str, embedder: Embedder, *,
     spare = np.maximum(pool.capacity - pool.load, 0)
     proposals: list[tuple[int, int, str | None]] = []  # (mentee, mentor, cohort)
     solver = ""
+    plan: fair.GroupPlan | None = None
+    free = None  # the solution without minimums, to price them
     if pool.program.type is ProgramType.group:
         cohorts, _ = form_group_cohorts(len(pool.mentees), len(pool.mentors), mentee_idx,
                                         mentor_idx, scores,
@@ -233,8 +251,14 @@ def assign(db: Database, program: str, embedder: Embedder, *,
             proposals += [(other, first, f"peers-{number}") for other in others]
             # the first member is the pair's anchor; recorded as mentor of the others
     else:
+        if fairness is not None:
+            plan = fair.plan(fairness, pool.mentees, rows)
+            free = solve_assignment(len(pool.mentees), spare, mentee_idx, mentor_idx, scores,
+                                    objective=objective)
         result = solve_assignment(len(pool.mentees), spare, mentee_idx, mentor_idx, scores,
-                                  objective=objective)
+                                  objective=objective,
+                                  groups=None if plan is None else plan.groups,
+                                  minimums=None if plan is None else plan.minimums)
         solver = result.solver
         proposals = [(i, j, None) for i, j, _ in result.pairs]
 
@@ -260,14 +284,22 @@ def assign(db: Database, program: str, embedder: Embedder, *,
         unassigned += changed
         stored = [repo.add(p) for p in pairings]
         kept = [p for p in repo.live_of() if p.status is not PairingStatus.pending or p.locked]
+        coverage = None
+        if fairness is not None and plan is not None and free is not None:
+            coverage = fair.report(fairness, plan, pool.mentees,
+                                   {p.mentee_id for p in stored}, result.total_score,
+                                   free.total_score, len(free.pairs))
+        detail: dict[str, Any] = {"objective": objective, "proposed": len(stored),
+                                  "unassigned": len(unassigned), "replaced": replaced,
+                                  "kept": len(kept), "solver": solver,
+                                  "changed_meanwhile": len(changed)}
+        if coverage is not None:
+            detail["fairness"] = coverage.audit()
         AuditLog(session).append(actor, "pairing.assign", "program", program, program=program,
-                                 detail={"objective": objective, "proposed": len(stored),
-                                         "unassigned": len(unassigned), "replaced": replaced,
-                                         "kept": len(kept), "solver": solver,
-                                         "changed_meanwhile": len(changed)})
+                                 detail=detail)
     return AssignmentResult(program, objective, solver, stored,
                             [Unassigned(u["mentee_id"], u["reason"]) for u in unassigned],
-                            kept)
+                            kept, coverage)
 
 
 def _still_valid(repo: PairingRepository, program: Program, proposals: list[Pairing],

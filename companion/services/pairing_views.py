@@ -12,6 +12,7 @@ from companion.embeddings import Embedder
 from companion.errors import NotFoundError, forbidden, hidden
 from companion.services import matching, pairings
 from companion.services.access import WITHHELD, Access, access_to, access_to_owner, people_of
+from companion.services.fairness import Fairness
 from companion.services.redaction import redact_pairing, redact_suggestions
 from companion.services.tokens import Principal
 from companion.store import Database
@@ -117,11 +118,12 @@ def suggestions_as(db: Database, principal: Principal, program: str, embedder: E
 
 
 def assign_as(db: Database, principal: Principal, program: str, embedder: Embedder, *,
-              objective: str = "best_total") -> matching.AssignmentResult:
+              objective: str = "best_total",
+              fairness: Fairness | None = None) -> matching.AssignmentResult:
     access = access_to(db, principal, program)
     access.require_host_coordinator("run the assignment")
     return matching.assign(db, program, embedder, objective=objective,  # type: ignore[arg-type]
-                           actor=principal.actor)
+                           actor=principal.actor, fairness=fairness)
 
 
 def exclude_as(db: Database, principal: Principal, program: str, mentee_id: str,
