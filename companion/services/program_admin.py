@@ -4,8 +4,10 @@ program). The faces only turn the answer into their own output."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from companion.domain import Program
 from companion.services.access import access_to
 from companion.services.org_chart import (
     OrgChartReport,
@@ -18,16 +20,33 @@ from companion.services.programs import (
     ProgramEdited,
     delete_program,
     edit_program,
+    program_holdings,
 )
 from companion.services.reporting_checks import BrokenPairing, reporting_conflicts
 from companion.services.tokens import Principal
-from companion.store import Database
+from companion.store import Database, ProgramHoldings
+
+#: How many managers above someone the organisation chart page names.
+CHAIN_LIMIT = 8
 
 
 def edit_program_as(db: Database, principal: Principal, name: str,
                     changes: dict[str, Any]) -> ProgramEdited:
     access_to(db, principal, name).require_host_coordinator("edit the program")
     return edit_program(db, name, changes, actor=principal.actor)
+
+
+def program_settings_as(db: Database, principal: Principal, name: str) -> Program:
+    """The program as the edit form shows it (only to those who may edit it)."""
+    access = access_to(db, principal, name)
+    access.require_host_coordinator("edit the program")
+    return access.program
+
+
+def deletion_preview_as(db: Database, principal: Principal, name: str) -> ProgramHoldings:
+    """What deleting the program would delete (only to those who may delete it)."""
+    access_to(db, principal, name).require_host_coordinator("delete the program")
+    return program_holdings(db, name)
 
 
 def delete_program_as(db: Database, principal: Principal, name: str, *,
@@ -47,3 +66,39 @@ def import_org_chart_as(db: Database, principal: Principal, name: str, data: byt
                         filename: str) -> OrgChartReport:
     access_to(db, principal, name).require_host_coordinator("import the organisation chart")
     return import_org_chart_bytes(db, name, data, name=filename, actor=principal.actor)
+
+
+@dataclass(frozen=True)
+class OrgChartRow:
+    """One organisation record with the line above it, nearest manager first (ids stand in
+    for people the chart does not name; the walk stops at a loop or after CHAIN_LIMIT)."""
+
+    id: str
+    name: str | None
+    manager_id: str | None
+    chain: list[str]
+
+
+@dataclass(frozen=True)
+class OrgChart:
+    program: str
+    people: list[OrgChartRow]
+    conflicts: list[BrokenPairing]
+
+
+def org_chart_view_as(db: Database, principal: Principal, name: str) -> OrgChart:
+    """`org_chart_as` with each record's reporting line spelled out (for a page)."""
+    people, broken = org_chart_as(db, principal, name)
+    by_id = {p.id: p for p in people}
+    rows = []
+    for person in people:
+        chain: list[str] = []
+        seen = {person.id}
+        boss = person.manager_id
+        while boss and boss not in seen and len(chain) < CHAIN_LIMIT:
+            seen.add(boss)
+            known = by_id.get(boss)
+            chain.append(known.name or boss if known else boss)
+            boss = known.manager_id if known else None
+        rows.append(OrgChartRow(person.id, person.name, person.manager_id, chain))
+    return OrgChart(name, rows, broken)

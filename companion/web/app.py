@@ -11,6 +11,7 @@ from companion.api.app import create_app as create_api
 from companion.web import errors
 from companion.web.routes import auth, coordinator, drafts_pages, participant
 from companion.web.routes.invite import router as invite_router
+from companion.web.routes.program_admin import router as program_admin_router
 
 STATIC = Path(__file__).parent / "static"
 
@@ -28,4 +29,5 @@ def mount(app: FastAPI) -> None:
     for router in (auth.router, coordinator.router, participant.router, drafts_pages.router):
         app.include_router(router)
     app.include_router(invite_router)  # the coordinator's invitations (issue 11)
+    app.include_router(program_admin_router)  # program settings and org chart (issue 13)
     errors.install(app)
