@@ -19,6 +19,10 @@ FLAGS: dict[tuple[str, str], str] = {
     ("", "note"): "--note TEXT",
     ("pairing reject", "note"): "--reason TEXT",
     ("match exclude", "reason"): "--reason TEXT",
+    ("match assign", "fairness"): "--min-coverage FIELD=SHARE (e.g. department=0.5)",
+    ("match assign", "fairness.group_by"): "--min-coverage department=SHARE or "
+                                           "organization=SHARE",
+    ("match assign", "fairness.min_share"): "--min-coverage FIELD=SHARE with SHARE from 0 to 1",
     ("review edit", "content"): "--file EDITED.json",
     ("review", "by"): "--by REVIEWER_ID (or leave it out to decide as the local operator)",
     ("backup", "force"): "--force",

@@ -19,6 +19,7 @@ import numpy as np
 
 from companion.domain import Participant
 from companion.errors import BadInputError
+from companion.matching import rules
 
 GroupBy = Literal["department", "organization"]
 GROUP_BY: tuple[GroupBy, ...] = ("department", "organization")
@@ -87,6 +88,14 @@ def _group_of(person: Participant, field: str) -> str:
     value = getattr(person, field)
     text = "" if value is None else str(value).strip()
     return text or UNSPECIFIED
+
+
+def displaced_reason(fairness: Fairness) -> str:
+    """Why a mentee the run without minimums would have placed was left out."""
+    field = "organisation" if fairness.group_by == "organization" else fairness.group_by
+    return (f"the minimum coverage per {field} gave their place to a mentee of a group below "
+            f"its minimum (without it they would have been placed); add capacity or recruit a "
+            f"mentor, then {rules.RUN_AGAIN}")
 
 
 @dataclass(frozen=True)

@@ -271,6 +271,11 @@ def assign(db: Database, program: str, embedder: Embedder, *,
     unassigned = [{"mentee_id": pool.mentees[i].id,
                    "reason": _unassigned_reason(pool, int(i), mentee_idx, len(rows), seats)}
                   for i in rows if int(i) not in assigned]
+    if fairness is not None and free is not None:
+        displaced = {i for i, _, _ in free.pairs} - assigned
+        for u in unassigned:
+            if pool.mentee_index[u["mentee_id"]] in displaced:
+                u["reason"] = fair.displaced_reason(fairness)
     capacity = {m.id: int(c) for m, c in zip(pool.mentors, pool.capacity, strict=True)}
     with db.session(write=True) as session:
         programs = ProgramRepository(session)

@@ -59,6 +59,10 @@ def test_best_total_leaves_a_department_out_and_a_minimum_brings_it_in(
     assert report.relative_price == pytest.approx(
         report.price / report.unconstrained_total_score, abs=1e-4)
 
+    left_out = [u for u in fair.unassigned if u.mentee_id in {"s1", "s2"}]
+    assert len(left_out) == 1
+    assert left_out[0].reason.startswith("the minimum coverage per department gave their place")
+
     shape = fair.json()
     assert set(free.json()) <= set(shape)  # existing keys unchanged
     assert shape["fairness"]["groups"][0] == {"group": "Operations", "to_place": 1,

@@ -10,7 +10,9 @@ from companion.cli.app import app, database, settings
 from companion.cli.output import BarProgress, OutputFormat, esc, out, print_json, table
 from companion.domain import PairingStatus
 from companion.embeddings import get_embedder
+from companion.errors import BadInputError
 from companion.services import matching, pairings
+from companion.services.fairness import Fairness
 from companion.services.participants import list_participants
 
 match_app = typer.Typer(help="Suggest and assign mentors, with reasons.", no_args_is_help=True)
@@ -65,6 +67,12 @@ def assign(
     objective: str = typer.Option("best_total", "--objective",
                                   help="best_total (total fit) or most_matched (coverage "
                                   "first)."),
+    min_coverage: str = typer.Option(
+        None, "--min-coverage", metavar="FIELD=SHARE",
+        help="Fairness: place at least SHARE (0-1) of each department's or organisation's "
+        "mentees, e.g. department=0.5 or organization=0.8 (one-to-one style programs). "
+        "Reports each group's coverage and the price of fairness: the total score given up "
+        "against the run without it."),
     by: str = BY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
@@ -72,7 +80,9 @@ def assign(
     coordinator to review. Approved and locked pairings are kept; rejected pairs stay banned."""
     result = matching.assign(database(), program, get_embedder(settings()),
                              objective=objective, actor=by,  # type: ignore[arg-type]
-                             progress=BarProgress()).json()
+                             progress=BarProgress(),
+                             fairness=None if min_coverage is None
+                             else _min_coverage(min_coverage)).json()
     if fmt is OutputFormat.json:
         print_json(result)
         return
@@ -93,6 +103,35 @@ def assign(
     out.print(f"Kept {len(result['kept'])} approved/locked pairing(s). Objective "
               f"{result['objective']}, total score {result['total_score']:.2f} "
               f"({result['solver']}).")
+    if "fairness" in result:
+        _print_fairness(result["fairness"])
+
+
+def _min_coverage(text: str) -> Fairness:
+    """`department=0.5` → the service's option (which checks the values)."""
+    field, sep, share = text.partition("=")
+    try:
+        value = float(share)
+    except ValueError:
+        value = None
+    if not sep or value is None:
+        raise BadInputError(f"--min-coverage: '{text}' is not FIELD=SHARE; use e.g. "
+                            "department=0.5 (a share from 0 to 1)", field="fairness")
+    return Fairness(field.strip(), value)
+
+
+def _print_fairness(fair: dict[str, Any]) -> None:
+    table(f"Minimum coverage: {fair['min_share']:g} of each {fair['group_by']}'s mentees",
+          [fair["group_by"], "to place", "matched", "minimum", "met"],
+          [[g["group"], g["to_place"], g["matched"], g["minimum"], "yes" if g["met"] else "NO"]
+           for g in fair["groups"]])
+    out.print(f"Price of fairness: {fair['price']:.3f} total score "
+              f"({fair['relative_price']:.1%}) — {fair['total_score']:.2f} with the minimums, "
+              f"{fair['unconstrained_total_score']:.2f} without; matched "
+              f"{fair['matched']} vs {fair['unconstrained_matched']}.")
+    if not fair["all_met"]:
+        out.print("Some minimums cannot be met: too few mentors with places fit those "
+                  "mentees under the hard rules. The table shows how far each was met.")
 
 
 @match_app.command("exclude")
