@@ -66,8 +66,22 @@ class ProgramCreate(Body):
          "months": 9}]})
 
 
+class FairnessRequest(Body):
+    """Place at least `min_share` of each group's mentees (one-to-one style programs)."""
+
+    group_by: Literal["department", "organization", "organisation"] = Field(
+        description="The participant field whose values form the groups; mentees without a "
+                    "value form the group \"(unspecified)\".")
+    min_share: float = Field(ge=0, le=1, allow_inf_nan=False, strict=True, examples=[0.5],
+                             description="Share of each group's mentees to place (0-1), "
+                                         "rounded up to whole people.")
+
+
 class AssignRequest(Body):
     objective: Literal["best_total", "most_matched"] = "best_total"
+    fairness: FairnessRequest | None = Field(
+        None, description="A minimum coverage per group; the answer then has a `fairness` "
+                          "object: each group's coverage and the price of fairness.")
 
 
 class ExclusionRequest(Body):

@@ -22,6 +22,7 @@ from companion.api.schemas import (
 )
 from companion.domain import PairingStatus
 from companion.services import pairing_views as views
+from companion.services.fairness import Fairness
 
 router = APIRouter(tags=["matching"])
 PairingId = Annotated[str, PathParam(min_length=1, max_length=32)]
@@ -42,8 +43,11 @@ def suggestions(program: ProgramName, principal: PrincipalDep, db: DatabaseDep,
                      "review")
 def assign(program: ProgramName, principal: PrincipalDep, db: DatabaseDep,
            embedder: EmbedderDep, body: AssignRequest | None = None) -> dict[str, Any]:
+    fairness = None if body is None or body.fairness is None else Fairness(
+        body.fairness.group_by, body.fairness.min_share)
     return views.assign_as(db, principal, program, embedder,
-                           objective=body.objective if body else "best_total").json()
+                           objective=body.objective if body else "best_total",
+                           fairness=fairness).json()
 
 
 @router.post("/programs/{program}/exclusions", status_code=201,
