@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from companion.domain import Program
-from companion.services.access import access_to
+from companion.services.access import access_to, people_of
 from companion.services.org_chart import (
     OrgChartReport,
     OrgRecordView,
@@ -70,8 +70,8 @@ def import_org_chart_as(db: Database, principal: Principal, name: str, data: byt
 
 @dataclass(frozen=True)
 class OrgChartRow:
-    """One organisation record with the line above it, nearest manager first (ids stand in
-    for people the chart does not name; the walk stops at a loop or after CHAIN_LIMIT)."""
+    """One organisation record with the line above it, nearest manager first, by name where
+    the program knows one (the walk stops at a loop or after CHAIN_LIMIT managers)."""
 
     id: str
     name: str | None
@@ -84,12 +84,18 @@ class OrgChart:
     program: str
     people: list[OrgChartRow]
     conflicts: list[BrokenPairing]
+    names: dict[str, str]
+    """Names of the participants and records the page mentions, by id."""
 
 
 def org_chart_view_as(db: Database, principal: Principal, name: str) -> OrgChart:
     """`org_chart_as` with each record's reporting line spelled out (for a page)."""
     people, broken = org_chart_as(db, principal, name)
-    by_id = {p.id: p for p in people}
+    participants = people_of(db, name)
+    managers = {pid: p.manager_id for pid, p in participants.items()}
+    managers.update({p.id: p.manager_id for p in people})
+    names = {pid: p.name for pid, p in participants.items() if p.name}
+    names.update({p.id: p.name for p in people if p.name})
     rows = []
     for person in people:
         chain: list[str] = []
@@ -97,8 +103,7 @@ def org_chart_view_as(db: Database, principal: Principal, name: str) -> OrgChart
         boss = person.manager_id
         while boss and boss not in seen and len(chain) < CHAIN_LIMIT:
             seen.add(boss)
-            known = by_id.get(boss)
-            chain.append(known.name or boss if known else boss)
-            boss = known.manager_id if known else None
+            chain.append(names.get(boss, boss))
+            boss = managers.get(boss)
         rows.append(OrgChartRow(person.id, person.name, person.manager_id, chain))
-    return OrgChart(name, rows, broken)
+    return OrgChart(name, rows, broken, names)

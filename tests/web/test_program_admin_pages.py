@@ -233,9 +233,11 @@ def test_org_chart_upload_flags_a_pairing_and_lists_the_line(sign_in: SignIn,
     page = unescape(done.text)  # type: ignore[attr-defined]
     assert "1 created, 1 updated, 0 unchanged; 1 row of participants skipped" in page
     assert "Pairings the reporting lines forbid" in page
-    assert "<td>pr-1</td><td>e1</td><td>vp</td>" in page
+    assert ('<td>pr-1</td><td>Eve Mentee <span class="muted">e1</span></td>'
+            '<td>Val VP <span class="muted">vp</span></td>') in page
     assert "vp is above e1 in their reporting line (e1 → boss → big → vp)" in page
-    assert "<td>boss</td><td>Bea Boss</td><td>big</td><td>Bo Big → vp</td>" in page
+    assert ('<td>boss</td><td>Bea Boss</td><td>Bo Big <span class="muted">big</span></td>'
+            "<td>Bo Big → Val VP</td>") in page
     assert [p.id for p in org_records(db, "Pilot")] == ["big", "boss"]
     again = client[0].get("/coordinator/org-chart")
     assert "Pairings the reporting lines forbid" in again.text
