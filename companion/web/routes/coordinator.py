@@ -22,6 +22,7 @@ from companion.api.deps import DatabaseDep
 from companion.domain import AccessRole
 from companion.errors import BadInputError, CompanionError, ConflictError
 from companion.services import audit, drafts, pairing_views, people_views, program_views
+from companion.services.fairness import Fairness
 from companion.services.participants import (
     ImportMapping,
     ImportReport,
@@ -288,18 +289,35 @@ def _guessed_columns(report: ImportReport) -> bool:
 @router.get("/assign", response_class=HTMLResponse)
 def assign_page(request: Request, web: Session, name: Program) -> Response:
     return page(request, T + "assign.html", _ctx(web, name, result=None,
-                                                  objective="best_total"))
+                                                  objective="best_total", fair_by="",
+                                                  min_percent="50"))
 
 
 @router.post("/assign", response_class=HTMLResponse)
 def assign(request: Request, web: Posted, db: DatabaseDep, embedder: EmbedderDep,
-           name: Program, objective: Annotated[str, Form(max_length=20)] = "best_total"
-           ) -> Response:
-    result = pairing_views.assign_as(db, web.principal, name, embedder, objective=objective)
+           name: Program, objective: Annotated[str, Form(max_length=20)] = "best_total",
+           fair_by: Annotated[str, Form(max_length=20)] = "",
+           min_percent: Annotated[str, Form(max_length=20)] = "") -> Response:
+    fairness = None if not fair_by else Fairness(fair_by, _share(min_percent))
+    result = pairing_views.assign_as(db, web.principal, name, embedder, objective=objective,
+                                     fairness=fairness)
     names = _names(db, web, name)
     template = "_assign_result.html" if request.headers.get("hx-request") else "assign.html"
     return page(request, T + template, _ctx(web, name, result=result, names=names,
-                                             objective=objective))
+                                             objective=objective, fair_by=fair_by,
+                                             min_percent=min_percent))
+
+
+def _share(percent: str) -> float:
+    """The form's "at least N %" as the service's share (which checks the range)."""
+    try:
+        value = float(percent.strip().rstrip("%").strip())
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 100:  # also NaN
+        raise BadInputError(f"the minimum share must be a percentage from 0 to 100, not "
+                            f"'{percent}'", field="fairness.min_share")
+    return value / 100
 
 
 # -- drafts and the audit log ----------------------------------------------------------------
