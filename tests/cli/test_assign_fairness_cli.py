@@ -63,7 +63,7 @@ def test_table_shows_groups_and_the_price(capsys: pytest.CaptureFixture[str],
     code, out, err = run(capsys, "match", "assign", "--program", pilot, "--min-coverage",
                          "department=1")
     assert code == 0, err
-    assert "Minimum coverage: 1 of each department's mentees" in out
+    assert "Minimum coverage: 100% of each department's mentees" in out
     assert "Operations" in out and "Sales" in out
     assert "Price of fairness:" in out
     assert "Some minimums cannot be met" in out  # two places, three mentees wanted

@@ -121,7 +121,8 @@ def _min_coverage(text: str) -> Fairness:
 
 
 def _print_fairness(fair: dict[str, Any]) -> None:
-    table(f"Minimum coverage: {fair['min_share']:g} of each {fair['group_by']}'s mentees",
+    table(f"Minimum coverage: {fair['min_share'] * 100:g}% of each {fair['group_by']}'s "
+          "mentees",
           [fair["group_by"], "to place", "matched", "minimum", "met"],
           [[g["group"], g["to_place"], g["matched"], g["minimum"], "yes" if g["met"] else "NO"]
            for g in fair["groups"]])
