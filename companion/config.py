@@ -32,6 +32,13 @@ class Settings(BaseSettings):
         description="A sentence-transformers model name or local path; unset means the bundled "
         "all-MiniLM-L6-v2.",
     )
+    multilingual: bool = Field(
+        default=True,
+        description="Goals and expertise not written in English are read by the bundled "
+        "multilingual model (Universal Sentence Encoder, 16 languages) and mapped into the "
+        "English model's space, so a German goal can meet an English profile. Only with the "
+        "bundled embedding model.",
+    )
     model: str = Field(default="offline", description="Any litellm model string, or `offline`.")
     llm_api_base: str | None = Field(default=None, description="Passed to litellm as api_base.")
     llm_api_key: str | None = Field(default=None, description="Passed to litellm as api_key.")
