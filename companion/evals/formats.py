@@ -12,6 +12,9 @@ and each mentor's expertise, which the engine never sees.
 - fairness: theme hit@3 of suggestions and the share of mentees given a mentor by whole-pool
   assignment, per department and per organisation; the metric is the gap between the best and
   the worst served group (groups under `min_group_size` mentees are left out and named).
+  The assignment is run again with a minimum coverage per group (`companion.services.fairness`,
+  the `--min-coverage` option): the gap under it, and its price — the share of total fit given
+  up against the assignment without it.
 """
 
 from __future__ import annotations
@@ -60,6 +63,10 @@ class FormatCase(BaseModel):
     by: Literal["department", "organization"] | None = None
     min_group_size: int = Field(8, ge=1)
     random_repeats: int = Field(50, ge=1, le=1000)
+    min_coverage_of_rate: float = Field(0.85, gt=0, le=1)
+    """Fairness checks: the minimum coverage asked of each group, as a fraction of the share of
+    all mentees the assignment without minimums places (0.85 with 82% placed: at least 70% of
+    each group's mentees)."""
     description: str = ""
 
 
@@ -264,6 +271,7 @@ def _peer(case: FormatCase, programs: _Programs, result: FormatsResult) -> None:
 
 
 def _fairness(case: FormatCase, programs: _Programs, result: FormatsResult) -> None:
+    from companion.services.fairness import Fairness
     from companion.services.matching import assign, suggest
 
     assert case.by is not None  # checked on load
@@ -282,16 +290,31 @@ def _fairness(case: FormatCase, programs: _Programs, result: FormatsResult) -> N
     for pid, person in people.items():
         if person.role.is_mentored:
             assigned[getattr(person, case.by) or "(none)"].append(pid in given)
+    # The same pool with a minimum coverage per group, relative to what the places allow: a
+    # fixed share would be out of reach of a pool with few places and no constraint on one
+    # with many. The service prices it against its own run without the minimums.
+    overall = _share([v for values in assigned.values() for v in values])
+    min_share = round(case.min_coverage_of_rate * overall, 2)
+    fair = assign(programs.db, name, programs.embedder, actor="eval",
+                  fairness=Fairness(case.by, min_share))
+    assert fair.fairness is not None  # asked for
+    given_fair = {p.mentee_id for p in fair.assignments}
     large = sorted(g for g, v in hits.items() if len(v) >= case.min_group_size)
     small = sorted(g for g, v in hits.items() if len(v) < case.min_group_size)
     hit_rate = {g: _share(hits[g]) for g in large}
     assigned_rate = {g: _share(assigned[g]) for g in large}
+    mentees_of = {g: [pid for pid, p in people.items()
+                      if p.role.is_mentored and (getattr(p, case.by) or "(none)") == g]
+                  for g in large}
+    fair_rate = {g: _share([pid in given_fair for pid in mentees_of[g]]) for g in large}
 
     def gap(rates: dict[str, float]) -> float:
         return max(rates.values()) - min(rates.values()) if len(rates) > 1 else 0.0
 
     metrics = {f"fairness.theme_hit_gap.{case.by}": gap(hit_rate),
-               f"fairness.assigned_gap.{case.by}": gap(assigned_rate)}
+               f"fairness.assigned_gap.{case.by}": gap(assigned_rate),
+               f"fairness.assigned_gap.{case.by}.with_minimum": gap(fair_rate),
+               f"fairness.price.{case.by}": fair.fairness.relative_price}
     result.metrics.update(metrics)
     # Whether the gaps are acceptable is the thresholds' call (see runner): the row says so.
     result.rows.append({
@@ -299,6 +322,13 @@ def _fairness(case: FormatCase, programs: _Programs, result: FormatsResult) -> N
         "theme hit@3 by group": ", ".join(f"{g} {hit_rate[g]:.2f} (n={len(hits[g])})"
                                           for g in large),
         "assigned share by group": ", ".join(f"{g} {assigned_rate[g]:.2f}" for g in large),
+        f"with a minimum of {min_share:.0%} per group": ", ".join(
+            f"{g} {fair_rate[g]:.2f}" for g in large),
+        "price of the minimum": f"{fair.fairness.relative_price:.2%} of total fit "
+                                f"({fair.fairness.price:.3f} of "
+                                f"{fair.fairness.unconstrained_total_score:.3f}); "
+                                f"{'every' if fair.fairness.all_met else 'not every'} "
+                                "minimum met",
         f"left out (fewer than {case.min_group_size} mentees)":
             ", ".join(f"{g} (n={len(hits[g])})" for g in small) or "none",
         "metrics": sorted(metrics),

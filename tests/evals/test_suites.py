@@ -110,6 +110,8 @@ def test_group_peer_and_fairness_checks(tmp_path: Path, settings: Settings) -> N
         {"id": "p", "tags": ["peer"], "check": "peer_groups", "sample": sample,
          "random_repeats": 5},
         {"id": "f", "tags": ["fairness"], "check": "fairness", "by": "organization",
+         "sample": sample, "min_group_size": 3},
+        {"id": "fd", "tags": ["fairness"], "check": "fairness", "by": "department",
          "sample": sample, "min_group_size": 3}]}))
     with workspace(settings, HashingEmbedder()) as space:
         result = formats.run(path, space.embedder, space.db)
@@ -119,8 +121,15 @@ def test_group_peer_and_fairness_checks(tmp_path: Path, settings: Settings) -> N
     # the level component pairs peers far closer in level than chance would
     assert m["peer.level_gap_mean"] < m["peer.random_level_gap_mean"]
     assert 0 <= m["fairness.theme_hit_gap.organization"] <= 1
-    assert [r["id"] for r in result.rows] == ["g", "p", "f"]
+    assert [r["id"] for r in result.rows] == ["g", "p", "f", "fd"]
     assert "fairness.assigned_gap.organization" in result.rows[2]["metrics"]
+    for by, row in (("organization", result.rows[2]), ("department", result.rows[3])):
+        # the same pool with a minimum coverage per group: never a wider gap, never a gain
+        assert {f"fairness.assigned_gap.{by}.with_minimum",
+                f"fairness.price.{by}"} <= set(row["metrics"])
+        assert m[f"fairness.assigned_gap.{by}.with_minimum"] <= m[f"fairness.assigned_gap.{by}"]
+        assert 0 <= m[f"fairness.price.{by}"] < 1
+        assert "price of the minimum" in row
 
 
 def test_fairness_needs_a_grouping(tmp_path: Path) -> None:
