@@ -262,6 +262,10 @@ class ImportResult(Open):
         "fills (`field` null: kept as an extra field).")
     changes: dict[str, Any] | None = Field(
         None, description="Dry runs: ids to be created, updated (with fields) and unchanged.")
+    reporting_conflicts: list[dict[str, Any]] = Field(
+        default_factory=list, description="Live pairings the new reporting lines forbid "
+        "(pairing_id, mentee_id, mentor_id, status, why): flagged by the import; with "
+        "`dry_run=true`, those the import would flag.")
 
 
 class TokenOut(Open):

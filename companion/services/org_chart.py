@@ -17,7 +17,11 @@ from companion.importing.readers import (
     read_participant_file,
 )
 from companion.importing.validate import RowError
-from companion.services.reporting_checks import ReportingCheck, check_reporting_lines
+from companion.services.reporting_checks import (
+    ReportingCheck,
+    check_reporting_lines,
+    would_break,
+)
 from companion.store import (
     AuditLog,
     Database,
@@ -44,7 +48,12 @@ class OrgChartReport(BaseModel):
                               "line comes from the participant import, so they are skipped.")
     errors: list[dict[str, Any]] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
-    reporting_conflicts: list[dict[str, Any]] = Field(default_factory=list)
+    reporting_conflicts: list[dict[str, Any]] = Field(
+        default_factory=list, description="Live pairings the reporting lines now forbid "
+        "(pairing_id, mentee_id, mentor_id, status, why); with dry_run: those the import "
+        "would flag.")
+    dry_run: bool = Field(False, description="Nothing was written: the counts and "
+                          "reporting_conflicts say what the import would do.")
 
 
 class OrgRecordView(BaseModel):
@@ -53,31 +62,33 @@ class OrgRecordView(BaseModel):
     manager_id: str | None
 
 
-def import_org_chart(db: Database, program: str, path: Path, *, actor: str = "cli"
-                     ) -> OrgChartReport:
+def import_org_chart(db: Database, program: str, path: Path, *, actor: str = "cli",
+                     dry_run: bool = False) -> OrgChartReport:
     """Import `id, name, manager_id` rows (any file the participant import reads; other
-    columns are ignored) as organisation records of `program`. All rows or none."""
+    columns are ignored) as organisation records of `program`. All rows or none. With
+    `dry_run` nothing is written and the report says what the import would do."""
     try:
         parsed = read_participant_file(path)
     except FileReadError as exc:
-        return OrgChartReport(program=program, source=path.name, imported=False, errors=[
-            RowError(exc.row, exc.field or "file", str(exc)).as_dict()])
-    return _import(db, program, parsed, source=path.name, actor=actor)
+        return OrgChartReport(program=program, source=path.name, imported=False,
+                              dry_run=dry_run, errors=[
+                                  RowError(exc.row, exc.field or "file", str(exc)).as_dict()])
+    return _import(db, program, parsed, source=path.name, actor=actor, dry_run=dry_run)
 
 
 def import_org_chart_bytes(db: Database, program: str, data: bytes, *, name: str,
-                           actor: str) -> OrgChartReport:
+                           actor: str, dry_run: bool = False) -> OrgChartReport:
     """Import an uploaded organisation chart (see `import_org_chart`)."""
     try:
         parsed = read_participant_bytes(data, name=name)
     except FileReadError as exc:
-        return OrgChartReport(program=program, source=name, imported=False, errors=[
-            RowError(exc.row, exc.field or "file", str(exc)).as_dict()])
-    return _import(db, program, parsed, source=name, actor=actor)
+        return OrgChartReport(program=program, source=name, imported=False, dry_run=dry_run,
+                              errors=[RowError(exc.row, exc.field or "file", str(exc)).as_dict()])
+    return _import(db, program, parsed, source=name, actor=actor, dry_run=dry_run)
 
 
-def _import(db: Database, program: str, parsed: ParsedFile, *, source: str, actor: str
-            ) -> OrgChartReport:
+def _import(db: Database, program: str, parsed: ParsedFile, *, source: str, actor: str,
+            dry_run: bool = False) -> OrgChartReport:
     people, errors = _records(parsed)
     with db.session() as session:
         row = ProgramRepository(session).row(program)
@@ -95,7 +106,14 @@ def _import(db: Database, program: str, parsed: ParsedFile, *, source: str, acto
                        and problem.participant_id not in participants]
         if errors:
             return OrgChartReport(program=program, source=source, imported=False,
-                                  errors=[e.as_dict() for e in sorted(errors)])
+                                  dry_run=dry_run, errors=[e.as_dict() for e in sorted(errors)])
+        if dry_run:
+            broken = would_break(session, row, org={p.id: p.manager_id for p in outside})
+            created, updated, unchanged = _counts(tree.list(), outside)
+            return OrgChartReport(program=program, source=source, imported=False,
+                                  dry_run=True, created=created, updated=updated,
+                                  unchanged=unchanged, participants=len(people) - len(outside),
+                                  reporting_conflicts=[b.as_dict() for b in broken])
         created, updated, unchanged = tree.upsert(outside)
         check: ReportingCheck = check_reporting_lines(session, row, actor=actor)
         AuditLog(session).append(actor, "org_chart.import", "program", program,
@@ -108,6 +126,14 @@ def _import(db: Database, program: str, parsed: ParsedFile, *, source: str, acto
                           updated=updated, unchanged=unchanged, participants=skipped,
                           warnings=check.warnings(),
                           reporting_conflicts=[b.as_dict() for b in check.broken])
+
+
+def _counts(stored: list[OrgPerson], people: list[OrgPerson]) -> tuple[int, int, int]:
+    """(created, updated, unchanged) `OrgTree.upsert` would answer for `people`."""
+    before = {p.id: (p.name, p.manager_id) for p in stored}
+    created = sum(p.id not in before for p in people)
+    unchanged = sum(before.get(p.id) == (p.name, p.manager_id) for p in people)
+    return created, len(people) - created - unchanged, unchanged
 
 
 def _records(parsed: ParsedFile) -> tuple[dict[int, OrgPerson], list[RowError]]:

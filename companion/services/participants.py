@@ -30,7 +30,7 @@ from companion.importing.validate import (
     validate_file,
 )
 from companion.services.progress import NoProgress, Progress
-from companion.services.reporting_checks import check_reporting_lines
+from companion.services.reporting_checks import check_reporting_lines, would_break
 from companion.store import AuditLog, Database, ParticipantRepository, ProgramRepository
 from companion.store.repositories import ParticipantsChangedConcurrently, StoredSummary
 
@@ -53,7 +53,8 @@ class ImportReport(BaseModel):
                                 description="Things worth knowing that did not stop the import.")
     reporting_conflicts: list[dict[str, Any]] = Field(
         default_factory=list, description="Live pairings the reporting lines now forbid "
-        "(pairing_id, mentee_id, mentor_id, status, why): flagged, never kept as valid.")
+        "(pairing_id, mentee_id, mentor_id, status, why): flagged, never kept as valid. "
+        "With dry_run: the pairings the import would flag (nothing is flagged yet).")
     dry_run: bool = Field(False, description="Nothing was written: the counts, `changes` and "
                           "errors say what the import would do.")
     blocked: bool = Field(False, description="Errors stop the import (with dry_run: would "
@@ -156,11 +157,16 @@ def import_parsed(db: Database, program: str, parsed: ParsedFile, *, source: str
             plan = _plan(validation.valid, stored, repo)
             skipped = len({e["row"] for e in errors})
             if dry_run:
+                # The same rule the import applies (services/reporting_checks.py), on the
+                # lines the file would leave: the coordinator sees a reorg's casualties first.
+                broken = would_break(session, program_row, participants={
+                    p.id: p.manager_id for p in [*plan.created, *plan.updated]})
                 return ImportReport(
                     program=program, source=source, imported=False, dry_run=True,
                     created=len(plan.created), updated=len(plan.updated),
                     unchanged=len(plan.unchanged), skipped=skipped, errors=errors,
-                    unknown_columns=unknown, warnings=notes, changes=_changes(plan), **about)
+                    unknown_columns=unknown, warnings=notes, changes=_changes(plan), **about,
+                    reporting_conflicts=[b.as_dict() for b in broken])
             with progress.stage("Writing participants", len(plan.created) + len(plan.updated)
                                 ) as tick:
                 repo.upsert(plan.created, plan.updated, hashes=plan.hashes,

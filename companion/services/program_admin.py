@@ -63,9 +63,10 @@ def org_chart_as(db: Database, principal: Principal, name: str
 
 
 def import_org_chart_as(db: Database, principal: Principal, name: str, data: bytes, *,
-                        filename: str) -> OrgChartReport:
+                        filename: str, dry_run: bool = False) -> OrgChartReport:
     access_to(db, principal, name).require_host_coordinator("import the organisation chart")
-    return import_org_chart_bytes(db, name, data, name=filename, actor=principal.actor)
+    return import_org_chart_bytes(db, name, data, name=filename, actor=principal.actor,
+                                  dry_run=dry_run)
 
 
 @dataclass(frozen=True)

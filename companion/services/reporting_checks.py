@@ -113,6 +113,21 @@ def _line(chain: list[str], until: str) -> str:
     return " → ".join(chain[:chain.index(until) + 1])
 
 
+def would_break(session: Session, program: ProgramRow, *,
+                participants: Mapping[str, str | None] | None = None,
+                org: Mapping[str, str | None] | None = None) -> list[BrokenPairing]:
+    """Live pairings the reporting tree would forbid with `participants` (id -> manager id)
+    laid over the stored participants and `org` over the stored organisation records: what
+    `check_reporting_lines` would flag after an import of them (a dry run's preview; nothing
+    is written). Managers outside the program that it would record have no manager yet, so
+    they change no line and need no record here."""
+    stored = ParticipantRepository(session, program.id).hashes_and_managers()
+    people = {pid: manager for pid, (_, manager) in stored.items()}
+    people.update(participants or {})
+    records = {**OrgTree(session, program.id).managers(), **(org or {})}
+    return broken_pairings(session, program, whole_tree(people, records))
+
+
 def reporting_conflicts(db: Database, program: str) -> list[BrokenPairing]:
     """Live pairings the program's reporting tree forbids, read now (nothing written)."""
     with db.session() as session:

@@ -79,9 +79,12 @@ def org_chart(program: ProgramName, principal: PrincipalDep, db: DatabaseDep
 @router.post("/programs/{program}/org-chart/import",
              summary="Import id, name, manager_id rows of people outside the program "
                      "(CSV or JSON body; all rows or none)",
+             description="`dry_run=true` writes nothing and answers what the import would "
+                         "do, with the live pairings it would flag (`reporting_conflicts`).",
              responses={422: {"description": "Invalid rows (nothing imported)"}})
 async def import_org_chart(program: ProgramName, principal: PrincipalDep, request: Request,
-                           db: DatabaseDep) -> JSONResponse:
+                           db: DatabaseDep, dry_run: Annotated[bool, Query()] = False
+                           ) -> JSONResponse:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     filename = _CHART_TYPES.get(content_type)
     if filename is None:
@@ -92,9 +95,9 @@ async def import_org_chart(program: ProgramName, principal: PrincipalDep, reques
     from starlette.concurrency import run_in_threadpool
 
     report = await run_in_threadpool(import_org_chart_as, db, principal, program, data,
-                                     filename=filename)
+                                     filename=filename, dry_run=dry_run)
     body = report.model_dump(mode="json")
-    if report.imported:
+    if report.imported or (report.dry_run and not report.errors):
         return JSONResponse(body)
     first = report.errors[0] if report.errors else {}
     return problem(422, "Invalid organisation chart",

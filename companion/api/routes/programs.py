@@ -80,9 +80,11 @@ def participant(program: ProgramName, participant_id: ParticipantId, principal: 
     "semicolon or tab separated, in UTF-8, UTF-16 or Windows-1252. The import is atomic: "
     "with invalid rows nothing is imported and the answer is 422 with every error's row and "
     "field, unless `skip_invalid=true`. `dry_run=true` writes nothing and answers what would "
-    "be created, updated and unchanged (`changes`). A re-import changes only the columns "
-    "the file has; unknown columns are kept as extra fields and listed in `unknown_columns` "
-    "and `warnings`; `columns` says which field each column fills.",
+    "be created, updated and unchanged (`changes`) and which live pairings the new reporting "
+    "lines would flag (`reporting_conflicts`, as a real import reports them). A re-import "
+    "changes only the columns the file has; unknown columns are kept as extra fields and "
+    "listed in `unknown_columns` and `warnings`; `columns` says which field each column "
+    "fills.",
     responses={422: {"description": "Invalid rows (nothing imported)"},
                409: {"description": "Another import created or changed the same people at "
                                     "the same time (nothing imported; run it again)"},

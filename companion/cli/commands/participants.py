@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -117,6 +118,15 @@ def _show_dry_run(report: ImportReport) -> None:
     out.print(f"{report.created} to create, {report.updated} to update, "
               f"{report.unchanged} unchanged"
               + (f", {report.skipped} invalid row(s) to skip." if report.skipped else "."))
+    show_would_flag(report.reporting_conflicts)
+
+
+def show_would_flag(conflicts: list[dict[str, Any]]) -> None:
+    """A dry run's pairings the new reporting lines would break (flagged by the import)."""
+    if conflicts:
+        table("Pairings this import would flag", ["pairing", "mentee", "mentor", "why"],
+              [[c["pairing_id"], c["mentee_id"], c["mentor_id"], c["why"]]
+               for c in conflicts])
 
 
 def _show_columns(report: ImportReport) -> None:

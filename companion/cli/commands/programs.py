@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from companion.cli.app import app, database
+from companion.cli.commands.participants import show_would_flag
 from companion.cli.output import OutputFormat, err, esc, out, print_json, table
 from companion.domain import Program, ProgramType
 from companion.services.org_chart import import_org_chart, org_records
@@ -164,6 +165,9 @@ def org_chart(
     name: str = typer.Argument(..., help="The program."),
     path: Path = typer.Argument(None, help="A file of id, name, manager_id rows (CSV, XLSX, "
                                 "JSON): people outside the program and whom they report to."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="With PATH: check the file and show what would be created "
+        "and updated and which pairings would be flagged, writing nothing."),
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """The organisation beyond the program's participants: managers outside it, kept for the
@@ -171,9 +175,15 @@ def org_chart(
     them and the live pairings the reporting lines forbid."""
     db = database()
     if path is not None:
-        report = import_org_chart(db, name, path)
+        report = import_org_chart(db, name, path, dry_run=dry_run)
         if fmt is OutputFormat.json:
             print_json(report.model_dump(mode="json"))
+        elif report.dry_run and not report.errors:
+            out.print(f"Dry run of {esc(report.source)} into [bold]{esc(name)}[/]: nothing was "
+                      f"written. {report.created} to create, {report.updated} to update, "
+                      f"{report.unchanged} unchanged; {report.participants} row(s) of "
+                      "participants to skip.")
+            show_would_flag(report.reporting_conflicts)
         elif report.imported:
             out.print(f"Organisation records of [bold]{esc(name)}[/]: {report.created} created, "
                       f"{report.updated} updated, {report.unchanged} unchanged; "
@@ -183,7 +193,7 @@ def org_chart(
                       highlight=False)
         if fmt is OutputFormat.table:
             _warn(report.warnings)
-        if not report.imported:
+        if report.errors or not (report.imported or report.dry_run):
             raise typer.Exit(2)
         return
     people = org_records(db, name)
