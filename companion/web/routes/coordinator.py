@@ -263,8 +263,11 @@ async def import_file(request: Request, web: Posted, db: DatabaseDep,
 
         if not confirmed:
             checked = await run_in_threadpool(run, True)
-            if not checked.blocked and _guessed_columns(checked):
-                preview = checked  # headers were read as fields: confirm before importing
+            if not checked.blocked and (_guessed_columns(checked)
+                                        or checked.reporting_conflicts):
+                # headers read as fields, or pairings the new lines would flag: the
+                # coordinator confirms before anything is written
+                preview = checked
             elif checked.blocked:
                 report = checked
         if preview is None and report is None:
@@ -274,7 +277,7 @@ async def import_file(request: Request, web: Posted, db: DatabaseDep,
                    preview=preview)
     if preview is not None:
         context.update(payload=base64.b64encode(data).decode(), filename=filename,
-                       map_text=map_text)
+                       map_text=map_text, guessed=_guessed_columns(preview))
     return page(request, T + "import.html", context, status=status)
 
 
