@@ -91,6 +91,18 @@ class Program(BaseModel):
     months: int = Field(12, ge=3, le=36, description="Length of the program in months.")
     cadence_weeks: int = Field(4, ge=1, le=12, description="Weeks between regular sessions.")
     session_minutes: int = Field(60, ge=15, le=240, description="Length of a regular session.")
+    checkin_first_days: int = Field(30, ge=1, le=365, description="Days after a pairing's "
+                                    "approval that the first pulse check-in is due.")
+    checkin_every_days: int = Field(60, ge=7, le=365, description="Days between later pulse "
+                                    "check-ins.")
+    nudge_days: list[int] = Field(default_factory=lambda: [7, 14, 21], description="Nudge the "
+                                  "pair when they have not met for this many days past the "
+                                  "cadence (ascending).")
+    coordinator_queue_days: int = Field(28, ge=1, le=365, description="Days past the cadence "
+                                        "without a session before the pairing joins the "
+                                        "coordinators' queue.")
+    trial_sessions: int = Field(2, ge=0, le=12, description="Sessions of the trial period, "
+                                "after which either side may leave with a no-fault exit.")
     host_organization: str | None = Field(None, max_length=120, description="Running organisation.")
     partner_organizations: list[str] = Field(
         default_factory=list, description="Partner organisations in a shared program."
@@ -114,6 +126,13 @@ class Program(BaseModel):
         value = value.strip()
         if not value:
             raise ValueError("program name is empty")
+        return value
+
+    @field_validator("nudge_days")
+    @classmethod
+    def _ascending_days(cls, value: list[int]) -> list[int]:
+        if any(d < 1 or d > 365 for d in value) or value != sorted(set(value)):
+            raise ValueError("nudge_days must be distinct days from 1 to 365, ascending")
         return value
 
     @field_validator("ai_readable_fields", "shareable_fields")

@@ -30,6 +30,13 @@ class Pairing(BaseModel):
     decided_at: datetime | None = None
     note: str | None = None
     created_at: datetime | None = None
+    approved_at: datetime | None = Field(None, description="When a coordinator approved it "
+                                         "(check-ins and health count from here).")
+    ended_at: datetime | None = None
+    end_reason: str | None = Field(None, description="completed | no_fault | withdrawn "
+                                   "(domain.relationship.EndReason) once closed.")
+    end_note: str | None = None
+    ended_by: str | None = None
 
 
 class Citation(BaseModel):

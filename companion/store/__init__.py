@@ -14,6 +14,13 @@ from companion.store.org import (
     ProgramRecords,
     whole_tree,
 )
+from companion.store.relationship import (
+    CalendarTokens,
+    CheckinRepository,
+    GoalRepository,
+    Notifications,
+    SessionRepository,
+)
 from companion.store.repositories import (
     AuditLog,
     AuditScope,
@@ -34,4 +41,6 @@ __all__ = [
     "ParticipantRepository", "ProgramRepository", "audit_scope", "current_audit_scope",
     "get_database", "reset_databases", "Outbox", "SignInLinks", "WebSessions",
     "DatedDraft", "OrgPerson", "OrgTree", "ProgramHoldings", "ProgramRecords", "whole_tree",
+    "CalendarTokens", "CheckinRepository", "GoalRepository", "Notifications",
+    "SessionRepository",
 ]

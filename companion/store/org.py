@@ -15,9 +15,16 @@ from sqlalchemy.orm import Session
 from companion.domain import Program
 from companion.errors import ConflictError
 from companion.store.tables import (
+    CalendarTokenRow,
+    CheckinRow,
     DoNotMatchRow,
     DraftRow,
     DraftVersionRow,
+    GoalCheckpointRow,
+    GoalRow,
+    GoalUpdateRow,
+    MentoringSessionRow,
+    NotificationRow,
     OrgPersonRow,
     PairingRow,
     ParticipantRow,
@@ -104,7 +111,12 @@ class ProgramRecords:
         # Foreign keys cascade, but only where the database enforces them: say it outright.
         drafts = select(DraftRow.id).where(DraftRow.program_id == row.id)
         self.session.execute(delete(DraftVersionRow).where(DraftVersionRow.draft_id.in_(drafts)))
-        for table in (DraftRow, PairingRow, DoNotMatchRow, ParticipantRow, OrgPersonRow):
+        goals = select(GoalRow.id).where(GoalRow.program_id == row.id)
+        for child in (GoalCheckpointRow, GoalUpdateRow):
+            self.session.execute(delete(child).where(child.goal_id.in_(goals)))
+        for table in (NotificationRow, CheckinRow, GoalRow, MentoringSessionRow,
+                      CalendarTokenRow, DraftRow, PairingRow, DoNotMatchRow, ParticipantRow,
+                      OrgPersonRow):
             self.session.execute(delete(table).where(table.program_id == row.id))
         self.session.delete(row)
         self.session.flush()

@@ -538,6 +538,30 @@ class PairingRepository:
         }
         if locked is not None:
             values["locked"] = locked
+        if status is PairingStatus.approved:
+            values["approved_at"] = values["decided_at"]
+        return self._write(pairing_id, expected_version, values)
+
+    def end(self, pairing_id: str, *, expected_version: int, reason: str, by: str,
+            at: datetime, note: str | None = None) -> Pairing:
+        """Close the pairing with why and when (ConflictError when it changed first)."""
+        return self._write(pairing_id, expected_version, {
+            "status": PairingStatus.closed.value, "decided_by": by, "decided_at": at,
+            "ended_at": at, "end_reason": reason, "end_note": note, "ended_by": by,
+            "version": PairingRow.version + 1, "updated_at": at})
+
+    def activate(self, pairing_id: str, *, at: datetime) -> bool:
+        """approved → active (at its first held session): a conditional update, so two
+        sessions marked held at once activate it once. True when this call did."""
+        done = self.session.execute(update(PairingRow).where(
+            PairingRow.id == pairing_id, PairingRow.status == PairingStatus.approved.value
+        ).values(status=PairingStatus.active.value, version=PairingRow.version + 1,
+                 updated_at=at))
+        self.session.expire_all()
+        return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+    def _write(self, pairing_id: str, expected_version: int, values: dict[str, Any]
+               ) -> Pairing:
         self.get(pairing_id)
         result = self.session.execute(
             update(PairingRow)
@@ -559,6 +583,8 @@ class PairingRepository:
             components=row.components, reasons=row.reasons, cohort=row.cohort,
             locked=row.locked, version=row.version, decided_by=row.decided_by,
             decided_at=row.decided_at, note=row.note, created_at=row.created_at,
+            approved_at=row.approved_at, ended_at=row.ended_at, end_reason=row.end_reason,
+            end_note=row.end_note, ended_by=row.ended_by,
         )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -91,6 +92,8 @@ class ParticipantRow(Base):
     prefer_cross_department: Mapped[bool | None] = mapped_column(Boolean)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: withdrawn from the program (issue 14): never matched again, pairings closed
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -141,6 +144,13 @@ class PairingRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: set once, by the approval (decided_at moves with every later decision)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: how a closed pairing ended (migration 0008)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(12))
+    end_note: Mapped[str | None] = mapped_column(Text)
+    ended_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class DraftRow(Base):
@@ -319,3 +329,163 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+# -- the mentoring relationship after approval (migration 0008, docs/relationship.md) --------
+
+
+class MentoringSessionRow(Base):
+    """A meeting of a pair. `notes` and `action_items` are the pair's private record."""
+
+    __tablename__ = "mentoring_sessions"
+    __table_args__ = (
+        Index("ix_mentoring_sessions_pairing", "pairing_id", "starts_at"),
+        Index("ix_mentoring_sessions_program", "program_id", "status", "starts_at"),
+        CheckConstraint("minutes > 0", name="ck_mentoring_sessions_minutes"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    pairing_id: Mapped[str] = mapped_column(ForeignKey("pairings.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    minutes: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(12))
+    location: Mapped[str | None] = mapped_column(String(500))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12))
+    agenda_draft_id: Mapped[str | None] = mapped_column(String(32))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    uid: Mapped[str] = mapped_column(String(200), unique=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+    action_items: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class CalendarTokenRow(Base):
+    """A participant's calendar feed URL secret. Only its SHA-256 is stored."""
+
+    __tablename__ = "calendar_tokens"
+    __table_args__ = (Index("ix_calendar_tokens_participant", "program_id", "participant_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    participant_id: Mapped[str] = mapped_column(String(64))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class GoalRow(Base):
+    """One version of a tracked goal; a readjustment adds a version with the same key."""
+
+    __tablename__ = "goals"
+    __table_args__ = (
+        UniqueConstraint("goal_key", "version", name="uq_goals_key_version"),
+        Index("ix_goals_pairing", "pairing_id", "is_current"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    pairing_id: Mapped[str] = mapped_column(ForeignKey("pairings.id", ondelete="CASCADE"))
+    participant_id: Mapped[str] = mapped_column(String(64))
+    source_draft_id: Mapped[str | None] = mapped_column(String(32))
+    goal_key: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    statement: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    time_bound: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12))
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    superseded_by: Mapped[str | None] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GoalCheckpointRow(Base):
+    __tablename__ = "goal_checkpoints"
+    __table_args__ = (Index("ix_goal_checkpoints_due", "due_on", "done_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    goal_id: Mapped[str] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date] = mapped_column(Date)
+    check_text: Mapped[str] = mapped_column(Text)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class GoalUpdateRow(Base):
+    __tablename__ = "goal_updates"
+    __table_args__ = (Index("ix_goal_updates_goal", "goal_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    goal_id: Mapped[str] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
+    author_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12))
+    evidence: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CheckinRow(Base):
+    """A pulse or closing survey of one person about one pairing, due on a day: created when
+    due (unsubmitted), answered once."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("pairing_id", "participant_id", "kind", "due_on",
+                         name="uq_checkins_due"),
+        Index("ix_checkins_program", "program_id", "kind", "submitted_at"),
+        CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)",
+                        name="ck_checkins_rating"),
+        CheckConstraint("recommend IS NULL OR (recommend >= 0 AND recommend <= 10)",
+                        name="ck_checkins_recommend"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    pairing_id: Mapped[str] = mapped_column(ForeignKey("pairings.id", ondelete="CASCADE"))
+    participant_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))
+    due_on: Mapped[date] = mapped_column(Date)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    meetings_per_month: Mapped[float | None] = mapped_column(Float)
+    recommend: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NotificationRow(Base):
+    """Nudges, reminders and notices. `dedup_key` is unique, so writing the same notice
+    twice (two `nudges run` at once) is a no-op for the second writer."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_recipient", "program_id", "recipient_id", "read_at"),
+        Index("ix_notifications_pairing", "pairing_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    pairing_id: Mapped[str | None] = mapped_column(ForeignKey("pairings.id",
+                                                              ondelete="CASCADE"))
+    #: a participant id; None: the coordinators' queue
+    recipient_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(24))
+    threshold_days: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    outbox_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
