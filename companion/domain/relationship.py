@@ -4,9 +4,10 @@ notifications and how a pairing ends — the vocabularies and records the servic
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -222,3 +223,46 @@ class PairingEnd(BaseModel):
     reason: EndReason
     note: str | None = None
     ended_by: str
+
+
+# -- pure rules of sessions -------------------------------------------------------------------
+
+#: Shortest and longest session Companion accepts (minutes).
+SESSION_MINUTES = (5, 480)
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The IANA zone `name` (UTC when None); ValueError naming it when unknown."""
+    if not name:
+        return ZoneInfo("UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone '{name}': use an IANA name such as "
+                         "Europe/Berlin or America/New_York") from exc
+
+
+def parse_start(text: str, zone_name: str | None) -> datetime:
+    """A session's start from ISO 8601 text, in UTC. Text without an offset
+    (`2027-01-12T15:00`) is a wall-clock time in `zone_name` (the scheduling person's own
+    zone; UTC when None). ValueError with what to type when it is no date-time."""
+    cleaned = text.strip()
+    example = "use ISO 8601 with a time, e.g. 2027-01-12T15:00 (your own time zone) or " \
+              "2027-01-12T15:00+01:00"
+    try:
+        parsed = datetime.fromisoformat(cleaned.replace("z", "Z"))
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date-time: {example}") from None
+    if "T" not in cleaned.upper() and " " not in cleaned:
+        raise ValueError(f"'{text}' has no time of day: {example}")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone(zone_name))
+    return parsed.astimezone(UTC)
+
+
+def local_time(at: datetime, zone_name: str | None) -> datetime:
+    """`at` as the wall-clock time of `zone_name` (UTC when None or unknown)."""
+    try:
+        return at.astimezone(zone(zone_name))
+    except ValueError:
+        return at.astimezone(UTC)

@@ -13,11 +13,12 @@ from companion.cli.commands import (
     programs,
     sample,
     serve,
+    sessions,
     tokens,
     web,
 )
 
 __all__ = [
     "audit", "backup", "demo", "drafts", "evals", "knowledge", "matching", "outbox",
-    "participants", "programs", "sample", "serve", "tokens", "web",
+    "participants", "programs", "sample", "serve", "sessions", "tokens", "web",
 ]
