@@ -16,7 +16,15 @@ from companion import __version__
 from companion.api import errors
 from companion.api.common import no_nul_characters
 from companion.api.limits import BodySizeLimit, JsonShapeLimit
-from companion.api.routes import drafts, health, matching, people, program_admin, programs
+from companion.api.routes import (
+    drafts,
+    health,
+    matching,
+    people,
+    program_admin,
+    programs,
+    sessions,
+)
 from companion.api.schemas import Problem
 from companion.config import get_settings
 from companion.services.audit import audit_scope
@@ -98,7 +106,7 @@ def create_app() -> FastAPI:
     )
     errors.install(app)
     for router in (health.router, people.router, programs.router, program_admin.router,
-                   matching.router, drafts.router):
+                   matching.router, drafts.router, sessions.router):
         app.include_router(router, prefix=API_PREFIX,
                            dependencies=[Depends(no_nul_characters)])
     # the last added runs first: sizes are checked before a body is buffered for its shape
