@@ -141,7 +141,7 @@ class Access:
             data["reasons"] = [WITHHELD]
         if not self.coordinator:
             # participants see that they are paired and with whom, not the engine's workings
-            for key in ("score", "components", "reasons", "note", "decided_by"):
+            for key in ("score", "components", "reasons", "note", "decided_by", "end_note"):
                 data.pop(key, None)
         return data
 
