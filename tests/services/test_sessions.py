@@ -189,3 +189,18 @@ def test_a_mentor_of_two_pairs_sees_each_pairs_notes_only_within_it(world: Datab
         session_views.get_as(world, _who("m1", "mentor"), other.id)
     listed = session_views.list_as(world, _who("m1", "mentor"), "Pilot").json()
     assert listed == {"sessions": []}
+
+
+def test_participants_see_why_a_pairing_ended_not_the_end_note(world: Database) -> None:
+    from companion.services.access import access_to, people_of
+
+    with world.session(write=True) as session:
+        repo = PairingRepository(session, ProgramRepository(session).row("Pilot"))
+        ended = repo.end("pr-1", expected_version=2, reason="no_fault", by="coordinator",
+                         at=NOW, note="the mentor asked to stop")
+    people = people_of(world, "Pilot")
+    mentee = access_to(world, _who("e1", "mentee"), "Pilot").pairing_view(ended, people)
+    coordinator = access_to(world, _who("c", "coordinator"), "Pilot").pairing_view(ended,
+                                                                                  people)
+    assert mentee["end_reason"] == "no_fault" and "end_note" not in mentee
+    assert coordinator["end_note"] == "the mentor asked to stop"
