@@ -103,7 +103,8 @@ def list_(
         return
     table(f"Sessions ({len(views)})", ["session", "pairing", "starts", "min", "format",
                                        "status", "v"],
-          [[v.session.id, v.session.pairing_id, _when(v.json()), v.session.minutes,
+          [[v.session.id, v.session.pairing_id,
+            v.session.starts_at.strftime("%Y-%m-%d %H:%M UTC"), v.session.minutes,
             v.session.format.value, v.session.status.value, v.session.version]
            for v in views])
 
