@@ -33,6 +33,8 @@ class PoolInputs:
     """Mentor id → mentees already approved/active/locked with them (counts against capacity)."""
     rejected: set[tuple[str, str]] = field(default_factory=set)
     """(mentee id, mentor id) pairs a coordinator rejected: never suggested again."""
+    ended: set[tuple[str, str]] = field(default_factory=set)
+    """(mentee id, mentor id) pairs whose pairing ended (closed): never suggested again."""
     blocked: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """Explicit do-not-match pairs with their reason."""
     managers: Mapping[str, str | None] = field(default_factory=dict)
@@ -173,6 +175,8 @@ class PoolBase:
             exclude(mentee_id, mentor_id, rules.do_not_match(why))
         for mentee_id, mentor_id in self.inputs.rejected:
             exclude(mentee_id, mentor_id, rules.REJECTED_BEFORE)
+        for mentee_id, mentor_id in self.inputs.ended:
+            exclude(mentee_id, mentor_id, rules.ENDED_BEFORE)
 
 
     def _excluded_mask(self, rows: np.ndarray) -> np.ndarray:

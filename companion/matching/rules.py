@@ -15,6 +15,7 @@ REPORTS_TO_THEM = "reports to them"
 AT_CAPACITY = "at capacity"
 NO_SHARED_LANGUAGE = "no shared language"
 REJECTED_BEFORE = "rejected by a coordinator before"
+ENDED_BEFORE = "paired before: their pairing ended"
 DO_NOT_MATCH = "do-not-match"
 #: A category that groups the reporting-line reasons in a summary.
 IN_REPORTING_LINE = "in their reporting line"

@@ -34,6 +34,9 @@ from companion.store import (
 Objective = Literal["best_total", "most_matched"]
 #: Statuses that hold a mentor's seat and keep a mentee out of a new assignment run.
 HOLDING = (PairingStatus.approved, PairingStatus.active)
+#: Statuses that keep a pair from ever being suggested or assigned again: a coordinator
+#: rejected it, or it ended (issue 14: the mentee is re-matched with someone else).
+BANNING = (PairingStatus.rejected, PairingStatus.closed)
 #: Candidate mentors per mentee handed to the solver. The solver's optimum is exact over these
 #: edges; with 50 per mentee a better assignment would need a mentee's 51st-best mentor.
 CANDIDATES_PER_MENTEE = 50
@@ -47,6 +50,8 @@ class ProgramState:
     blocked: dict[tuple[str, str], str]
     managers: dict[str, str | None] = field(default_factory=dict)
     """The whole reporting tree: participants over the organisation records outside."""
+    withdrawn: dict[str, Any] = field(default_factory=dict)
+    """Participants who withdrew (id → when): left out of `people`, never matched again."""
 
     def holding(self) -> list[Pairing]:
         """Pairings that keep their seat: approved, active, or locked by a coordinator."""
@@ -57,26 +62,32 @@ class ProgramState:
         load = Counter(p.mentor_id for p in self.holding())
         rejected = {(p.mentee_id, p.mentor_id) for p in self.pairings
                     if p.status is PairingStatus.rejected}
+        ended = {(p.mentee_id, p.mentor_id) for p in self.pairings
+                 if p.status is PairingStatus.closed}
         return PoolInputs(load=dict(load), rejected=rejected, blocked=self.blocked,
-                          managers=self.managers)
+                          managers=self.managers, ended=ended - rejected)
 
 
 def load_state(db: Database, program: str, *, all_pairings: bool = False) -> ProgramState:
     """A program with its people, pairings and do-not-match pairs, read in one transaction.
 
-    Matching needs only the pairings that constrain it (held or rejected); undecided proposals
-    — thousands after an assignment run — are read only when `all_pairings`."""
+    Matching needs only the pairings that constrain it (held, rejected or ended); undecided
+    proposals — thousands after an assignment run — are read only when `all_pairings`.
+    Withdrawn participants are left out: they are never matched again."""
     with db.session() as session:
         programs = ProgramRepository(session)
         row = programs.row(program)
         pairings = PairingRepository(session, row)
-        relevant = None if all_pairings else (*HOLDING, PairingStatus.rejected)
+        relevant = None if all_pairings else (*HOLDING, *BANNING)
+        people = ParticipantRepository(session, row.id)
+        withdrawn = people.withdrawn()
         return ProgramState(
             program=programs.get(program),
-            people=ParticipantRepository(session, row.id).list(),
+            people=[p for p in people.list() if p.id not in withdrawn],
             pairings=pairings.list(relevant, or_locked=True),
             blocked=pairings.blocks(),
             managers=ParticipantRepository(session, row.id).managers(),
+            withdrawn=withdrawn,
         )
 
 
@@ -116,6 +127,11 @@ def suggest(db: Database, program: str, embedder: Embedder, *, top: int = 5,
         state = load_state(db, program)
         pool = build_pool(state, embedder, progress)
         if mentee_id is not None and mentee_id not in pool.mentee_index:
+            if mentee_id in state.withdrawn:
+                raise BadInputError(
+                    f"'{mentee_id}' withdrew from {program} on "
+                    f"{state.withdrawn[mentee_id]:%Y-%m-%d}: a withdrawn participant is not "
+                    "matched again", field="mentee_id")
             if any(p.id == mentee_id for p in state.people):
                 raise BadInputError(f"'{mentee_id}' is not a mentee in {program}",
                                     field="mentee_id")
@@ -123,7 +139,28 @@ def suggest(db: Database, program: str, embedder: Embedder, *, top: int = 5,
         wanted = [mentee_id] if mentee_id is not None else None if mentee_ids is None else [
             m for m in dict.fromkeys(mentee_ids) if m in pool.mentee_index]
         items = pool.suggest_json(top, wanted) if wanted != [] else []
+        if mentee_id is not None:
+            _note_ended(items, state, mentee_id)
     return Suggestions(program, embedder.name, items)
+
+
+def _note_ended(items: list[dict[str, Any]], state: ProgramState, mentee_id: str) -> None:
+    """One mentee's suggestions say which former mentors are left out and why (a pairing
+    that ended, a rejected pair): `excluded`, added to the item only when there are some."""
+    why = {PairingStatus.closed: rules.ENDED_BEFORE,
+           PairingStatus.rejected: rules.REJECTED_BEFORE}
+    excluded: dict[str, str] = {}
+    for p in state.pairings:
+        if p.mentee_id == mentee_id and p.status in why:
+            reason = why[p.status]
+            if p.status is PairingStatus.closed and p.end_reason:
+                reason += f" ({p.end_reason})"
+            excluded.setdefault(p.mentor_id, reason)
+    if excluded:
+        for item in items:
+            if item["mentee_id"] == mentee_id:
+                item["excluded"] = [{"mentor_id": m, "reason": r}
+                                    for m, r in sorted(excluded.items())]
 
 
 _pauses = 0
@@ -317,7 +354,7 @@ def _still_valid(repo: PairingRepository, program: Program, proposals: list[Pair
     load = Counter(p.mentor_id for p in live)
     anchors = {p.mentor_id for p in live}
     blocked = repo.blocks()
-    rejected = {(p.mentee_id, p.mentor_id) for p in repo.list([PairingStatus.rejected])}
+    rejected = {(p.mentee_id, p.mentor_id) for p in repo.list(BANNING)}
     peer = program.type is ProgramType.peer
     # group programs size their cohorts themselves; the others fill mentors' seats
     one_to_one = program.type not in (ProgramType.peer, ProgramType.group)

@@ -14,6 +14,7 @@ import numpy as np
 from companion.domain import Pairing, PairingStatus, Program, ProgramType
 from companion.embeddings import Embedder
 from companion.errors import BadInputError, ConflictError, NotFoundError
+from companion.matching import rules
 from companion.matching.constraints import pair_violation
 from companion.services.matching import build_pool, load_state, new_pairing_id
 from companion.store import (
@@ -145,6 +146,13 @@ def _check_rules(session: Session, program: ProgramRow, pairing: Pairing, *,
     blocked = {k: v for k, v in repo.blocks().items() if k == (mentee.id, mentor_id)}
     violation = pair_violation(model, mentee, mentor, managers=people.managers(),
                                mentor_load=load, blocked=blocked, rejected=rejected)
+    withdrawn = people.withdrawn()
+    if violation is None and {mentee.id, mentor_id} & withdrawn.keys():
+        violation = f"{sorted({mentee.id, mentor_id} & withdrawn.keys())[0]} withdrew from " \
+            "the program"
+    if violation is None and repo.was_rejected(mentee.id, mentor_id, ignore=skip,
+                                               statuses=(PairingStatus.closed,)):
+        violation = rules.ENDED_BEFORE
     if violation is None:
         violation = _live_rule(model, repo, mentee.id, mentor_id, skip)
     if violation is not None:

@@ -214,6 +214,22 @@ class ParticipantRepository:
             query = query.where(ParticipantRow.pid.in_(sorted(set(pids))))
         self.session.execute(query.order_by(ParticipantRow.id).with_for_update()).all()
 
+    def withdrawn(self) -> dict[str, datetime]:
+        """Participants who withdrew from the program: id → when (never matched again)."""
+        rows = self.session.execute(select(ParticipantRow.pid, ParticipantRow.withdrawn_at)
+                                    .where(ParticipantRow.program_id == self.program_id,
+                                           ParticipantRow.withdrawn_at.is_not(None)))
+        return {pid: at for pid, at in rows if at is not None}
+
+    def withdraw(self, pid: str, *, at: datetime) -> bool:
+        """Mark `pid` withdrawn at `at`; False when they had withdrawn already."""
+        self.get(pid)
+        done = self.session.execute(update(ParticipantRow).where(
+            ParticipantRow.program_id == self.program_id, ParticipantRow.pid == pid,
+            ParticipantRow.withdrawn_at.is_(None)).values(withdrawn_at=at))
+        self.session.expire_all()
+        return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
     def managers(self) -> dict[str, str | None]:
         """`id -> manager id` along the whole reporting tree (reporting-line rules): the
         program's participants laid over its organisation records, the people outside the
@@ -493,12 +509,14 @@ class PairingRepository:
         return [self._model(r) for r in self.session.scalars(query)]
 
     def was_rejected(self, mentee_id: str, mentor_id: str, *,
-                     ignore: Iterable[str] = ()) -> bool:
-        """Whether a coordinator rejected this pair before (other than the `ignore` ids)."""
+                     ignore: Iterable[str] = (),
+                     statuses: Iterable[PairingStatus] = (PairingStatus.rejected,)) -> bool:
+        """Whether a coordinator rejected this pair before (other than the `ignore` ids); with
+        `statuses`, whether the pair had a pairing in one of them (`closed`: it ended)."""
         query = select(func.count()).select_from(PairingRow).where(
             PairingRow.program_id == self.program.id, PairingRow.mentee_id == mentee_id,
             PairingRow.mentor_id == mentor_id,
-            PairingRow.status == PairingStatus.rejected.value)
+            PairingRow.status.in_([s.value for s in statuses]))
         skip = builtins.list(ignore)
         if skip:
             query = query.where(PairingRow.id.not_in(skip))
