@@ -124,6 +124,14 @@ class SessionRepository:
         # max() keeps the column's type, so SQLite's naive text comes back aware (UTC)
         return {pairing_id: latest for pairing_id, latest in rows if latest is not None}
 
+    def held_starts(self) -> builtins.list[tuple[str, datetime]]:
+        """(pairing id, start) of every held session of the program, nothing else (the
+        dashboard counts meetings per month from these)."""
+        return [(pid, at) for pid, at in self.session.execute(select(
+            MentoringSessionRow.pairing_id, MentoringSessionRow.starts_at).where(
+            MentoringSessionRow.program_id == self.program.id,
+            MentoringSessionRow.status == SessionStatus.held.value))]
+
     def held_counts(self, pairing_ids: Iterable[str] | None = None) -> dict[str, int]:
         """Held sessions per pairing (the trial period counts these)."""
         query = select(MentoringSessionRow.pairing_id, func.count()).where(
@@ -269,6 +277,33 @@ class GoalRepository:
         ).order_by(GoalCheckpointRow.due_on, GoalCheckpointRow.id))
         return [_checkpoint(r) for r in rows]
 
+    @classmethod
+    def of_goal(cls, session: Session, goal_id: str) -> GoalRepository:
+        """The repository of the program a goal (addressed by id alone) belongs to."""
+        program = session.scalar(select(ProgramRow).join(
+            GoalRow, GoalRow.program_id == ProgramRow.id).where(GoalRow.id == goal_id))
+        if program is None:
+            raise NotFoundError(f"no goal '{goal_id}'")
+        return cls(session, program)
+
+    @classmethod
+    def of_checkpoint(cls, session: Session, checkpoint_id: int
+                      ) -> tuple[GoalRepository, GoalCheckpoint]:
+        """The repository of a checkpoint's program, and the checkpoint."""
+        row = session.get(GoalCheckpointRow, checkpoint_id)
+        if row is None:
+            raise NotFoundError(f"no checkpoint {checkpoint_id}")
+        goal = session.get(GoalRow, row.goal_id)
+        assert goal is not None  # the foreign key holds it
+        return cls(session, session.get_one(ProgramRow, goal.program_id)), _checkpoint(row)
+
+    def unmark_checkpoint(self, checkpoint_id: int) -> bool:
+        """Open a checkpoint marked done by mistake: True when it was done."""
+        done = self.session.execute(update(GoalCheckpointRow).where(
+            GoalCheckpointRow.id == checkpoint_id, GoalCheckpointRow.done_at.is_not(None)
+        ).values(done_at=None, done_by=None))
+        return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
     def mark_checkpoint(self, checkpoint_id: int, *, by: str, at: datetime) -> bool:
         done = self.session.execute(update(GoalCheckpointRow).where(
             GoalCheckpointRow.id == checkpoint_id, GoalCheckpointRow.done_at.is_(None)
@@ -410,6 +445,11 @@ class Notifications:
         rows = self.session.scalars(query.order_by(NotificationRow.created_at,
                                                    NotificationRow.id))
         return [self._model(r) for r in rows]
+
+    def keys(self) -> set[str]:
+        """The program's dedup keys already written (one query: a run skips them)."""
+        return set(self.session.scalars(select(NotificationRow.dedup_key).where(
+            NotificationRow.program_id == self.program.id)))
 
     def by_key(self, dedup_key: str) -> Notification | None:
         row = self.session.scalar(select(NotificationRow).where(
