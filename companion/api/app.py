@@ -17,6 +17,7 @@ from companion.api import errors
 from companion.api.common import no_nul_characters
 from companion.api.limits import BodySizeLimit, JsonShapeLimit
 from companion.api.routes import (
+    calendar,
     drafts,
     health,
     matching,
@@ -106,9 +107,10 @@ def create_app() -> FastAPI:
     )
     errors.install(app)
     for router in (health.router, people.router, programs.router, program_admin.router,
-                   matching.router, drafts.router, sessions.router):
+                   matching.router, drafts.router, sessions.router, calendar.router):
         app.include_router(router, prefix=API_PREFIX,
                            dependencies=[Depends(no_nul_characters)])
+    app.include_router(calendar.feed_router)  # /calendar/{secret}.ics: no token header
     # the last added runs first: sizes are checked before a body is buffered for its shape
     app.add_middleware(JsonShapeLimit)
     app.add_middleware(BodySizeLimit, upload_limit=get_settings().max_upload_bytes)

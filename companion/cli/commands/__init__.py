@@ -3,6 +3,7 @@
 from companion.cli.commands import (
     audit,
     backup,
+    calendar,
     demo,
     drafts,
     evals,
@@ -19,6 +20,6 @@ from companion.cli.commands import (
 )
 
 __all__ = [
-    "audit", "backup", "demo", "drafts", "evals", "knowledge", "matching", "outbox",
+    "audit", "backup", "calendar", "demo", "drafts", "evals", "knowledge", "matching", "outbox",
     "participants", "programs", "sample", "serve", "sessions", "tokens", "web",
 ]
