@@ -474,7 +474,12 @@ def decide_draft(db: Database, settings: Settings, draft_id: str, decision: str,
         raise
     finally:
         deps.gathered.pop(draft_id, None)
-    return ReviewOutcome(get_draft(db, draft_id), [
+    decided = get_draft(db, draft_id)
+    if decision == "approve":  # an approved goals draft becomes the pair's tracked goals
+        from companion.services.goals import track_on_approval
+
+        track_on_approval(db, decided, by=by)
+    return ReviewOutcome(decided, [
         f"approved although the '{c.name}' check failed" + (f": {c.detail}" if c.detail
                                                             else "") for c in failed])
 

@@ -277,6 +277,33 @@ class GoalRepository:
         ).order_by(GoalCheckpointRow.due_on, GoalCheckpointRow.id))
         return [_checkpoint(r) for r in rows]
 
+    @classmethod
+    def of_goal(cls, session: Session, goal_id: str) -> GoalRepository:
+        """The repository of the program a goal (addressed by id alone) belongs to."""
+        program = session.scalar(select(ProgramRow).join(
+            GoalRow, GoalRow.program_id == ProgramRow.id).where(GoalRow.id == goal_id))
+        if program is None:
+            raise NotFoundError(f"no goal '{goal_id}'")
+        return cls(session, program)
+
+    @classmethod
+    def of_checkpoint(cls, session: Session, checkpoint_id: int
+                      ) -> tuple[GoalRepository, GoalCheckpoint]:
+        """The repository of a checkpoint's program, and the checkpoint."""
+        row = session.get(GoalCheckpointRow, checkpoint_id)
+        if row is None:
+            raise NotFoundError(f"no checkpoint {checkpoint_id}")
+        goal = session.get(GoalRow, row.goal_id)
+        assert goal is not None  # the foreign key holds it
+        return cls(session, session.get_one(ProgramRow, goal.program_id)), _checkpoint(row)
+
+    def unmark_checkpoint(self, checkpoint_id: int) -> bool:
+        """Open a checkpoint marked done by mistake: True when it was done."""
+        done = self.session.execute(update(GoalCheckpointRow).where(
+            GoalCheckpointRow.id == checkpoint_id, GoalCheckpointRow.done_at.is_not(None)
+        ).values(done_at=None, done_by=None))
+        return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
     def mark_checkpoint(self, checkpoint_id: int, *, by: str, at: datetime) -> bool:
         done = self.session.execute(update(GoalCheckpointRow).where(
             GoalCheckpointRow.id == checkpoint_id, GoalCheckpointRow.done_at.is_(None)
