@@ -10,6 +10,7 @@ from companion.cli.commands import (
     knowledge,
     matching,
     outbox,
+    oversight,
     participants,
     programs,
     sample,
@@ -21,5 +22,5 @@ from companion.cli.commands import (
 
 __all__ = [
     "audit", "backup", "calendar", "demo", "drafts", "evals", "knowledge", "matching", "outbox",
-    "participants", "programs", "sample", "serve", "sessions", "tokens", "web",
+    "oversight", "participants", "programs", "sample", "serve", "sessions", "tokens", "web",
 ]
