@@ -180,7 +180,8 @@ def _day(value: str | date | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise BadInputError(f"'{value}' is not a date: use YYYY-MM-DD", field=name) from None
+        raise BadInputError(f"{name}: '{value}' is not a date: use YYYY-MM-DD",
+                            field=name) from None
 
 
 def _checkpoints_of(entry: dict[str, Any], goal_id: str, index: int) -> list[GoalCheckpoint]:

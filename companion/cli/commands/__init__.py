@@ -7,6 +7,7 @@ from companion.cli.commands import (
     demo,
     drafts,
     evals,
+    goals,
     knowledge,
     matching,
     outbox,
@@ -21,6 +22,6 @@ from companion.cli.commands import (
 )
 
 __all__ = [
-    "audit", "backup", "calendar", "demo", "drafts", "evals", "knowledge", "matching", "outbox",
+    "audit", "backup", "calendar", "demo", "drafts", "evals", "goals", "knowledge", "matching", "outbox",
     "oversight", "participants", "programs", "sample", "serve", "sessions", "tokens", "web",
 ]
