@@ -22,6 +22,7 @@ from companion.cli.commands import (
 )
 
 __all__ = [
-    "audit", "backup", "calendar", "demo", "drafts", "evals", "goals", "knowledge", "matching", "outbox",
-    "oversight", "participants", "programs", "sample", "serve", "sessions", "tokens", "web",
+    "audit", "backup", "calendar", "demo", "drafts", "evals", "goals", "knowledge", "matching",
+    "outbox", "oversight", "participants", "programs", "sample", "serve", "sessions", "tokens",
+    "web",
 ]
