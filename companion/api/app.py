@@ -19,6 +19,7 @@ from companion.api.limits import BodySizeLimit, JsonShapeLimit
 from companion.api.routes import (
     calendar,
     drafts,
+    goals,
     health,
     matching,
     people,
@@ -110,6 +111,8 @@ def create_app() -> FastAPI:
                    matching.router, drafts.router, sessions.router, calendar.router):
         app.include_router(router, prefix=API_PREFIX,
                            dependencies=[Depends(no_nul_characters)])
+    app.include_router(goals.router, prefix=API_PREFIX,  # goals and check-ins (issue 14)
+                       dependencies=[Depends(no_nul_characters)])
     app.include_router(calendar.feed_router)  # /calendar/{secret}.ics: no token header
     # the last added runs first: sizes are checked before a body is buffered for its shape
     app.add_middleware(JsonShapeLimit)
