@@ -76,6 +76,12 @@ class Settings(BaseSettings):
         description="Drafts one mentee or mentor may request per hour (coordinators are not "
         "limited).",
     )
+    nudges_every_minutes: int = Field(
+        default=60, ge=0, le=7 * 24 * 60,
+        description="How often `companion serve` runs `nudges run` for every program "
+        "(0: never; run it from cron instead). Safe with several servers: each nudge is "
+        "written and sent once.",
+    )
 
     @field_validator("home", mode="after")
     @classmethod

@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from companion import __version__
-from companion.api import errors
+from companion.api import errors, scheduler
 from companion.api.common import no_nul_characters
 from companion.api.limits import BodySizeLimit, JsonShapeLimit
 from companion.api.routes import (
@@ -22,6 +22,7 @@ from companion.api.routes import (
     goals,
     health,
     matching,
+    oversight,
     people,
     program_admin,
     programs,
@@ -47,10 +48,20 @@ made on (`version` in the body, or `If-Match`); a stale one answers 409."""
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """`companion serve` sets COMPANION_WARMUP=1: the embedding model and the guideline index
     load in the background at start, so the first suggestion or draft does not wait ~10 s."""
+    nudging = None
     if os.environ.get("COMPANION_WARMUP") == "1":
         threading.Thread(target=_warm_up, name="companion-warm-up", daemon=True).start()
         threading.Thread(target=_recover, name="companion-recover", daemon=True).start()
+        nudging = _start_nudges()  # the scheduled `nudges run` (COMPANION_NUDGES_EVERY_MINUTES)
     yield
+    await scheduler.stop(nudging)
+
+
+def _start_nudges() -> Any:
+    from companion.api.deps import database_dep
+
+    settings = get_settings()
+    return scheduler.start(database_dep(settings), settings)
 
 
 def _recover() -> None:
@@ -108,7 +119,8 @@ def create_app() -> FastAPI:
     )
     errors.install(app)
     for router in (health.router, people.router, programs.router, program_admin.router,
-                   matching.router, drafts.router, sessions.router, calendar.router):
+                   matching.router, drafts.router, sessions.router, calendar.router,
+                   oversight.router):
         app.include_router(router, prefix=API_PREFIX,
                            dependencies=[Depends(no_nul_characters)])
     app.include_router(goals.router, prefix=API_PREFIX,  # goals and check-ins (issue 14)
