@@ -6,13 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from fastapi import Path as PathParam
+from pydantic import Field
 
 from companion.api.auth import PrincipalDep
 from companion.api.common import EmbedderDep, IfMatch, ProgramName, etag, expected_version
 from companion.api.deps import DatabaseDep
 from companion.api.schemas import (
+    MAX_VERSION,
     Assignments,
     AssignRequest,
+    Body,
     ExclusionRequest,
     PairingOut,
     PairingReview,
@@ -21,11 +24,13 @@ from companion.api.schemas import (
     Suggestions,
 )
 from companion.domain import PairingStatus
+from companion.services import closing
 from companion.services import pairing_views as views
 from companion.services.fairness import Fairness
 
 router = APIRouter(tags=["matching"])
 PairingId = Annotated[str, PathParam(min_length=1, max_length=32)]
+ParticipantId = Annotated[str, PathParam(min_length=1, max_length=64)]
 
 
 @router.get("/programs/{program}/suggestions", response_model=Suggestions,
@@ -96,3 +101,45 @@ def review(pairing_id: PairingId, body: PairingReview, principal: PrincipalDep,
                              with_pairing=body.with_pairing, embedder=embedder)
     response.headers["ETag"] = etag(result["pairing"]["version"])
     return result
+
+
+class PairingEnd(Body):
+    reason: str = Field(min_length=1, max_length=32,
+                        description="completed | no_fault | withdrawn. The pair may leave "
+                        "with no_fault during the trial period; coordinators end with any.")
+    note: str | None = Field(None, max_length=2000,
+                             description="Why, for the coordinators (the pair read the "
+                             "reason, not the note).")
+    version: int | None = Field(None, ge=1, le=MAX_VERSION, strict=True,
+                                description="The version you ended; or send If-Match with "
+                                "the pairing's ETag.")
+
+
+class WithdrawRequest(Body):
+    reason: str | None = Field(None, max_length=2000)
+
+
+@router.post("/pairings/{pairing_id}/end", response_model=PairingOut,
+             summary="End a pairing (status closed; its future sessions are cancelled)",
+             responses={403: {"description": "A member of the pair after the trial period, "
+                              "or with a reason other than no_fault"},
+                        409: {"description": "Stale version, or not approved or active"},
+                        428: {"description": "No version and no If-Match"}})
+def end_pairing(pairing_id: PairingId, body: PairingEnd, principal: PrincipalDep,
+                db: DatabaseDep, response: Response, if_match: IfMatch = None
+                ) -> dict[str, Any]:
+    views.visible_pairing(db, principal, pairing_id)  # 404 before 428
+    version = expected_version(body.version, if_match)
+    ended = closing.end_as(db, principal, pairing_id, body.reason, version=version,
+                           note=body.note)
+    response.headers["ETag"] = etag(ended["version"])
+    return ended
+
+
+@router.post("/programs/{program}/participants/{participant_id}/withdraw",
+             summary="Withdraw a participant: their pairings end (withdrawn), pending "
+                     "proposals are rejected, and they are never matched again")
+def withdraw(program: ProgramName, participant_id: ParticipantId, principal: PrincipalDep,
+             db: DatabaseDep, body: WithdrawRequest | None = None) -> dict[str, Any]:
+    return closing.withdraw_as(db, principal, program, participant_id,
+                               reason=body.reason if body else None).json()

@@ -16,7 +16,7 @@ from companion.services.fairness import Fairness
 from companion.services.participants import list_participants
 
 match_app = typer.Typer(help="Suggest and assign mentors, with reasons.", no_args_is_help=True)
-pairing_app = typer.Typer(help="Review pairings: approve, reject, swap, lock, activate.",
+pairing_app = typer.Typer(help="Review pairings: approve, reject, swap, lock, activate, end.",
                           no_args_is_help=True)
 app.add_typer(match_app, name="match")
 app.add_typer(pairing_app, name="pairing")
@@ -49,6 +49,9 @@ def suggest(
     shown = result["suggestions"] if mentee else result["suggestions"][:10]
     for item in shown:
         who = f"{names.get(item['mentee_id'], '')} ({item['mentee_id']})"
+        for gone in item.get("excluded", []):
+            out.print(f"{esc(who)}: {esc(names.get(gone['mentor_id'], ''))} "
+                      f"({esc(gone['mentor_id'])}) left out — {esc(gone['reason'])}")
         if not item["candidates"]:
             out.print(f"[bold]{esc(who)}[/]: no candidates — {esc(item.get('note'))}")
             continue
@@ -263,3 +266,23 @@ def swap(pairing_id: str,
     rejected and a new pending one is created."""
     _decide(pairing_id, "swap", fmt, by=by, note=note, version=version, mentor_id=mentor,
             with_pairing=with_pairing, embedder=get_embedder(settings()))
+
+
+@pairing_app.command("end")
+def end(pairing_id: str,
+        reason: str = typer.Option(..., "--reason", help="completed | no_fault | withdrawn."),
+        note: str = typer.Option(None, "--note", help="Why, for the coordinators (the pair "
+                                 "read the reason, not the note)."),
+        by: str = BY, version: int = VERSION, fmt: OutputFormat = FORMAT) -> None:
+    """End an approved or active pairing (status closed); its future sessions are cancelled
+    and the pair is never matched again, so the mentee can be re-matched."""
+    from companion.services import closing
+
+    ended = closing.end(database(), pairing_id, reason, by=by, version=version, note=note)
+    if fmt is OutputFormat.json:
+        print_json(ended.model_dump(mode="json"))
+        return
+    out.print(f"Pairing {ended.id} ({esc(ended.mentee_id)} ↔ {esc(ended.mentor_id)}) is now "
+              f"[bold]closed[/] ({ended.end_reason}, version {ended.version}); its future "
+              "sessions are cancelled. Re-match the mentee with `companion match suggest "
+              f"--program \"{ended.program}\" --mentee {ended.mentee_id}`.")

@@ -165,3 +165,31 @@ def list_(
           p.capacity if p.role.mentors else "", len(p.goals) or ""] for p in people])
     roles = Counter(p.role.value for p in people)
     out.print(", ".join(f"{n} {r}" for r, n in sorted(roles.items())))
+
+
+@participants_app.command("withdraw")
+def withdraw(
+    participant_id: str,
+    program: str = PROGRAM,
+    reason: str = typer.Option(None, "--reason", help="Why (kept for the coordinators)."),
+    by: str = typer.Option("coordinator", "--by", help="Who records it (audit log)."),
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """Withdraw a participant: their live pairings end (reason withdrawn, future sessions
+    cancelled), pending proposals are rejected, and they are never matched again."""
+    from companion.services import closing
+
+    result = closing.withdraw(database(), program, participant_id, by=by, reason=reason)
+    if fmt is OutputFormat.json:
+        print_json(result.json())
+        return
+    if result.already:
+        out.print(f"{esc(participant_id)} had already withdrawn from {esc(program)} "
+                  f"({result.withdrawn_at:%Y-%m-%d}).")
+        return
+    out.print(f"{esc(participant_id)} withdrew from {esc(program)}: "
+              f"{len(result.ended)} pairing(s) ended, {len(result.rejected)} proposal(s) "
+              "rejected; they will not be matched again.")
+    for p in result.ended:
+        other = p.mentee_id if p.mentor_id == participant_id else p.mentor_id
+        out.print(f"  {p.id}: ended with {esc(other)}")
