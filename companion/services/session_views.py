@@ -28,6 +28,8 @@ from companion.store import Database
 
 #: Pairings whose members still read their sessions (a closed pair keeps its record).
 PAIR_SEES = (PairingStatus.approved, PairingStatus.active, PairingStatus.closed)
+#: Pairings that still meet (plan sessions).
+MEETING_STATUSES = (PairingStatus.approved, PairingStatus.active)
 
 
 @dataclass(frozen=True)
@@ -190,3 +192,52 @@ def list_as(db: Database, principal: Principal, program: str, *,
         if seen.sees:
             views.append(seen.view(meeting))
     return SessionList(views)
+
+
+@dataclass(frozen=True)
+class PairingSessions:
+    """A pairing's meeting record as a coordinator sees it: dates and counts, never notes,
+    action items, places or agendas."""
+
+    pairing: Pairing
+    mentee: Participant | None
+    mentor: Participant | None
+    held: int
+    last_held: datetime | None
+    next_scheduled: datetime | None
+
+    def json(self) -> dict[str, Any]:
+        return {"pairing_id": self.pairing.id, "status": self.pairing.status.value,
+                "mentee_id": self.pairing.mentee_id, "mentor_id": self.pairing.mentor_id,
+                "held": self.held,
+                "last_held": self.last_held.isoformat() if self.last_held else None,
+                "next_scheduled": self.next_scheduled.isoformat()
+                if self.next_scheduled else None}
+
+
+def pairing_sessions_as(db: Database, principal: Principal, program: str, *,
+                        clock: Clock | None = None) -> list[PairingSessions]:
+    """Each approved, active or closed pairing the principal sees in `program`, with its
+    count of held sessions, the last one held and the next one scheduled (from now)."""
+    from companion.domain.clock import clock_or_system
+    from companion.domain.relationship import SessionStatus
+
+    now = clock_or_system(clock).now()
+    access = access_to(db, principal, program)
+    people = people_of(db, program)
+    found: list[PairingSessions] = []
+    meetings = sessions.list_sessions(db, program=program)
+    by_pairing: dict[str, list[MentoringSession]] = {}
+    for meeting in meetings:
+        by_pairing.setdefault(meeting.pairing_id, []).append(meeting)
+    for pairing in pairings.list_pairings(db, program):
+        if pairing.status not in PAIR_SEES or not SessionAccess(access, pairing, people).sees:
+            continue
+        mine = by_pairing.get(pairing.id, [])
+        held = [m.starts_at for m in mine if m.status is SessionStatus.held]
+        coming = [m.starts_at for m in mine
+                  if m.status is SessionStatus.scheduled and m.starts_at >= now]
+        found.append(PairingSessions(pairing, people.get(pairing.mentee_id),
+                                     people.get(pairing.mentor_id), len(held),
+                                     max(held, default=None), min(coming, default=None)))
+    return found
