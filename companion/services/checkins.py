@@ -108,8 +108,10 @@ def _due_for(pairing: Pairing, first: int, every: int, program_end: date, today:
     return due
 
 
-def due_checkins(db: Database, program: str, clock: Clock | None = None) -> DueReport:
-    """Write the check-ins due by the clock's date (idempotently) and list the open ones."""
+def due_checkins(db: Database, program: str, clock: Clock | None = None, *,
+                 participant_id: str | None = None) -> DueReport:
+    """Write the check-ins due by the clock's date (idempotently) and list the open ones;
+    with `participant_id`, only that person's (what their check-ins page does)."""
     now_clock = clock_or_system(clock)
     now, today = now_clock.now(), now_clock.today()
     created = 0
@@ -119,11 +121,15 @@ def due_checkins(db: Database, program: str, clock: Clock | None = None) -> DueR
         program_end = add_months(model.start_date, model.months) - timedelta(days=1)
         repo = CheckinRepository(session, row)
         for pairing in PairingRepository(session, row).list():
+            members = [pid for pid in (pairing.mentee_id, pairing.mentor_id)
+                       if participant_id in (None, pid)]
+            if not members:
+                continue
             for kind, due_on in _due_for(pairing, model.checkin_first_days,
                                          model.checkin_every_days, program_end, today):
-                for pid in (pairing.mentee_id, pairing.mentor_id):
+                for pid in members:
                     created += repo.ensure_due(pairing.id, pid, kind, due_on, at=now)
-        still_open = repo.list(submitted=False)
+        still_open = repo.list(submitted=False, participant_id=participant_id)
     return DueReport(created, [c for c in still_open if c.due_on <= today])
 
 
@@ -340,11 +346,14 @@ def summary(db: Database, program: str, clock: Clock | None = None, *,
 
 # -- as a principal may ---------------------------------------------------------------------
 
-def mine_as(db: Database, principal: Principal, program: str) -> list[Checkin]:
-    """The caller's own check-ins (answers included: they are theirs)."""
+def mine_as(db: Database, principal: Principal, program: str,
+            clock: Clock | None = None) -> list[Checkin]:
+    """The caller's own check-ins, those due by now written first (answers included: they
+    are theirs)."""
     from companion.services.access import access_to
 
     access = access_to(db, principal, program)
+    due_checkins(db, program, clock, participant_id=access.me)  # idempotent
     return list_checkins(db, program=program, participant_id=access.me)
 
 

@@ -28,6 +28,10 @@ NAV: dict[str, list[tuple[str, str]]] = {
     "mentor": [("Home", "/mentor")],
 }
 NAV["admin"] = NAV["coordinator"]
+# goals and check-ins (issue 14)
+NAV["coordinator"].append(("Check-ins", "/coordinator/checkins"))
+NAV["mentee"] += [("Goals", "/goals"), ("Check-ins", "/checkins")]
+NAV["mentor"] += [("Goals", "/goals"), ("Check-ins", "/checkins")]
 # sessions (issue 14)
 NAV["coordinator"].insert(2, ("Sessions", "/coordinator/sessions"))
 NAV["mentee"].append(("Sessions", "/sessions"))
