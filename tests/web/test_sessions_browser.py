@@ -49,10 +49,15 @@ def _zone(site: Site, pid: str) -> str:
     return str(site.people[pid].get("timezone") or "UTC")
 
 
+def _nav_sessions(page: Any) -> None:
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("link", name="Sessions", exact=True).click()
+
+
 def _sign_in(site: Site, page: Any, role: str, pid: str) -> None:
     page.goto(site.link(role, pid))
     expect(page.get_by_role("status")).to_have_text("You are signed in.")
-    page.get_by_role("link", name="Sessions").click()
+    _nav_sessions(page)
     expect(page.get_by_role("heading", name="Your sessions", level=1)).to_be_visible()
 
 
@@ -141,7 +146,7 @@ def test_schedule_see_in_own_zone_record_notes_coordinator_sees_no_notes(
     # the coordinator: held count and dates, and no notes text anywhere
     page.goto(site.link("coordinator", "coord-ana"))
     expect(page.get_by_role("heading", name=PROGRAM, exact=True)).to_be_visible()
-    page.get_by_role("link", name="Sessions").click()
+    _nav_sessions(page)
     row = page.locator(f"#pairing-{pairing_id}")
     expect(row.locator(".held-count")).to_have_text("1")
     expect(row.locator(".last-held")).not_to_have_text("—")
