@@ -12,6 +12,7 @@ from companion.web import errors
 from companion.web.routes import auth, coordinator, drafts_pages, participant
 from companion.web.routes.goals_pages import router as goals_router
 from companion.web.routes.invite import router as invite_router
+from companion.web.routes.oversight_pages import router as oversight_router
 from companion.web.routes.program_admin import router as program_admin_router
 from companion.web.routes.sessions_pages import router as sessions_router
 
@@ -33,5 +34,6 @@ def mount(app: FastAPI) -> None:
     app.include_router(invite_router)  # the coordinator's invitations (issue 11)
     app.include_router(program_admin_router)  # program settings and org chart (issue 13)
     app.include_router(sessions_router)  # sessions and calendar links (issue 14)
+    app.include_router(oversight_router)  # dashboard, export, notices (issue 14)
     app.include_router(goals_router)  # goals and check-ins (issue 14)
     errors.install(app)

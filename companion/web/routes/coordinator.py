@@ -21,7 +21,14 @@ from companion.api.common import EmbedderDep
 from companion.api.deps import DatabaseDep
 from companion.domain import AccessRole
 from companion.errors import BadInputError, CompanionError, ConflictError
-from companion.services import audit, drafts, pairing_views, people_views, program_views
+from companion.services import (
+    audit,
+    drafts,
+    oversight_views,
+    pairing_views,
+    people_views,
+    program_views,
+)
 from companion.services.fairness import Fairness
 from companion.services.participants import (
     ImportMapping,
@@ -85,7 +92,8 @@ def overview(request: Request, web: Session, db: DatabaseDep, embedder: Embedder
         return page(request, T + "choose.html", {"programs": programs})
     name = _program(request, web, program)
     view = program_views.overview_as(db, web.principal, name, embedder)
-    response = page(request, T + "overview.html", _ctx(web, name, view=view))
+    queue = oversight_views.queue_as(db, web.principal, name)  # pairs that need you
+    response = page(request, T + "overview.html", _ctx(web, name, view=view, queue=queue))
     if admin:
         response.set_cookie(CHOSEN, name, httponly=True, samesite="lax", path="/coordinator")
     return response

@@ -13,7 +13,7 @@ from companion.api.deps import DatabaseDep, SettingsDep
 from companion.config import Settings
 from companion.domain import AccessRole, DraftKind, DraftStatus
 from companion.errors import BadInputError, RateLimitedError, hidden
-from companion.services import draft_jobs, pairing_views, people_views
+from companion.services import draft_jobs, oversight_views, pairing_views, people_views
 from companion.services.drafts import visible_drafts
 from companion.services.web_auth import WebSession
 from companion.web.render import home_of, page
@@ -56,7 +56,8 @@ def _home(db: Database, web: WebSession, program: str) -> dict[str, Any]:
     return {"profile": mine["profile"] or {}, "partners": partners, "pairings": pairings,
             "own": [d for d in own if d.status is not DraftStatus.approved],
             "approved": [d for d in own if d.status is DraftStatus.approved],
-            "shared": shared, "titles": KIND_TITLES, "key": uuid.uuid4().hex}
+            "shared": shared, "titles": KIND_TITLES, "key": uuid.uuid4().hex,
+            "notices": oversight_views.notifications_as(db, principal, program)}
 
 
 @router.get("/mentee", response_class=HTMLResponse)
