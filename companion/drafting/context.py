@@ -9,11 +9,31 @@ instructions, special-category data and other participants' names never reach th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from companion.domain import DraftKind, Participant, Phase, Program
 from companion.drafting.safety import NamedPerson, screen_text
+
+
+@dataclass(frozen=True)
+class SessionHistory:
+    """The pairing's meetings so far, for an agenda (issue 14): the last held session and
+    its action items, the goal checkpoints due soon, read through the `DraftStore` port."""
+
+    sessions_held: int = 0
+    last_held_at: datetime | None = None
+    #: the action items recorded at the last held session (the pair's own words)
+    previous_actions: tuple[str, ...] = ()
+    #: open checkpoints of the pair's current goals, soonest first: (check, due on); the
+    #: agenda shows those due within `CHECKPOINT_DAYS` (or overdue)
+    checkpoints_due: tuple[tuple[str, date], ...] = ()
+
+
+#: Checkpoints due within this many days of the draft are for the next session to look at.
+CHECKPOINT_DAYS = 21
+#: A gap longer than this many cadences since the last held session is a lapse.
+LAPSE_CADENCES = 2
 
 
 @dataclass(frozen=True)
@@ -31,6 +51,8 @@ class Gathered:
     #: the requester's line manager (their `manager_id`) when that person is in the program:
     #: a mention of them reaches the model as "my manager" instead of "a colleague"
     manager_name: str | None = None
+    #: the pairing's sessions so far (None: no pairing, or no sessions table to read)
+    sessions: SessionHistory | None = None
 
 
 #: Profile fields that hold codes, numbers or contact data rather than free text: not screened.
@@ -68,10 +90,37 @@ def model_context(g: Gathered, *, kind: DraftKind, topic: str | None, today: dat
                     "cadence_weeks": g.program.cadence_weeks},
         "requester": requester, "partner": partner,
         "approved_earlier": g.approved,
+        **({"session": session_context(g, today, screen)}
+           if g.sessions is not None and kind is DraftKind.agenda else {}),
         "passages": [{k: p[k] for k in ("id", "source", "heading", "text")} for p in passages],
         "feedback": feedback,
         "safety": {"flags": screen.flags},
     }
+
+
+def session_context(g: Gathered, today: date, screen: _Screening | None = None
+                    ) -> dict[str, Any]:
+    """What the agenda draws on from the pair's meetings: the days since the last held
+    session against the program's cadence (`lapsed` past `LAPSE_CADENCES` of it), the last
+    session's action items and the goal checkpoints due soon (screened like every free
+    text)."""
+    history = g.sessions or SessionHistory()
+    cadence = g.program.cadence_weeks * 7
+    days = None if history.last_held_at is None else \
+        (today - history.last_held_at.date()).days
+    screen = screen or _Screening(g)
+    actions = [screen.text(a, "an action item of the last session")
+               for a in history.previous_actions]
+    soon = today + timedelta(days=CHECKPOINT_DAYS)
+    due = [{"check": screen.text(check, "a goal checkpoint"), "due_on": on.isoformat()}
+           for check, on in history.checkpoints_due if on <= soon]
+    return {"sessions_held": history.sessions_held,
+            "last_held_on": history.last_held_at.date().isoformat()
+            if history.last_held_at else None,
+            "days_since_last_session": days, "cadence_days": cadence,
+            "lapsed": days is not None and days > LAPSE_CADENCES * cadence,
+            "previous_action_items": [a for a in actions if a],
+            "checkpoints_due": [d for d in due if d["check"]]}
 
 
 def request_texts(g: Gathered, topic: str | None) -> tuple[str, ...]:
@@ -84,6 +133,9 @@ def request_texts(g: Gathered, topic: str | None) -> tuple[str, ...]:
             if key not in CODED_FIELDS:
                 texts += [v for v in (value if isinstance(value, list) else [value])
                           if isinstance(v, str) and v.strip()]
+    if g.sessions is not None:  # the pair's own words about their meetings, too
+        texts += [t for t in (*g.sessions.previous_actions,
+                              *(check for check, _ in g.sessions.checkpoints_due)) if t.strip()]
     return tuple(texts)
 
 

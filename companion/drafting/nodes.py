@@ -216,7 +216,8 @@ def _plan(deps: Deps, state: DraftState, ctx: dict[str, Any]) -> dict[str, Any] 
         goals = [str(x) for x in ((ctx.get("partner") or {}).get("goals") or [])]
     notes = [f[len(REVIEWER):] for f in state.get("feedback", []) if f.startswith(REVIEWER)]
     plan = deps.planner.plan(kind=state["kind"], topic=topic, goals=goals, phase=ctx["phase"],
-                             voice=voice, note=notes[-1] if notes else None)
+                             voice=voice, note=notes[-1] if notes else None,
+                             session=ctx.get("session"))
     return plan.json()
 
 

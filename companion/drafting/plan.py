@@ -184,6 +184,10 @@ TEMPLATE_RULES: tuple[Rule, ...] = (
 GENERAL = "GROW"  # the general-purpose framework
 #: Below this similarity, with no situation mapping, no specific framework fits clearly.
 CLEAR_FIT = 0.40
+#: The template for sessions that lapsed, and how much a lapse in the data weighs: more than
+#: the phase (0.55 at most), less than a request naming another session (0.8).
+REENGAGEMENT = "Re-engagement session"
+LAPSE_WEIGHT = 0.7
 _PHASE_DEFAULT = {"launch": "Kickoff session", "development": "Regular session",
                   "completion": "Closing session"}
 
@@ -440,9 +444,12 @@ class Planner:
         return ranked
 
     def plan(self, *, kind: str, topic: str | None, goals: Sequence[str], phase: str,
-             voice: str, note: str | None = None) -> Plan:
+             voice: str, note: str | None = None,
+             session: dict[str, Any] | None = None) -> Plan:
         """The plan for one draft. `goals` are the requester's (a mentor's: their mentee's
-        when shared); `note` is the reviewer's, when redrafting."""
+        when shared); `note` is the reviewer's, when redrafting; `session` is the pair's
+        meetings so far (`context.session_context`: a lapse chooses the re-engagement
+        session even when the request does not say so)."""
         notes = read_note(note, self.catalogue, kind) if note and note.strip() else None
         goals = list(goals)
         if notes and notes.exclude:  # "nothing about leading change": not from the goals either
@@ -489,7 +496,7 @@ class Planner:
                                                                            bound=0.35)]
                     choice.questions = kept or choice.questions[:0]
         if kind == "agenda":
-            plan.template = self._template(topic or "", text, phase)
+            plan.template = self._template(topic or "", text, phase, session)
         return plan
 
     def _about(self, text: str, themes: list[str], bound: float = 0.45) -> bool:
@@ -497,9 +504,13 @@ class Planner:
         vectors = np.asarray(self.embed([text, *themes]), dtype=np.float32)
         return bool((vectors[1:] @ vectors[0]).max() >= bound)
 
-    def _template(self, topic: str, text: str, phase: str) -> Choice | None:
+    def _template(self, topic: str, text: str, phase: str,
+                  session: dict[str, Any] | None = None) -> Choice | None:
         """The session template: what the topic says the session is (a goal's words never
-        choose it: "month-end close" is no closing session), then the phase."""
+        choose it: "month-end close" is no closing session), then the pair's meetings (a gap
+        of more than two cadences since the last held session: re-engagement, unless the
+        topic asks for another session by name), then the phase."""
+        lapse = _lapse(session)
         options = self.catalogue.of("template")
         if not options:
             return None
@@ -510,13 +521,16 @@ class Planner:
                     and r.pattern.search(topic)]
             score = (0.8 if hits else 0.0) + (0.3 if option.phase == phase else 0.0) + \
                 (0.25 if _PHASE_DEFAULT.get(phase) == option.name else 0.0) + \
-                0.1 * sims[option.name]
+                0.1 * sims[option.name] + \
+                (LAPSE_WEIGHT if lapse and option.name == REENGAGEMENT else 0.0)
             if best is None or score > best[0]:
                 best = (score, option, hits)
         assert best is not None
         score, option, hits = best
         if hits:
             reason = f"the request is about {hits[0]}, which this template is for"
+        elif lapse and option.name == REENGAGEMENT:
+            reason = lapse
         elif _PHASE_DEFAULT.get(phase) == option.name:
             reason = f"the usual session of the {phase} phase"
         else:
@@ -528,6 +542,15 @@ class Planner:
                                         if r.option == option.name) for c in clauses)
         return Choice(option.name, reason, round(score, 3), minutes=option.minutes,
                       phase=option.phase, covers_request=covers)
+
+
+def _lapse(session: dict[str, Any] | None) -> str | None:
+    """Why the pair's sessions lapsed, from the data (None when they did not)."""
+    if not session or not session.get("lapsed"):
+        return None
+    return (f"{session.get('days_since_last_session')} days since the last session held "
+            f"({session.get('last_held_on')}), more than twice the program's cadence of "
+            f"{session.get('cadence_days')} days: the sessions lapsed")
 
 
 def _framework_reason(option: Option, labels: list[str], sim: float,

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from companion.domain import Draft, DraftStatus, PairingStatus
-from companion.drafting.context import Gathered
+from companion.domain.relationship import SessionStatus
+from companion.drafting.context import Gathered, SessionHistory
 from companion.errors import BadInputError, NotFoundError
 from companion.store import (
     AuditLog,
@@ -19,12 +20,16 @@ from companion.store import (
     PairingRepository,
     ParticipantRepository,
     ProgramRepository,
+    Session,
 )
-from companion.store.tables import utcnow
+from companion.store.relationship import GoalRepository, SessionRepository
+from companion.store.tables import ProgramRow, utcnow
 
 PARTNERED = (PairingStatus.approved, PairingStatus.active)
 #: How long a drafting run's claim holds without a sign of life (each model call renews it).
 LEASE = timedelta(minutes=10)
+#: Open goal checkpoints an agenda's context carries at most (the soonest).
+MAX_CHECKPOINTS = 10
 
 
 def worker_name() -> str:
@@ -61,13 +66,15 @@ class DatabaseDraftStore:
                                   unpaired=pairing is None)
             approved = [{"kind": d.kind.value, "version": d.version, "content": d.content}
                         for d in earlier][-3:]
+            history = session_history(session, row, pairing.id) if pairing else None
         others = frozenset(p.name for pid, p in people.items()
                            if pid not in {participant_id, chosen} and p.name)
         requester = people[participant_id]
         manager = people.get(requester.manager_id) if requester.manager_id else None
         return Gathered(model, requester, people.get(chosen) if chosen else None,
                         others, approved, pairing.id if pairing else None,
-                        manager_name=manager.name if manager and manager.id != chosen else None)
+                        manager_name=manager.name if manager and manager.id != chosen else None,
+                        sessions=history)
 
     def save(self, draft: Draft, *, author: str, action: str, note: str | None = None,
              diff: str | None = None, same_content: bool = False,
@@ -103,6 +110,23 @@ class DatabaseDraftStore:
         with self.db.session() as session:
             repo = DraftRepository.of_draft(session, draft_id)
             repo.renew(draft_id, worker=worker_name(), lease_until=lease_from_now())
+
+
+def session_history(session: Session, program: ProgramRow, pairing_id: str
+                    ) -> SessionHistory:
+    """The pairing's held sessions (how many, the last one and its action items) and the
+    open checkpoints of its current goals, soonest first (issue 14: the agenda's context)."""
+    held = SessionRepository(session, program).list(pairing_ids=[pairing_id],
+                                                    statuses=[SessionStatus.held])
+    last = max(held, key=lambda m: m.starts_at, default=None)
+    goals = GoalRepository(session, program)
+    current = [g.id for g in goals.list(pairing_ids=[pairing_id])]
+    open_ = sorted((c for c in goals.checkpoints(current) if c.done_at is None),
+                   key=lambda c: (c.due_on, c.position)) if current else []
+    return SessionHistory(
+        sessions_held=len(held), last_held_at=last.starts_at if last else None,
+        previous_actions=tuple(last.action_items) if last else (),
+        checkpoints_due=tuple((c.check, c.due_on) for c in open_[:MAX_CHECKPOINTS]))
 
 
 def bound_pairing(partnered: list[Any], participant_id: str, partner_id: str | None,

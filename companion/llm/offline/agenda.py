@@ -50,6 +50,13 @@ _TOPIC_HINTS = [
     (re.compile(r"clos|final session|last session|wrap", re.I), "closing"),
 ]
 MIN_ITEM_MINUTES = 5
+MAX_ACTIONS = 5
+MAX_CHECKPOINTS = 3
+#: Characters of carried-over actions or checkpoints one item's purpose takes at most.
+CARRY_CHARS = 220
+#: The item that looks back at the last session's actions (else the opening one gets them).
+_REVIEWS_ACTIONS = re.compile(r"actions since|since last time|check-?in since|reconnect|"
+                              r"opening|check-?in", re.I)
 MAX_PREPARATION = 8
 MAX_STAGES = 4
 #: A template the guidelines give more than this many minutes is a long session.
@@ -104,6 +111,8 @@ def choose_template(ctx: Context) -> tuple[Section | None, str]:
             return section, str(ctx.plan["template"].get("reason") or "")
     topic = ctx.topic or ""
     wanted = [hint for pattern, hint in _TOPIC_HINTS if pattern.search(topic)]
+    if not wanted and ctx.session.get("lapsed"):  # the data says the sessions lapsed
+        wanted = ["re-engagement"]
 
     def score(section: Section) -> int:
         name = section.name.lower()
@@ -236,6 +245,7 @@ def draft_agenda(ctx: Context, feedback: Feedback) -> tuple[dict[str, Any], list
             if _ABOUT_GOALS.search(item.topic) and goals:
                 item.purpose += f" Your goals: {goals}."
                 break
+    carried = _carry_over(ctx, items)
     agenda_items = [{"topic": it.topic, "minutes": it.minutes, "purpose": it.purpose}
                     for it in items]
 
@@ -255,10 +265,50 @@ def draft_agenda(ctx: Context, feedback: Feedback) -> tuple[dict[str, Any], list
                             "framework": framework.name if framework else None,
                             "voice": ctx.voice}
     content["rationale"].update(followed_lists(rules))
+    if carried:
+        content["rationale"]["session"] = carried
     note = rationale_note(rules)
     if note:
         content["note"] = note
     return content, citations
+
+
+def _carry_over(ctx: Context, items: list[Item]) -> dict[str, Any]:
+    """The pair's last session into this one: its action items in the item that reviews
+    actions (or the opening one), the goal checkpoints due soon in the goals item. Returns
+    what was carried, for the rationale."""
+    session = ctx.session
+    actions = [clean_phrase(str(a), 80) for a in session.get("previous_action_items") or []]
+    actions = [a for a in actions if a][:MAX_ACTIONS]
+    due = [d for d in session.get("checkpoints_due") or [] if isinstance(d, dict)
+           and d.get("check")][:MAX_CHECKPOINTS]
+    carried: dict[str, Any] = {}
+    if not items:
+        return carried
+    if actions:
+        target = next((it for it in items if _REVIEWS_ACTIONS.search(it.topic)), items[0])
+        target.purpose += " Actions agreed last session: " + _joined(actions) + "."
+        carried["previous_action_items"] = actions
+    if due:
+        goals = next((it for it in items if _ABOUT_GOALS.search(it.topic)), None)
+        if goals is not None:
+            goals.purpose += " Checkpoints due: " + _joined([
+                f"{clean_phrase(str(d['check']), 80)} (by {d.get('due_on')})" for d in due]) + "."
+            carried["checkpoints_due"] = [str(d["check"]) for d in due]
+    if session.get("lapsed"):
+        carried["days_since_last_session"] = session.get("days_since_last_session")
+    return carried
+
+
+def _joined(parts: list[str], limit: int = CARRY_CHARS) -> str:
+    """`parts` joined with semicolons, as many whole ones as fit in `limit` characters (an
+    item's purpose has a length limit)."""
+    kept: list[str] = []
+    for part in parts:
+        if kept and len("; ".join([*kept, part])) > limit:
+            break
+        kept.append(part)
+    return "; ".join(kept)
 
 
 def _stages(main: Item, framework: Section, focus: str,

@@ -75,6 +75,9 @@ class Context:
     #: the drafting layer's plan (framework, competencies, template, voice, the reviewer's
     #: note read as directives); {} when the agent sent none
     plan: dict[str, Any] = field(default_factory=dict)
+    #: the pair's meetings so far (an agenda's: days since the last session, `lapsed`, the
+    #: last session's action items, goal checkpoints due); {} when there is no pairing
+    session: dict[str, Any] = field(default_factory=dict)
 
     @property
     def voice(self) -> str:
@@ -122,6 +125,7 @@ def parse_context(messages: list[dict[str, Any]]) -> Context:
         requester=dict(data.get("requester") or {}), partner=data.get("partner") or None,
         passages=passages, feedback=[str(f) for f in data.get("feedback") or [] if str(f).strip()],
         plan=dict(data.get("plan") or {}) if isinstance(data.get("plan"), dict) else {},
+        session=dict(data["session"]) if isinstance(data.get("session"), dict) else {},
     )
 
 
