@@ -117,12 +117,11 @@ def _load(db: Database, program: str, today: date) -> _Loaded:
         row, model = programs.row(program), programs.get(program)
         pairings = PairingRepository(session, row).list(RELATIONSHIP)
         live = [p for p in pairings if p.status in LIVE]
-        facts = load_facts(session, row, model, today, live)
+        counts = GoalRepository(session, row).status_counts()
+        facts = load_facts(session, row, model, today, live, counts)
         people = {p.id: p for p in ParticipantRepository(session, row.id).list()}
         held = SessionRepository(session, row).held_starts()
-        goals: dict[str, Counter[str]] = defaultdict(Counter)
-        for goal in GoalRepository(session, row).list(current=True):
-            goals[goal.pairing_id][goal.status.value] += 1
+        goals: dict[str, Counter[str]] = {pid: Counter(c) for pid, c in counts.items()}
         checkins = CheckinRepository(session, row).list()
     due = [c for c in checkins if c.kind is CheckinKind.pulse and c.due_on <= today]
     return _Loaded(

@@ -144,8 +144,10 @@ def classify(facts: PairingFacts, program: Program, today: date) -> PairingHealt
 
 
 def load_facts(session: Session, row: ProgramRow, program: Program, today: date,
-               pairings: list[Pairing] | None = None) -> list[PairingFacts]:
-    """The facts of every live pairing of a program (or of `pairings`), in four queries."""
+               pairings: list[Pairing] | None = None,
+               goals: dict[str, dict[str, int]] | None = None) -> list[PairingFacts]:
+    """The facts of every live pairing of a program (or of `pairings`), in four queries
+    (three when the caller has `GoalRepository.status_counts` already)."""
     if pairings is None:
         pairings = PairingRepository(session, row).list(LIVE)
     last = SessionRepository(session, row).last_held()
@@ -162,11 +164,10 @@ def load_facts(session: Session, row: ProgramRow, program: Program, today: date,
     for (pairing_id, _), (when, rating) in latest.items():
         if rating <= LOW_RATING and recent_from <= when <= today:
             low[pairing_id] = min(rating, low.get(pairing_id, rating))
-    at_risk: dict[str, int] = {}
-    for goal in GoalRepository(session, row).list(current=True):
-        if goal.status is GoalStatus.at_risk:
-            at_risk[goal.pairing_id] = at_risk.get(goal.pairing_id, 0) + 1
-    return [PairingFacts(p, last.get(p.id), low.get(p.id), at_risk.get(p.id, 0))
+    if goals is None:
+        goals = GoalRepository(session, row).status_counts()
+    return [PairingFacts(p, last.get(p.id), low.get(p.id),
+                         goals.get(p.id, {}).get(GoalStatus.at_risk.value, 0))
             for p in pairings]
 
 

@@ -125,7 +125,7 @@ def run_nudges(db: Database, program: str, *, clock: Clock | None = None,
         people = ParticipantRepository(session, row.id).by_ids(
             {pid for d in dues if d.kind is NotificationKind.nudge
              for pid in (d.facts.pairing.mentee_id, d.facts.pairing.mentor_id)})
-        outbox = Outbox(session)
+        wanted: list[tuple[_Due, str | None, Notification]] = []
         for due in dues:
             pairing = due.facts.pairing
             recipients: list[str | None] = [None] if due.kind is \
@@ -135,26 +135,30 @@ def run_nudges(db: Database, program: str, *, clock: Clock | None = None,
                 if key in known:
                     continue
                 person = people.get(recipient) if recipient else None
-                email = person.email if person is not None else None
-                reason = _reason(due, model)
-                notice = Notification(program=program, pairing_id=pairing.id,
-                                      recipient_id=recipient, kind=due.kind,
-                                      threshold_days=due.threshold, reason=reason,
-                                      dedup_key=key,
-                                      channel=Channel.email if email else Channel.in_app)
-                if not notices.add_once(notice, at=now):
-                    continue  # another run wrote it first: theirs to send
-                if email:
-                    outbox_id = outbox.add(
-                        to=email, subject=f"{program}: time to plan your next mentoring "
-                        "session", body=f"Hello {person.name if person else ''},\n\n{reason}"
-                        "\n\nSign in to Companion to schedule it.\n", program=program,
-                        created_by=by)
-                    stored = notices.by_key(key)
-                    assert stored is not None and stored.id is not None
-                    notices.mark_sent(stored.id, at=now, outbox_id=outbox_id)
-                written.append(Nudge(pairing.id, recipient or COORDINATORS, due.kind,
-                                     due.threshold, reason, notice.channel, key))
+                wanted.append((due, recipient, Notification(
+                    program=program, pairing_id=pairing.id, recipient_id=recipient,
+                    kind=due.kind, threshold_days=due.threshold, reason=_reason(due, model),
+                    dedup_key=key, channel=Channel.email if person is not None and
+                    person.email else Channel.in_app)))
+        # the database decides which writer wrote each key: only that one sends the e-mail
+        mine = notices.add_many_once([n for _, _, n in wanted], at=now)
+        mails: list[tuple[str, dict[str, str | None]]] = []
+        for due, recipient, notice in wanted:
+            if notice.dedup_key not in mine:
+                continue  # another run wrote it first: theirs to send
+            written.append(Nudge(due.facts.pairing.id, recipient or COORDINATORS, due.kind,
+                                 due.threshold, notice.reason, notice.channel,
+                                 notice.dedup_key))
+            person = people.get(recipient) if recipient else None
+            if person is not None and person.email:
+                mails.append((notice.dedup_key, {
+                    "to": person.email, "program": program,
+                    "subject": f"{program}: time to plan your next mentoring session",
+                    "body": f"Hello {person.name},\n\n{notice.reason}\n\nSign in to "
+                            "Companion to schedule it.\n"}))
+        ids = Outbox(session).add_many([m for _, m in mails], created_by=by)
+        notices.link_outbox({key: oid for (key, _), oid in zip(mails, ids, strict=True)},
+                            at=now)
     return NudgeRun(program, today, written)
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -256,6 +256,18 @@ class GoalRepository:
                                                    GoalRow.version))
         return [self._model(r) for r in rows]
 
+    def status_counts(self) -> dict[str, dict[str, int]]:
+        """Current goals per pairing by status, `{pairing_id: {status: n}}`, in one
+        GROUP BY (health and the dashboard count; they never read a statement)."""
+        rows = self.session.execute(select(GoalRow.pairing_id, GoalRow.status, func.count())
+                                    .where(GoalRow.program_id == self.program.id,
+                                           GoalRow.is_current.is_(True))
+                                    .group_by(GoalRow.pairing_id, GoalRow.status))
+        found: dict[str, dict[str, int]] = {}
+        for pairing_id, status, count in rows:
+            found.setdefault(pairing_id, {})[status] = int(count)
+        return found
+
     def history(self, goal_key: str) -> builtins.list[Goal]:
         rows = self.session.scalars(select(GoalRow).where(
             GoalRow.program_id == self.program.id, GoalRow.goal_key == goal_key
@@ -445,6 +457,35 @@ class Notifications:
         rows = self.session.scalars(query.order_by(NotificationRow.created_at,
                                                    NotificationRow.id))
         return [self._model(r) for r in rows]
+
+    def add_many_once(self, notices: Sequence[Notification], *, at: datetime) -> set[str]:
+        """`add_once` for many notices, a few statements in all: the dedup keys this call
+        wrote. Inserted in key order, so two runs writing overlapping sets at once wait on
+        each other instead of deadlocking."""
+        dialect = self.session.get_bind().dialect.name
+        maker: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        ordered = sorted(notices, key=lambda n: n.dedup_key)
+        written: set[str] = set()
+        for start in range(0, len(ordered), 500):  # SQLite's bound-parameter limit
+            rows = [{"program_id": self.program.id, "pairing_id": n.pairing_id,
+                     "recipient_id": n.recipient_id, "kind": n.kind.value,
+                     "threshold_days": n.threshold_days, "reason": n.reason,
+                     "dedup_key": n.dedup_key, "channel": n.channel.value,
+                     "outbox_id": n.outbox_id, "created_at": at}
+                    for n in ordered[start:start + 500]]
+            statement = maker(NotificationRow).values(rows).on_conflict_do_nothing(
+            ).returning(NotificationRow.dedup_key)
+            written.update(self.session.execute(statement).scalars())
+        return written
+
+    def link_outbox(self, outbox_ids: dict[str, int], *, at: datetime) -> None:
+        """Note the e-mail queued for each notice (by dedup key), in one executemany."""
+        if outbox_ids:
+            table = cast(Table, NotificationRow.__table__)  # Core: executemany by dedup_key
+            self.session.connection().execute(update(table).where(
+                table.c.dedup_key == bindparam("key")).values(
+                outbox_id=bindparam("outbox"), sent_at=at), [{"key": k, "outbox": v}
+                                                             for k, v in outbox_ids.items()])
 
     def keys(self) -> set[str]:
         """The program's dedup keys already written (one query: a run skips them)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from companion.store.tables import OutboxRow, SigninLinkRow, WebSessionRow, utcnow
@@ -70,6 +70,19 @@ class Outbox:
         self.session.add(row)
         self.session.flush()
         return row.id
+
+    def add_many(self, messages: list[dict[str, str | None]], *, created_by: str
+                 ) -> list[int]:
+        """Queue many messages (`to`, `subject`, `body`, `program`) in one statement; their
+        ids in the order given."""
+        if not messages:
+            return []
+        now = utcnow()
+        rows = [{"to_address": m["to"], "subject": m["subject"], "body": m["body"],
+                 "program": m.get("program"), "created_by": created_by, "created_at": now,
+                 "attempts": 0} for m in messages]
+        return list(self.session.scalars(insert(OutboxRow).returning(
+            OutboxRow.id, sort_by_parameter_order=True), rows))
 
     def unsent(self, limit: int = 100) -> list[OutboxRow]:
         return list(self.session.scalars(select(OutboxRow).where(
