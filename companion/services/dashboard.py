@@ -19,6 +19,7 @@ from companion.domain.clock import Clock, clock_or_system
 from companion.domain.relationship import CheckinKind, GoalStatus, Health
 from companion.errors import BadInputError
 from companion.importing.writers import FORMATS, table_bytes
+from companion.services.checkins import MIN_GROUP
 from companion.services.health import LIVE, PairingHealth, classify, load_facts
 from companion.store import (
     CheckinRepository,
@@ -105,6 +106,7 @@ class _Loaded:
     recommends: list[int]
     checkins_due: int
     checkins_submitted: int
+    respondents: int  # distinct people with a pulse rating
 
 
 def _share(part: int, whole: int) -> float:
@@ -129,7 +131,9 @@ def _load(db: Database, program: str, today: date) -> _Loaded:
                                          for f in facts}, held, goals,
         [c.rating for c in checkins if c.kind is CheckinKind.pulse and c.rating is not None],
         [c.recommend for c in checkins if c.recommend is not None],
-        len(due), sum(1 for c in due if c.submitted_at is not None))
+        len(due), sum(1 for c in due if c.submitted_at is not None),
+        len({c.participant_id for c in checkins
+             if c.kind is CheckinKind.pulse and c.rating is not None}))
 
 
 def _months(data: _Loaded) -> list[MonthFigures]:
@@ -198,7 +202,10 @@ def program_dashboard(db: Database, program: str, *, clock: Clock | None = None
     for counts in data.goals.values():
         goal_status.update(counts)
     counted = sum(goal_status.values()) - goal_status[GoalStatus.dropped.value]
+    # as the check-in summary does: fewer than MIN_GROUP respondents show counts only
     ratings = Counter(data.ratings)
+    shown = data.respondents >= MIN_GROUP
+    closing_shown = len(data.recommends) >= MIN_GROUP
     return Dashboard(
         program, data.today, len(mentees), covered, _share(covered, len(mentees)),
         {s.value: status[s.value] for s in RELATIONSHIP},
@@ -208,12 +215,13 @@ def program_dashboard(db: Database, program: str, *, clock: Clock | None = None
          "completion": _share(goal_status[GoalStatus.done.value], counted)},
         {"due": data.checkins_due, "submitted": data.checkins_submitted,
          "response_rate": _share(data.checkins_submitted, data.checkins_due),
-         "ratings": {str(r): ratings[r] for r in range(1, 6)},
+         "respondents": data.respondents,
+         "ratings": {str(r): ratings[r] for r in range(1, 6)} if shown else None,
          "average_rating": round(sum(data.ratings) / len(data.ratings), 2)
-         if data.ratings else None,
+         if shown and data.ratings else None,
          "closing_responses": len(data.recommends),
          "average_recommend": round(sum(data.recommends) / len(data.recommends), 2)
-         if data.recommends else None},
+         if closing_shown else None},
         {by: _breakdown(data, by, live_of, held_counts) for by in BREAKDOWNS})
 
 

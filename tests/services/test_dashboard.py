@@ -74,10 +74,10 @@ def test_the_dashboard_figures(pilot: Database) -> None:
         {"month": "2027-03", "held": 1, "pairs": 3, "pairs_met": 1, "per_pair": 0.333}]
     assert board["goals"] == {"total": 4, "completion": 0.3333, "by_status": {
         "not_started": 0, "on_track": 1, "at_risk": 1, "done": 1, "dropped": 1}}
+    # two respondents: counts only, as the check-in summary shows small groups
     assert board["checkins"] == {"due": 3, "submitted": 2, "response_rate": 0.6667,
-                                 "ratings": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 1},
-                                 "average_rating": 4.5, "closing_responses": 0,
-                                 "average_recommend": None}
+                                 "respondents": 2, "ratings": None, "average_rating": None,
+                                 "closing_responses": 0, "average_recommend": None}
     departments = {g["group"]: g for g in board["breakdowns"]["department"]}
     assert list(departments) == ["Engineering", "Sales", "(none)"]
     assert departments["Engineering"] == {
@@ -139,3 +139,10 @@ def test_an_export_to_another_format_names_the_field(pilot: Database, tmp_path: 
     with pytest.raises(BadInputError) as caught:
         export_to(pilot, "Pilot", tmp_path / "hr.pdf")
     assert caught.value.field == "to"
+
+
+def test_ratings_show_from_three_respondents(pilot: Database) -> None:
+    w.rating(pilot, "Pilot", "pr-2", "m2", date(2027, 3, 3), 2)
+    checkins = program_dashboard(pilot, "Pilot", clock=FixedClock(w.at(TODAY))).checkins
+    assert (checkins["respondents"], checkins["average_rating"], checkins["ratings"]) == (
+        3, 3.67, {"1": 0, "2": 1, "3": 0, "4": 1, "5": 1})
