@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from companion.api.app import create_app as create_api
 from companion.web import errors
 from companion.web.routes import auth, coordinator, drafts_pages, participant
+from companion.web.routes.closing_pages import router as closing_router
 from companion.web.routes.goals_pages import router as goals_router
 from companion.web.routes.invite import router as invite_router
 from companion.web.routes.oversight_pages import router as oversight_router
@@ -36,4 +37,5 @@ def mount(app: FastAPI) -> None:
     app.include_router(sessions_router)  # sessions and calendar links (issue 14)
     app.include_router(oversight_router)  # dashboard, export, notices (issue 14)
     app.include_router(goals_router)  # goals and check-ins (issue 14)
+    app.include_router(closing_router)  # ending pairings and withdrawals (issue 14)
     errors.install(app)

@@ -36,6 +36,8 @@ NAV["mentor"] += [("Goals", "/goals"), ("Check-ins", "/checkins")]
 NAV["coordinator"].insert(2, ("Sessions", "/coordinator/sessions"))
 NAV["mentee"].append(("Sessions", "/sessions"))
 NAV["mentor"].append(("Sessions", "/sessions"))
+# closing and withdrawals (issue 14)
+NAV["coordinator"].append(("Closing", "/coordinator/closing"))
 
 
 def home_of(web: WebSession) -> str:
