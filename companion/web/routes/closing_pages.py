@@ -35,6 +35,11 @@ def _version(text: str) -> int | None:
                             field="version") from None
 
 
+def _status_of(exc: CompanionError) -> int:
+    """The HTTP status of a refusal (an access decision's own, else the error's)."""
+    return int(getattr(exc, "status", None) or exc.http_status)
+
+
 def _end_context(db: DatabaseDep, web: Session, pairing_id: str) -> dict[str, Any]:
     seen = pairing_views.visible_pairing(db, web.principal, pairing_id)  # hidden: 404
     pairing, access = seen.pairing, seen.access
@@ -70,7 +75,7 @@ def end(request: Request, pairing_id: str, web: Posted, db: DatabaseDep,
         if isinstance(exc, ConflictError) and "version" in message:
             message = ("Someone changed this pairing meanwhile (the page was out of date). "
                        "It has been reloaded: check it and decide again.")
-        status = getattr(exc, "status", None) or getattr(exc, "http_status", 422)
+        status = _status_of(exc)
         return page(request, T + "end.html", {
             **_end_context(db, web, pairing_id), "error": message,
             "error_field": getattr(exc, "field", None), "form": form}, status=status)
@@ -111,7 +116,7 @@ def withdraw(request: Request, web: Posted, db: DatabaseDep, name: Program,
         result = closing.withdraw_as(db, web.principal, name, participant_id.strip(),
                                      reason=reason or None)
     except CompanionError as exc:
-        status = getattr(exc, "status", None) or getattr(exc, "http_status", 422)
+        status = _status_of(exc)
         return page(request, T + "closing.html", _ctx(
             web, name, **_live(db, web, name), error=str(exc),
             error_field=getattr(exc, "field", None)), status=status)
