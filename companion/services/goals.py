@@ -29,7 +29,14 @@ from companion.domain import DraftKind, DraftStatus, PairingStatus
 from companion.domain.clock import Clock, clock_or_system
 from companion.domain.records import Draft, Pairing
 from companion.domain.relationship import Goal, GoalCheckpoint, GoalStatus, GoalUpdate
-from companion.errors import BadInputError, ConflictError, NotFoundError, forbidden
+from companion.errors import (
+    BadInputError,
+    CompanionError,
+    ConflictError,
+    NotFoundError,
+    forbidden,
+    hidden,
+)
 from companion.services.tokens import Principal
 from companion.store import (
     AuditLog,
@@ -294,14 +301,18 @@ class _AlreadyTracked(Exception):
 
 def track_on_approval(db: Database, draft: Draft, *, by: str,
                       clock: Clock | None = None) -> TrackResult | None:
-    """Called when a draft is approved: an approved goals draft of someone in one approved
-    or active pairing becomes that pairing's goals; anything else is left alone (None)."""
-    if draft.kind is not DraftKind.goals or draft.status is not DraftStatus.approved:
+    """Called when a draft is approved: an approved goals draft made for a pairing (shared
+    with the partner once approved) becomes that pairing's goals while it is approved or
+    active. A draft made before the pairing is private to its owner: only the owner's own
+    "track" shares it. Anything else is left alone (None) — the approval stands whatever
+    happens here."""
+    if draft.kind is not DraftKind.goals or draft.status is not DraftStatus.approved \
+            or draft.pairing_id is None:
         return None
     try:
         return track_draft(db, draft.id, by=by, clock=clock)
-    except (ConflictError, BadInputError, NotFoundError):
-        return None  # no pairing yet: the pair tracks it later (`goals track`)
+    except CompanionError:
+        return None  # the pairing closed meanwhile, or storage trouble: track it later
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -338,8 +349,18 @@ def _order(view: GoalView) -> tuple[Any, ...]:
             view.goal.details.get("position", 0), view.goal.goal_key)
 
 
-def untracked_drafts(db: Database, pairing: Pairing) -> list[Draft]:
-    """Approved goals drafts of the pair's members not tracked in this pairing yet."""
+def _shareable(draft: Draft, pairing: Pairing, viewer: str | None) -> bool:
+    """A draft made for this pairing (the partner sees it once approved), or the viewer's
+    own (a draft made before the pairing is private to its owner until they track it);
+    `viewer` None: the local operator."""
+    return draft.pairing_id == pairing.id or (
+        draft.pairing_id is None and viewer in (None, draft.participant_id))
+
+
+def untracked_drafts(db: Database, pairing: Pairing, viewer: str | None = None
+                     ) -> list[Draft]:
+    """Approved goals drafts of the pair's members not tracked in this pairing yet, that
+    `viewer` may share (see `_shareable`)."""
     with db.session() as session:
         program = ProgramRepository(session).row(pairing.program)
         drafts = DraftRepository(session, program)
@@ -349,7 +370,7 @@ def untracked_drafts(db: Database, pairing: Pairing) -> list[Draft]:
         for pid in (pairing.mentee_id, pairing.mentor_id):
             found += [d for d in drafts.list(participant_id=pid, status=DraftStatus.approved)
                       if d.kind is DraftKind.goals and d.id not in tracked
-                      and d.pairing_id in (None, pairing.id)]
+                      and _shareable(d, pairing, viewer)]
         return found
 
 
@@ -524,8 +545,6 @@ def _member_access(db: Database, principal: Principal, pairing_id: str) -> Any:
 
 
 def _goal_access(db: Database, principal: Principal, goal_id: str) -> Any:
-    from companion.errors import hidden
-
     try:
         goal = get_goal(db, goal_id)
     except NotFoundError:
@@ -547,7 +566,20 @@ def get_as(db: Database, principal: Principal, goal_id: str) -> GoalView:
 def track_as(db: Database, principal: Principal, pairing_id: str, draft_id: str,
              clock: Clock | None = None) -> TrackResult:
     seen = _member_access(db, principal, pairing_id)
+    try:
+        draft = drafts_of(db, draft_id)
+    except NotFoundError:
+        draft = None
+    if draft is None or not (seen.access.admin or _shareable(draft, seen.pairing,
+                                                             seen.access.me)):
+        raise hidden(f"draft '{draft_id}'", reason="draft not shareable by the caller",
+                     program=seen.access.program.name)
     return track_draft(db, draft_id, by=seen.by, pairing_id=pairing_id, clock=clock)
+
+
+def drafts_of(db: Database, draft_id: str) -> Draft:
+    with db.session() as session:
+        return DraftRepository.of_draft(session, draft_id).get(draft_id)
 
 
 def update_as(db: Database, principal: Principal, goal_id: str, status: str, *,
@@ -569,8 +601,6 @@ def readjust_as(db: Database, principal: Principal, goal_id: str, *,
 
 def checkpoint_as(db: Database, principal: Principal, checkpoint_id: int, *, done: bool,
                   clock: Clock | None = None) -> GoalCheckpoint:
-    from companion.errors import hidden
-
     with db.session() as session:
         try:
             _, point = GoalRepository.of_checkpoint(session, checkpoint_id)

@@ -29,8 +29,10 @@ def test_the_pair_tracks_updates_and_readjusts(world: World) -> None:
     _draft(world)
     path = "/pairings/pr-approved/goals"
     tracked = ok(post(world, "e1", f"{path}/track", json={"draft_id": "dr-goals"}), 201)
-    assert ok(post(world, "m1", f"{path}/track", json={"draft_id": "dr-goals"}))[
+    assert ok(post(world, "e1", f"{path}/track", json={"draft_id": "dr-goals"}))[
         "created"] is False
+    # made before the pairing, the draft is e1's own: the mentor cannot share it
+    assert_problem(post(world, "m1", f"{path}/track", json={"draft_id": "dr-goals"}), 404)
     [goal] = ok(get(world, "m1", path))["goals"]
     assert goal["id"] == tracked["goals"][0]["id"]
     gid = goal["id"]

@@ -203,3 +203,31 @@ def test_approving_a_goals_draft_tracks_it(db: Database, tmp_path: Path,
     assert [(v.goal.source_draft_id, len(v.checkpoints)) for v in tracked] == [(draft.id, 2)]
     assert not goals.track_draft(db, draft.id, by="e1").created  # and never twice
     assert len(goals.list_goals(db, "pr-1")) == 1
+
+
+def test_a_private_draft_is_shared_only_by_its_owner(world: Database) -> None:
+    """dr-goals was made before the pairing (no pairing_id): private to e1 until e1 tracks
+    it; the mentor can neither see it offered nor track it."""
+    from companion.services.pairings import get_pairing
+
+    pairing = get_pairing(world, "pr-1")
+    assert [d.id for d in goals.untracked_drafts(world, pairing, "e1")] == ["dr-goals"]
+    assert goals.untracked_drafts(world, pairing, "m1") == []
+    with pytest.raises(AccessDenied) as refused:
+        goals.track_as(world, _who("m1", "mentor"), "pr-1", "dr-goals")
+    assert refused.value.status == 404
+    assert goals.list_goals(world, "pr-1") == []
+    assert goals.track_as(world, _who("e1", "mentee"), "pr-1", "dr-goals").created
+    assert goals.untracked_drafts(world, pairing, "e1") == []
+
+
+def test_tracking_at_the_same_moment_writes_once(world: Database) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda who: goals.track_draft(world, "dr-goals", by=who),
+                                ["e1", "m1", "e1", "m1"]))
+    assert sum(r.created for r in results) == 1
+    assert len(goals.list_goals(world, "pr-1")) == 2
+    assert {tuple(g.id for g in r.goals) for r in results} == {
+        tuple(v.goal.id for v in goals.list_goals(world, "pr-1"))}

@@ -117,3 +117,14 @@ def test_mentee_updates_a_goal_and_checks_in_coordinator_sees_counts_only(
     for private in (COMMENT, EVIDENCE, STATEMENT, "Delegate one report first"):
         assert private not in body
     shot(page, "checkins-coordinator")
+
+
+def test_the_pages_are_each_audiences_own(own_site: Site, page: Any) -> None:
+    site = own_site
+    page.goto(site.link("mentee", mentee_of(site)))
+    expect(page.get_by_role("status")).to_have_text("You are signed in.")
+    assert page.goto(f"{site.url}/coordinator/checkins").status == 404
+    page.goto(site.link("coordinator"))
+    expect(page.get_by_role("status")).to_have_text("You are signed in.")
+    for path in ("/goals", "/checkins"):
+        assert page.goto(f"{site.url}{path}").status == 404

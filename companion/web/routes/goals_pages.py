@@ -62,7 +62,7 @@ def _goals_home(db: Database, web: WebSession, program: str) -> dict[str, Any]:
             "pairing": pairing, "partner": partner.name if partner else partner_id,
             "live": pairing.status in goals.TRACKING,
             "goals": goals.list_as(db, web.principal, pairing.id),
-            "untracked": goals.untracked_drafts(db, pairing)
+            "untracked": goals.untracked_drafts(db, pairing, me)
             if pairing.status in goals.TRACKING else []})
     return {"program": program, "blocks": blocks, "statuses": STATUSES, "form": {},
             "errors": {}}
