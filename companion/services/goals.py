@@ -3,11 +3,11 @@ goals with their checkpoints; progress updates (status and evidence), checkpoint
 undone, readjusting (a new version; the old one is kept as history), checkpoint reminders,
 and goal completion per pairing for the coordinators. docs/relationship.md.
 
-* **When goals are tracked.** Approving a goals draft tracks its goals at once when its
-  owner is in an approved or active pairing (that is what a mentee expects: the goals the
-  mentor approved are the pair's goals). A draft approved before the pairing was, or one of
-  a mentor with several mentees, is tracked by the explicit `track_draft` (`companion goals
-  track`, the web's "Track these goals"). Either way a goal's key is derived from (pairing,
+* **When goals are tracked.** Approving a goals draft made for a pairing tracks its goals
+  at once while the pairing is approved or active (what a mentee expects: the goals
+  approved are the pair's goals). A draft made before the pairing is private to its owner:
+  only the owner's explicit "Track these goals" (`track_as`, `companion goals track`)
+  shares it with the partner. Either way a goal's key is derived from (pairing,
   draft, position), and (key, version 1) is unique: tracking the same draft twice — in a
   row or at the same moment — writes its goals once.
 * **Privacy.** Statements, details, evidence and checkpoints are the pair's (and an

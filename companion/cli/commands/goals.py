@@ -76,7 +76,7 @@ def track(draft: str = typer.Argument(..., metavar="DRAFT_ID"),
                                       "draft owner's only approved or active pairing)."),
           by: str = BY, fmt: OutputFormat = FORMAT) -> None:
     """Track an approved goals draft as the pairing's goals (approval does this already
-    when its owner has one live pairing; tracking twice changes nothing)."""
+    for a draft made for the pairing; tracking twice changes nothing)."""
     result = goals.track_draft(database(), draft, by=by, pairing_id=pairing)
     if fmt is OutputFormat.json:
         print_json(result.json())
