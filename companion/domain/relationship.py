@@ -29,8 +29,9 @@ class SessionFormat(StrEnum):
 
 
 class EndReason(StrEnum):
-    """Why a pairing was closed. `no_fault`: either side may leave after the trial period
-    (the program's first `trial_sessions` sessions) with no blame recorded."""
+    """Why a pairing was closed. `no_fault`: no blame recorded; either member of the pair
+    may leave so on their own during the trial period (until more than the program's
+    `trial_sessions` sessions are held), a coordinator at any time (`services.closing`)."""
 
     completed = "completed"
     no_fault = "no_fault"
