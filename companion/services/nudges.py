@@ -122,24 +122,23 @@ def run_nudges(db: Database, program: str, *, clock: Clock | None = None,
         # one read of the keys already written, so a daily run over thousands of pairings
         # only tries the new ones (the unique key still decides between racing writers)
         known = notices.keys()
+        owed = [(due, recipient, due.key(recipient or COORDINATORS)) for due in dues
+                for recipient in ([None] if due.kind is NotificationKind.coordinator_queue
+                                  else [due.facts.pairing.mentee_id,
+                                        due.facts.pairing.mentor_id])]
+        owed = [item for item in owed if item[2] not in known]
+        if not owed:
+            return NudgeRun(program, today, [])
         people = ParticipantRepository(session, row.id).by_ids(
-            {pid for d in dues if d.kind is NotificationKind.nudge
-             for pid in (d.facts.pairing.mentee_id, d.facts.pairing.mentor_id)})
+            {recipient for _, recipient, _ in owed if recipient})
         wanted: list[tuple[_Due, str | None, Notification]] = []
-        for due in dues:
-            pairing = due.facts.pairing
-            recipients: list[str | None] = [None] if due.kind is \
-                NotificationKind.coordinator_queue else [pairing.mentee_id, pairing.mentor_id]
-            for recipient in recipients:
-                key = due.key(recipient or COORDINATORS)
-                if key in known:
-                    continue
-                person = people.get(recipient) if recipient else None
-                wanted.append((due, recipient, Notification(
-                    program=program, pairing_id=pairing.id, recipient_id=recipient,
-                    kind=due.kind, threshold_days=due.threshold, reason=_reason(due, model),
-                    dedup_key=key, channel=Channel.email if person is not None and
-                    person.email else Channel.in_app)))
+        for due, recipient, key in owed:
+            person = people.get(recipient) if recipient else None
+            wanted.append((due, recipient, Notification(
+                program=program, pairing_id=due.facts.pairing.id, recipient_id=recipient,
+                kind=due.kind, threshold_days=due.threshold, reason=_reason(due, model),
+                dedup_key=key, channel=Channel.email if person is not None and person.email
+                else Channel.in_app)))
         # the database decides which writer wrote each key: only that one sends the e-mail
         mine = notices.add_many_once([n for _, _, n in wanted], at=now)
         mails: list[tuple[str, dict[str, str | None]]] = []
