@@ -17,7 +17,7 @@ LATER = (datetime.now(UTC) + timedelta(days=40)).date().isoformat()  # 12 days p
 
 
 def test_coordinators_read_health_and_the_dashboard(world: World) -> None:
-    found = ok(get(world, "coord", f"/programs/Pilot/health?now={LATER}"))
+    found = ok(get(world, "coord", f"/programs/Pilot/pairing-health?now={LATER}"))
     (item,) = found["pairings"]
     assert (item["pairing_id"], item["health"], item["days_since_last_session"]) == (
         "pr-approved", "needs_checkin", 40)
@@ -25,9 +25,9 @@ def test_coordinators_read_health_and_the_dashboard(world: World) -> None:
     assert board["pairs_by_health"]["needs_checkin"] == 1
     assert board["coverage"]["covered"] == 1
     for who, code in (("partner", 403), ("e1", 403), ("m1", 403), ("o1", 404)):
-        assert_problem(get(world, who, "/programs/Pilot/health"), code)
+        assert_problem(get(world, who, "/programs/Pilot/pairing-health"), code)
         assert_problem(get(world, who, "/programs/Pilot/dashboard"), code)
-    assert_problem(get(world, "coord", "/programs/Pilot/health?now=soon"), 422)
+    assert_problem(get(world, "coord", "/programs/Pilot/pairing-health?now=soon"), 422)
 
 
 def test_the_export_downloads_as_csv_and_xlsx(world: World) -> None:

@@ -35,7 +35,7 @@ def _clock(now: str | None) -> Clock | None:
     return FixedClock(at if at.tzinfo else at.replace(tzinfo=UTC))
 
 
-@router.get("/programs/{program}/health",
+@router.get("/programs/{program}/pairing-health",
             summary="Each approved or active pairing: too_early, on_track, needs_checkin or "
                     "at_risk, with days since the last session")
 def health(program: ProgramName, principal: PrincipalDep, db: DatabaseDep, now: Now = None
