@@ -3,8 +3,11 @@ same run.
 
 A program with 10,000 approved pairings (20,000 people), approved over January 2027; by
 15 June: 60% met every four weeks, 25% met twice and lapsed, 15% never met (about 40,000
-held sessions), two goals per pair, a pulse check-in per mentee. Seeded straight through the
-repositories (sessions, goals and check-ins with one bulk INSERT each).
+held sessions), two goals per pair with a checkpoint each (due over June, a quarter done), a
+pulse check-in per mentee answered. Seeded straight through the repositories (sessions,
+goals, checkpoints and check-ins with one bulk INSERT each). The first `nudges run` also
+writes the check-ins due (each member's latest pulse) and reminds of them and of the
+checkpoints due within a week or overdue.
 
 Baseline: the one query every step needs at least — each live pairing's latest held session
 (`SELECT pairing_id, max(starts_at) … GROUP BY`) plus the pairings themselves, read with the
@@ -23,6 +26,7 @@ import platform
 import statistics
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -36,7 +40,13 @@ from companion.services.dashboard import export_rows, program_dashboard
 from companion.services.health import program_health
 from companion.services.nudges import run_nudges
 from companion.store import Database, PairingRepository, ParticipantRepository, ProgramRepository
-from companion.store.tables import CheckinRow, GoalRow, MentoringSessionRow, PairingRow
+from companion.store.tables import (
+    CheckinRow,
+    GoalCheckpointRow,
+    GoalRow,
+    MentoringSessionRow,
+    PairingRow,
+)
 
 NAME = "Bench"
 START = date(2027, 1, 4)
@@ -70,6 +80,7 @@ def seed(db: Database, pairs: int) -> int:
         sessions: list[dict[str, Any]] = []
         goals: list[dict[str, Any]] = []
         checkins: list[dict[str, Any]] = []
+        checkpoints: list[dict[str, Any]] = []
         for i in range(pairs):
             approved = START + timedelta(days=i % 28)
             session.execute(update(PairingRow).where(PairingRow.id == f"pr-{i}").values(
@@ -95,6 +106,14 @@ def seed(db: Database, pairs: int) -> int:
                                                         "not_started")[(i + g) % 4],
                               "is_current": True, "created_by": "bench",
                               "created_at": _at(approved), "updated_at": _at(approved)})
+                # one checkpoint per goal, due over June (done for the goals done): about
+                # 7,300 open ones are due within the week or overdue on 15 June
+                due_on = date(2027, 6, 1) + timedelta(days=(2 * i + g) % 30)
+                finished = (i + g) % 4 == 0
+                checkpoints.append({"goal_id": f"g-{i}-{g}", "position": 0, "due_on": due_on,
+                                    "check_text": "private",
+                                    "done_at": _at(due_on) if finished else None,
+                                    "done_by": f"e{i}" if finished else None})
             due = approved + timedelta(days=30)
             checkins.append({"program_id": row.id, "pairing_id": f"pr-{i}",
                              "participant_id": f"e{i}", "kind": "pulse", "due_on": due,
@@ -103,7 +122,7 @@ def seed(db: Database, pairs: int) -> int:
         session.execute(update(PairingRow).where(PairingRow.id.in_(
             {s["pairing_id"] for s in sessions})).values(status="active"))
         for table, rows in ((MentoringSessionRow, sessions), (GoalRow, goals),
-                            (CheckinRow, checkins)):
+                            (GoalCheckpointRow, checkpoints), (CheckinRow, checkins)):
             for chunk in range(0, len(rows), 5000):
                 session.execute(insert(table), rows[chunk:chunk + 5000])
     return len(sessions)
@@ -147,6 +166,7 @@ def one_run(url: str | None, folder: Path, pairs: int, run: int) -> dict[str, An
     figures["classes"] = found.counts()
     figures["nudges_first"], first = timed(lambda: run_nudges(db, NAME, clock=clock))
     figures["notices"] = len(first.nudges)
+    figures["by_kind"] = dict(sorted(Counter(n.kind.value for n in first.nudges).items()))
     figures["nudges_again"], again = timed(lambda: run_nudges(db, NAME, clock=clock))
     assert again.nudges == []
     figures["dashboard"], _ = timed(lambda: program_dashboard(db, NAME, clock=clock))
@@ -176,6 +196,7 @@ def main() -> None:
         "database": "postgresql" if args.database_url else "sqlite",
         "pairs": args.pairs, "held_sessions": runs[0]["held_sessions"],
         "classes": runs[0]["classes"], "notices_written": runs[0]["notices"],
+        "notices_by_kind": runs[0]["by_kind"],
         "emails_queued": runs[0]["outbox"],
         "seconds": {s: round(v, 3) for s, v in med.items()},
         "vs_baseline": {s: round(v / med["baseline"], 1) for s, v in med.items()

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from companion.domain import PairingStatus, Participant
+from companion.domain import PairingStatus, Participant, Program
 from companion.domain.clock import Clock, clock_or_system
 from companion.domain.program import add_months
 from companion.domain.records import Pairing
@@ -40,7 +40,9 @@ from companion.store import (
     PairingRepository,
     ParticipantRepository,
     ProgramRepository,
+    Session,
 )
+from companion.store.tables import ProgramRow
 
 #: Fewer respondents than this in a group: its answers are not shown.
 MIN_GROUP = 3
@@ -108,28 +110,47 @@ def _due_for(pairing: Pairing, first: int, every: int, program_end: date, today:
     return due
 
 
+def ensure_due_in(session: Session, row: ProgramRow, model: Program, today: date,
+                  now: datetime, *, pairings: Iterable[Pairing] | None = None,
+                  participant_id: str | None = None
+                  ) -> tuple[int, set[tuple[str, str, CheckinKind, date]]]:
+    """Inside the caller's transaction: write the check-ins due by `today` that are not
+    written yet (all pairings', or one person's), in a few batched INSERTs. Returns how
+    many were created and the current ones (pairing, participant, kind, due_on): each
+    member's latest pulse and closing survey due — what `nudges run` reminds of."""
+    program_end = add_months(model.start_date, model.months) - timedelta(days=1)
+    repo = CheckinRepository(session, row)
+    if pairings is None:
+        pairings = PairingRepository(session, row).list()
+    wanted: list[tuple[str, str, CheckinKind, date]] = []
+    for pairing in pairings:
+        members = [pid for pid in (pairing.mentee_id, pairing.mentor_id)
+                   if participant_id in (None, pid)]
+        if not members:
+            continue
+        for kind, due_on in _due_for(pairing, model.checkin_first_days,
+                                     model.checkin_every_days, program_end, today):
+            wanted.extend((pairing.id, pid, kind, due_on) for pid in members)
+    if not wanted:
+        return 0, set()
+    known = repo.keys()  # a daily run: only the new ones are inserted (the key decides races)
+    missing = [w for w in wanted if (w[0], w[1], w[2].value, w[3]) not in known]
+    return (repo.ensure_due_many(missing, at=now) if missing else 0), set(wanted)
+
+
 def due_checkins(db: Database, program: str, clock: Clock | None = None, *,
                  participant_id: str | None = None) -> DueReport:
     """Write the check-ins due by the clock's date (idempotently) and list the open ones;
     with `participant_id`, only that person's (what their check-ins page does)."""
     now_clock = clock_or_system(clock)
     now, today = now_clock.now(), now_clock.today()
-    created = 0
     with db.session(write=True) as session:
-        row = ProgramRepository(session).row(program)
-        model = ProgramRepository(session).get(program)
-        program_end = add_months(model.start_date, model.months) - timedelta(days=1)
-        repo = CheckinRepository(session, row)
-        for pairing in PairingRepository(session, row).list():
-            members = [pid for pid in (pairing.mentee_id, pairing.mentor_id)
-                       if participant_id in (None, pid)]
-            if not members:
-                continue
-            for kind, due_on in _due_for(pairing, model.checkin_first_days,
-                                         model.checkin_every_days, program_end, today):
-                for pid in members:
-                    created += repo.ensure_due(pairing.id, pid, kind, due_on, at=now)
-        still_open = repo.list(submitted=False, participant_id=participant_id)
+        programs = ProgramRepository(session)
+        row, model = programs.row(program), programs.get(program)
+        created, _ = ensure_due_in(session, row, model, today, now,
+                                   participant_id=participant_id)
+        still_open = CheckinRepository(session, row).list(submitted=False,
+                                                          participant_id=participant_id)
     return DueReport(created, [c for c in still_open if c.due_on <= today])
 
 

@@ -46,7 +46,9 @@ from companion.store import (
     GoalRepository,
     PairingRepository,
     ProgramRepository,
+    Session,
 )
+from companion.store.tables import ProgramRow
 
 #: Pairings whose goals can be tracked (and updated).
 TRACKING = (PairingStatus.approved, PairingStatus.active)
@@ -133,6 +135,8 @@ class DueCheckpoint:
     mentor_id: str
     due_on: date
     days_until: int  # negative: overdue by that many days
+    check: str = ""  # the checkpoint's text: for the pair only (their reminder names it)
+    goal_version: int = 1
 
     @property
     def overdue(self) -> bool:
@@ -394,6 +398,28 @@ def completion(db: Database, program: str) -> list[PairingCompletion]:
             for pid, (counts, marks) in sorted(summary.items())]
 
 
+def due_checkpoints_in(session: Session, row: ProgramRow, today: date, *,
+                       within_days: int = 7, live: dict[str, Pairing] | None = None
+                       ) -> list[DueCheckpoint]:
+    """`due_checkpoints` inside the caller's transaction (the nudges'); `live`: the
+    program's live pairings by id when the caller has read them already."""
+    if within_days < 0:
+        raise BadInputError("within_days must be 0 or more", field="within_days")
+    points = GoalRepository(session, row).due_with_goals(today + timedelta(days=within_days))
+    if live is None:
+        live = {p.id: p for p in PairingRepository(session, row).list()
+                if p.status in TRACKING}
+    found = []
+    for point_id, due_on, check, goal_id, pairing_id, version in points:
+        pairing = live.get(pairing_id)
+        if pairing is None or pairing.status not in TRACKING:
+            continue
+        found.append(DueCheckpoint(point_id, goal_id, pairing.id, pairing.mentee_id,
+                                   pairing.mentor_id, due_on, (due_on - today).days, check,
+                                   version))
+    return found
+
+
 def due_checkpoints(db: Database, program: str, clock: Clock | None = None, *,
                     within_days: int = 7) -> list[DueCheckpoint]:
     """Open checkpoints of current goals of live pairings due within `within_days` of the
@@ -403,21 +429,7 @@ def due_checkpoints(db: Database, program: str, clock: Clock | None = None, *,
     today = clock_or_system(clock).today()
     with db.session() as session:
         row = ProgramRepository(session).row(program)
-        repo = GoalRepository(session, row)
-        points = repo.due_checkpoints(today + timedelta(days=within_days))
-        goals = {g.id: g for g in repo.list()}
-        live = {p.id: p for p in PairingRepository(session, row).list()
-                if p.status in TRACKING}
-    found = []
-    for point in points:
-        goal = goals.get(point.goal_id)
-        pairing = live.get(goal.pairing_id) if goal else None
-        if goal is None or pairing is None or point.id is None:
-            continue
-        found.append(DueCheckpoint(point.id, goal.id, pairing.id, pairing.mentee_id,
-                                   pairing.mentor_id, point.due_on,
-                                   (point.due_on - today).days))
-    return found
+        return due_checkpoints_in(session, row, today, within_days=within_days)
 
 
 # -- writing ------------------------------------------------------------------------------

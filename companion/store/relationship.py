@@ -42,6 +42,12 @@ from companion.store.tables import (
 )
 
 
+def _insert_for(session: Session, table: Table) -> Any:
+    """The dialect's INSERT (with `on_conflict_do_nothing`) for `table`."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 def _insert_ignoring_duplicates(session: Session, table: Any, values: dict[str, Any]) -> bool:
     """INSERT unless a unique key already holds the row: True when this call wrote it. The
     database decides, so two processes inserting the same key at once write it once."""
@@ -289,6 +295,19 @@ class GoalRepository:
         ).order_by(GoalCheckpointRow.due_on, GoalCheckpointRow.id))
         return [_checkpoint(r) for r in rows]
 
+    def due_with_goals(self, until: date
+                       ) -> builtins.list[tuple[int, date, str, str, str, int]]:
+        """`due_checkpoints` as plain rows — (checkpoint id, due_on, text, goal id, pairing
+        id, goal version) — in one query and no model per row (the daily reminders)."""
+        rows = self.session.execute(select(
+            GoalCheckpointRow.id, GoalCheckpointRow.due_on, GoalCheckpointRow.check_text,
+            GoalRow.id, GoalRow.pairing_id, GoalRow.version).join(
+            GoalRow, GoalRow.id == GoalCheckpointRow.goal_id).where(
+            GoalRow.program_id == self.program.id, GoalRow.is_current.is_(True),
+            GoalCheckpointRow.done_at.is_(None), GoalCheckpointRow.due_on <= until
+        ).order_by(GoalCheckpointRow.due_on, GoalCheckpointRow.id))
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
     @classmethod
     def of_goal(cls, session: Session, goal_id: str) -> GoalRepository:
         """The repository of the program a goal (addressed by id alone) belongs to."""
@@ -376,6 +395,41 @@ class CheckinRepository:
             "participant_id": participant_id, "kind": kind.value, "due_on": due_on,
             "created_at": at})
 
+    def keys(self) -> set[tuple[str, str, str, date]]:
+        """(pairing, participant, kind, due_on) of the program's check-ins, in one light
+        query: a daily run inserts only the missing ones."""
+        rows = self.session.execute(select(
+            CheckinRow.pairing_id, CheckinRow.participant_id, CheckinRow.kind,
+            CheckinRow.due_on).where(CheckinRow.program_id == self.program.id))
+        return {(p, who, kind, due) for p, who, kind, due in rows}
+
+    def open_due(self, until: date) -> builtins.list[tuple[int, str, str, CheckinKind, date]]:
+        """Open check-ins due by `until` as plain rows — (id, pairing, participant, kind,
+        due_on) by due date — no model per row (the daily reminders)."""
+        rows = self.session.execute(select(
+            CheckinRow.id, CheckinRow.pairing_id, CheckinRow.participant_id, CheckinRow.kind,
+            CheckinRow.due_on).where(CheckinRow.program_id == self.program.id,
+                                     CheckinRow.submitted_at.is_(None),
+                                     CheckinRow.due_on <= until
+                                     ).order_by(CheckinRow.due_on, CheckinRow.id))
+        return [(i, p, who, CheckinKind(kind), due) for i, p, who, kind, due in rows]
+
+    def ensure_due_many(self, due: Sequence[tuple[str, str, CheckinKind, date]], *,
+                        at: datetime) -> int:
+        """`ensure_due` for many (pairing, participant, kind, due_on), a few statements in
+        all (`INSERT … ON CONFLICT DO NOTHING RETURNING`, 500 rows each, in key order so
+        racing writers wait rather than deadlock): how many this call created."""
+        if not due:
+            return 0
+        table = cast(Table, CheckinRow.__table__)
+        ordered = sorted(set(due), key=lambda d: (d[0], d[1], d[2].value, d[3]))
+        rows = [{"program_id": self.program.id, "pairing_id": pairing_id,
+                 "participant_id": who, "kind": kind.value, "due_on": due_on,
+                 "created_at": at} for pairing_id, who, kind, due_on in ordered]
+        statement = _insert_for(self.session, table).on_conflict_do_nothing().returning(
+            table.c.id)
+        return len(self.session.connection().execute(statement, rows).scalars().all())
+
     def submit(self, checkin_id: int, *, at: datetime, rating: int | None,
                meetings_per_month: float | None = None, recommend: int | None = None,
                comment: str | None = None) -> Checkin:
@@ -462,21 +516,20 @@ class Notifications:
         """`add_once` for many notices, a few statements in all: the dedup keys this call
         wrote. Inserted in key order, so two runs writing overlapping sets at once wait on
         each other instead of deadlocking."""
-        dialect = self.session.get_bind().dialect.name
-        maker: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        if not notices:
+            return set()
+        table = cast(Table, NotificationRow.__table__)
         ordered = sorted(notices, key=lambda n: n.dedup_key)
-        written: set[str] = set()
-        for start in range(0, len(ordered), 500):  # SQLite's bound-parameter limit
-            rows = [{"program_id": self.program.id, "pairing_id": n.pairing_id,
-                     "recipient_id": n.recipient_id, "kind": n.kind.value,
-                     "threshold_days": n.threshold_days, "reason": n.reason,
-                     "dedup_key": n.dedup_key, "channel": n.channel.value,
-                     "outbox_id": n.outbox_id, "created_at": at}
-                    for n in ordered[start:start + 500]]
-            statement = maker(NotificationRow).values(rows).on_conflict_do_nothing(
-            ).returning(NotificationRow.dedup_key)
-            written.update(self.session.execute(statement).scalars())
-        return written
+        rows = [{"program_id": self.program.id, "pairing_id": n.pairing_id,
+                 "recipient_id": n.recipient_id, "kind": n.kind.value,
+                 "threshold_days": n.threshold_days, "reason": n.reason,
+                 "dedup_key": n.dedup_key, "channel": n.channel.value,
+                 "outbox_id": n.outbox_id, "created_at": at} for n in ordered]
+        # Core executemany with RETURNING: compiled once, sent as multi-row INSERTs in
+        # parameter order ("insertmanyvalues", batched under the bound-parameter limits)
+        statement = _insert_for(self.session, table).on_conflict_do_nothing().returning(
+            table.c.dedup_key)
+        return set(self.session.connection().execute(statement, rows).scalars())
 
     def link_outbox(self, outbox_ids: dict[str, int], *, at: datetime) -> None:
         """Note the e-mail queued for each notice (by dedup key), in one executemany."""

@@ -48,5 +48,6 @@ def test_the_loop_runs_at_start_and_skips_while_a_run_is_going(db: Database,
         await scheduler.stop(task)
 
     asyncio.run(one_turn())
-    assert _notices(db) == 3  # both members (nudge 21) and the coordinators' queue
+    # both members (nudge 21), the coordinators' queue, and each member's pulse check-in
+    assert _notices(db) == 5
     assert scheduler.run_once(db, settings) == 0  # nothing new: written once

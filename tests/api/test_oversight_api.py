@@ -45,16 +45,18 @@ def test_participants_read_and_mark_their_own_notices(world: World) -> None:
     later = datetime.now(UTC) + timedelta(days=60)  # 32 days past: nudge 21 and the queue
     run_nudges(world.db, "Pilot", clock=FixedClock(later))
     mine = ok(get(world, "e1", "/programs/Pilot/notifications"))
-    (notice,) = mine["notifications"]
-    assert (mine["unread"], notice["kind"], notice["threshold_days"], notice["read"]) == (
-        1, "nudge", 21, False)
+    # the nudge, and the reminder of the first pulse check-in (due 30 days after approval)
+    assert sorted(n["kind"] for n in mine["notifications"]) == ["checkin_due", "nudge"]
+    (notice,) = [n for n in mine["notifications"] if n["kind"] == "nudge"]
+    assert (mine["unread"], notice["threshold_days"], notice["read"]) == (2, 21, False)
     assert ok(get(world, "e2", "/programs/Pilot/notifications"))["notifications"] == []
     assert_problem(post(world, "e2", f"/programs/Pilot/notifications/{notice['id']}/read"),
                    404)
     assert ok(post(world, "e1", f"/programs/Pilot/notifications/{notice['id']}/read")) == {
         "id": notice["id"], "changed": True}
-    assert ok(get(world, "e1", "/programs/Pilot/notifications?unread=true")) == {
-        "notifications": [], "unread": 0}
+    unread = ok(get(world, "e1", "/programs/Pilot/notifications?unread=true"))
+    assert ([n["kind"] for n in unread["notifications"]], unread["unread"]) == (
+        ["checkin_due"], 1)
     queue = ok(get(world, "coord", "/programs/Pilot/notifications"))["notifications"]
     assert [(n["kind"], n["pairing_id"]) for n in queue] == [("coordinator_queue",
                                                              "pr-approved")]

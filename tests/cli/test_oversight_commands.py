@@ -49,9 +49,12 @@ def test_nudges_run_json_contract_and_a_second_run_sends_nothing(cli: Cli, pilot
     run = cli(*args)
     assert run.code == 0, run.err
     nudges = json.loads(run.out)["nudges"]
+    # the nudges, and each member's first pulse check-in (due 30 days after approval)
     assert sorted((n["pairing_id"], n["to"], n["kind"]) for n in nudges) == [
-        ("pr-1", "e1", "nudge"), ("pr-1", "m1", "nudge")]
-    assert all(n["reason"] and n["threshold_days"] == 7 for n in nudges)
+        ("pr-1", "e1", "checkin_due"), ("pr-1", "e1", "nudge"), ("pr-1", "m1", "checkin_due"),
+        ("pr-1", "m1", "nudge"), ("pr-2", "e2", "checkin_due"), ("pr-2", "m2", "checkin_due")]
+    assert all(n["reason"] and n["threshold_days"] == (7 if n["kind"] == "nudge" else None)
+               for n in nudges)
     assert json.loads(cli(*args).out)["nudges"] == []
     queue = cli("nudges", "run", "--program", "Pilot", "--now", "2027-03-05T08:00")
     assert queue.code == 0 and "Nudges sent in Pilot on 2027-03-05 (3)" in queue.out

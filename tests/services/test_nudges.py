@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _seed(db: Database) -> Database:
-    w.program(db, "Pilot", cadence_weeks=4)
+    # no check-in falls due in these tests (tests/services/test_reminders.py has them)
+    w.program(db, "Pilot", cadence_weeks=4, checkin_first_days=365)
     w.people(db, "Pilot", [w.person("m1", "mentor", email="m1@example.org"),
                            w.person("e1", "mentee", email="e1@example.org"),
                            w.person("m2", "mentor"), w.person("e2", "mentee")])

@@ -1,8 +1,9 @@
 """A twelve-month program simulated day by day with one FixedClock: 120 pairs approved on the
 first day, scripted behaviours — 30 regular (every four weeks from day 7), 30 late starters
 (first meeting on day 50, then regular), 30 lapsing (days 7 and 35, then nothing), 30 ending
-early (day 7, closed on day 30) — and `nudges run` every morning. The nudges, the health
-classes and the dashboard's figures must come out exactly as the rule says."""
+early (day 7, closed on day 30) — and `nudges run` every morning. The nudges, the check-in
+reminders, the health classes and the dashboard's figures must come out exactly as the rule
+says."""
 
 from __future__ import annotations
 
@@ -43,8 +44,9 @@ def test_a_simulated_year_of_120_pairs(db: Database) -> None:
             by_day.setdefault(day, []).append(pid)
 
     clock = FixedClock(w.at(DAY0, 8))
-    notices: Counter[tuple[str, str, int]] = Counter()
-    days_sent: dict[tuple[str, str, int], list[int]] = {}
+    notices: Counter[tuple[str, str, int | None]] = Counter()
+    days_sent: dict[tuple[str, str, int | None], list[int]] = {}
+    reminders: Counter[tuple[str, int]] = Counter()  # check-in reminders: (kind, day)
     for day in range(0, 366):
         clock.set(w.at(DAY0 + timedelta(days=day), 8))
         for pid in by_day.get(day, []):
@@ -57,6 +59,9 @@ def test_a_simulated_year_of_120_pairs(db: Database) -> None:
                     repo.end(pid, expected_version=repo.get(pid).version,
                              reason="no_fault", by="coordinator", at=clock.now())
         for n in run_nudges(db, "Year", clock=clock).nudges:
+            if n.kind.value == "checkin_due":
+                reminders[(kind_of[n.pairing_id], day)] += 1
+                continue
             key = (kind_of[n.pairing_id], n.kind.value, n.threshold_days)
             notices[key] += 1
             days_sent.setdefault(key, []).append(day)
@@ -71,6 +76,17 @@ def test_a_simulated_year_of_120_pairs(db: Database) -> None:
         ("late", "nudge", 7): [35], ("late", "nudge", 14): [42], ("late", "nudge", 21): [49],
         ("lapsing", "nudge", 7): [70], ("lapsing", "nudge", 14): [77],
         ("lapsing", "nudge", 21): [84], ("lapsing", "coordinator_queue", 28): [91]}
+
+    # check-in reminders (nobody answers here): each member of a live pairing on the days
+    # a pulse falls due — 30 days after approval, then every 60 — and the closing survey on
+    # the program's last day (2028-01-03, day 364); a pairing ended on day 30 gets the
+    # closing survey that day instead of its first pulse
+    pulses = [30, 90, 150, 210, 270, 330]
+    for kind in ("regular", "late", "lapsing"):
+        assert {d: n for (k, d), n in reminders.items() if k == kind} == dict.fromkeys(
+            [*pulses, 364], 60), kind
+    assert {d: n for (k, d), n in reminders.items() if k == "ending"} == {30: 60}
+    assert sum(n for (k, _), n in reminders.items() if k == "regular") == 30 * 2 * 7
 
     found = program_health(db, "Year", clock=clock)
     classes = Counter((kind_of[h.pairing.id], h.health.value) for h in found.pairings)
@@ -89,5 +105,7 @@ def test_a_simulated_year_of_120_pairs(db: Database) -> None:
         "2027-01", 90, 120, 90)
     assert board.months[-1].month == "2028-01" and board.months[-1].pairs == 90
     assert [g.covered for g in board.breakdowns["department"]] == [45, 45]
-    with db.session() as session:  # mentees have addresses, mentors not: 3 e-mails each
-        assert len(Outbox(session).unsent(limit=1000)) == 180
+    with db.session() as session:  # mentees have addresses, mentors not: 3 nudge e-mails
+        # each of the 60 nudged, 7 check-in reminders each of the 90 others' mentees, 1 each
+        # of the 30 ended early
+        assert len(Outbox(session).unsent(limit=2000)) == 180 + 90 * 7 + 30

@@ -48,15 +48,20 @@ def test_reminders_the_queue_and_the_dashboard(own_site: Site, page: Any) -> Non
     site = own_site
     mentee = mentee_of(site)
     sent = _nudge_in_60_days(site)
-    assert {n["kind"] for n in sent} == {"nudge", "coordinator_queue"}
+    # the lapse nudge and the queue, and the first pulse check-in (due 30 days after approval)
+    assert {n["kind"] for n in sent} == {"nudge", "coordinator_queue", "checkin_due"}
 
     page.goto(site.link("mentee", mentee))
     reminders = page.get_by_role("region", name="Reminders")
     expect(reminders).to_contain_text("time to plan the next session")
-    expect(reminders).to_contain_text("1 new")
+    expect(reminders).to_contain_text("Please answer your check-in")
+    expect(reminders).to_contain_text("2 new")
     shot(page, "nudge-mentee")
-    reminders.get_by_role("button", name="Mark as read").click()
+    reminders.get_by_role("button", name="Mark as read").first.click()
     expect(page.get_by_role("status")).to_have_text("Marked as read.")
+    expect(page.get_by_role("region", name="Reminders")).to_contain_text("1 new")
+    page.get_by_role("region", name="Reminders").get_by_role("button",
+                                                             name="Mark as read").click()
     expect(page.get_by_role("region", name="Reminders")).not_to_contain_text("new")
 
     page.goto(site.link("coordinator", "coord-ana"))

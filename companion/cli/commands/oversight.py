@@ -19,7 +19,8 @@ PROGRAM = typer.Option(..., "--program", help="The program's name.")
 NOW = typer.Option(None, "--now", help="Pretend it is this date or time (ISO 8601, UTC), "
                    "e.g. to replay a day; default: now.")
 
-nudges_app = typer.Typer(help="Reminders to pairs that have not met (idempotent: cron-friendly).",
+nudges_app = typer.Typer(help="Nudges to pairs that have not met, the coordinators' queue, "
+                         "check-in and goal-checkpoint reminders (idempotent: cron-friendly).",
                          no_args_is_help=True)
 app.add_typer(nudges_app, name="nudges")
 
@@ -52,7 +53,8 @@ def health_(program: str = PROGRAM, now: str = NOW, fmt: OutputFormat = FORMAT) 
 
 @nudges_app.command("run")
 def run(program: str = PROGRAM, now: str = NOW, fmt: OutputFormat = FORMAT) -> None:
-    """Write (once) the nudges and coordinator-queue notices due, then send their e-mails."""
+    """Write (once) the nudges, coordinator-queue notices, check-in reminders (checkin_due)
+    and goal-checkpoint reminders (checkpoint_due) due, then send their e-mails."""
     db = database()
     done = nudges.run_nudges(db, program, clock=_clock(now))
     if any(n.channel.value == "email" for n in done.nudges):
@@ -67,7 +69,8 @@ def run(program: str = PROGRAM, now: str = NOW, fmt: OutputFormat = FORMAT) -> N
         return
     table(f"Nudges sent in {esc(program)} on {done.as_of} ({len(done.nudges)})",
           ["pairing", "to", "kind", "days", "by", "reason"],
-          [[n.pairing_id, n.to, n.kind.value, n.threshold_days, n.channel.value, n.reason]
+          [[n.pairing_id, n.to, n.kind.value,
+            "—" if n.threshold_days is None else n.threshold_days, n.channel.value, n.reason]
            for n in done.nudges])
 
 
