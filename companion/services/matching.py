@@ -288,14 +288,18 @@ def assign(db: Database, program: str, embedder: Embedder, *,
             proposals += [(other, first, f"peers-{number}") for other in others]
             # the first member is the pair's anchor; recorded as mentor of the others
     else:
-        if fairness is not None:
-            plan = fair.plan(fairness, pool.mentees, rows)
-            free = solve_assignment(len(pool.mentees), spare, mentee_idx, mentor_idx, scores,
-                                    objective=objective)
-        result = solve_assignment(len(pool.mentees), spare, mentee_idx, mentor_idx, scores,
-                                  objective=objective,
-                                  groups=None if plan is None else plan.groups,
-                                  minimums=None if plan is None else plan.minimums)
+        try:
+            if fairness is not None:
+                plan = fair.plan(fairness, pool.mentees, rows)
+                free = solve_assignment(len(pool.mentees), spare, mentee_idx, mentor_idx,
+                                        scores, objective=objective)
+            result = solve_assignment(len(pool.mentees), spare, mentee_idx, mentor_idx, scores,
+                                      objective=objective,
+                                      groups=None if plan is None else plan.groups,
+                                      minimums=None if plan is None else plan.minimums)
+        except ValueError as exc:  # a pool beyond the solver's integer cost range
+            raise BadInputError(str(exc), field="fairness" if fairness is not None
+                                else "objective") from exc
         solver = result.solver
         proposals = [(i, j, None) for i, j, _ in result.pairs]
 

@@ -20,24 +20,18 @@ FLASH = "companion_flash"
 
 #: The navigation of each role: (label, path).
 NAV: dict[str, list[tuple[str, str]]] = {
-    "coordinator": [("Overview", "/coordinator"), ("Pairings", "/coordinator/pairings"),
-                    ("Import", "/coordinator/import"), ("Invite", "/coordinator/invite"),
-                    ("Assign", "/coordinator/assign"),
-                    ("Drafts", "/coordinator/drafts"), ("Audit log", "/coordinator/audit")],
-    "mentee": [("Home", "/mentee")],
-    "mentor": [("Home", "/mentor")],
+    "coordinator": [("Overview", "/coordinator"), ("Dashboard", "/coordinator/dashboard"),
+                    ("Pairings", "/coordinator/pairings"), ("Sessions", "/coordinator/sessions"),
+                    ("Check-ins", "/coordinator/checkins"), ("Closing", "/coordinator/closing"),
+                    ("Assign", "/coordinator/assign"), ("Import", "/coordinator/import"),
+                    ("Invite", "/coordinator/invite"), ("Drafts", "/coordinator/drafts"),
+                    ("Audit log", "/coordinator/audit")],
+    "mentee": [("Home", "/mentee"), ("Sessions", "/sessions"), ("Goals", "/goals"),
+               ("Check-ins", "/checkins")],
+    "mentor": [("Home", "/mentor"), ("Sessions", "/sessions"), ("Goals", "/goals"),
+               ("Check-ins", "/checkins")],
 }
 NAV["admin"] = NAV["coordinator"]
-# goals and check-ins (issue 14)
-NAV["coordinator"].append(("Check-ins", "/coordinator/checkins"))
-NAV["mentee"] += [("Goals", "/goals"), ("Check-ins", "/checkins")]
-NAV["mentor"] += [("Goals", "/goals"), ("Check-ins", "/checkins")]
-# sessions (issue 14)
-NAV["coordinator"].insert(2, ("Sessions", "/coordinator/sessions"))
-NAV["mentee"].append(("Sessions", "/sessions"))
-NAV["mentor"].append(("Sessions", "/sessions"))
-# closing and withdrawals (issue 14)
-NAV["coordinator"].append(("Closing", "/coordinator/closing"))
 
 
 def home_of(web: WebSession) -> str:

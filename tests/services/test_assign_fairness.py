@@ -138,3 +138,15 @@ def test_group_and_peer_programs_refuse_the_option(db: Database, tmp_path: Path,
     (0.5, 3, 2), (0.3, 10, 3), (1.0, 7, 7), (0.0, 5, 0), (0.01, 1, 1), (0.5, 0, 0)])
 def test_minimum_rounds_a_share_up(share: float, size: int, minimum: int) -> None:
     assert Fairness("department", share).minimum(size) == minimum
+
+
+def test_a_pool_beyond_the_solvers_cost_range_is_a_clear_error_not_a_crash(
+        db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flow's integer costs have a ceiling (`_COST_LIMIT`); a pool past it answers with an
+    error naming the option (an HTTP 422, CLI exit 2), never an unhandled ValueError (500)."""
+    pool(db, tmp_path)
+    monkeypatch.setattr("companion.matching.assign._COST_LIMIT", 1000)
+    with pytest.raises(BadInputError, match="too large") as caught:
+        matching.assign(db, "Pilot", HashingEmbedder(), objective="most_matched",
+                        fairness=Fairness("department", 0.5))
+    assert caught.value.field == "fairness"

@@ -14,11 +14,9 @@ from companion.api.deps import DatabaseDep
 from companion.domain import AccessRole
 from companion.errors import BadInputError
 from companion.services import oversight_views as views
-from companion.web.render import NAV, flash, home_of, page
+from companion.web.render import flash, home_of, page
 from companion.web.routes.coordinator import Program, _ctx, _overseer
 from companion.web.session import Posted, Session
-
-NAV["coordinator"].append(("Dashboard", "/coordinator/dashboard"))  # admins share this list
 
 router = APIRouter(include_in_schema=False)
 coordinator = APIRouter(prefix="/coordinator", include_in_schema=False,
