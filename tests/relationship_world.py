@@ -113,3 +113,24 @@ def person(pid: str, role: str, **extra: Any) -> dict[str, Any]:
 
 def days(n: int) -> timedelta:
     return timedelta(days=n)
+
+
+def imported_with_pairings(db: Database, tmp_path: Any, people: list[dict[str, Any]],
+                           pairings: Sequence[tuple[str, str, str, bool]],
+                           program_name: str = "Pilot") -> Database:
+    """People through the real import (a CSV file), then pairings added through the
+    repository: (pairing id, mentee, mentor, approved?) — unapproved ones stay pending."""
+    from companion.services.participants import import_participants_file
+    from tests import factories
+
+    report = import_participants_file(db, program_name, factories.write_csv(
+        tmp_path / "people.csv", people), skip_invalid=False)
+    assert report.imported, report.errors
+    with db.session(write=True) as session:
+        repo = PairingRepository(session, ProgramRepository(session).row(program_name))
+        for pid, mentee, mentor, approve in pairings:
+            repo.add(Pairing(id=pid, program=program_name, mentee_id=mentee, mentor_id=mentor))
+            if approve:
+                repo.decide(pid, expected_version=1, status=PairingStatus.approved, by="c")
+    return db
+

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from companion.domain import AccessRole, Pairing, PairingStatus
+from companion.domain import AccessRole, PairingStatus
 from companion.domain.clock import FixedClock
 from companion.domain.relationship import SessionStatus
 from companion.errors import AccessDenied, BadInputError, ConflictError
 from companion.services import pairings, session_views, sessions
-from companion.services.participants import import_participants_file
 from companion.services.programs import build_program, create_program
 from companion.services.tokens import Principal
 from companion.store import AuditLog, Database, PairingRepository, ProgramRepository
 from tests import factories
+from tests import relationship_world as w
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
 
@@ -34,19 +34,9 @@ def world(db: Database, tmp_path: Path) -> Database:
               factories.mentee("e1", name="Ella Mentee", timezone="Europe/Berlin"),
               factories.mentee("e2", name="Eddie Mentee", timezone="Asia/Tokyo"),
               factories.mentee("e3", name="Erin Mentee")]
-    report = import_participants_file(db, "Pilot", factories.write_csv(tmp_path / "p.csv",
-                                                                       people),
-                                      skip_invalid=False)
-    assert report.imported, report.errors
-    with db.session(write=True) as session:
-        repo = PairingRepository(session, ProgramRepository(session).row("Pilot"))
-        for pid, mentee, mentor, approve in [("pr-1", "e1", "m1", True),
-                                             ("pr-2", "e2", "m2", True),
-                                             ("pr-3", "e3", "m1", False)]:
-            repo.add(Pairing(id=pid, program="Pilot", mentee_id=mentee, mentor_id=mentor))
-            if approve:
-                repo.decide(pid, expected_version=1, status=PairingStatus.approved, by="c")
-    return db
+    return w.imported_with_pairings(db, tmp_path, people, [("pr-1", "e1", "m1", True),
+                                                          ("pr-2", "e2", "m2", True),
+                                                          ("pr-3", "e3", "m1", False)])
 
 
 def _who(pid: str, role: str, program: str | None = "Pilot",
