@@ -16,12 +16,12 @@ from companion.api.deps import DatabaseDep
 from companion.domain import AccessRole
 from companion.domain.relationship import GoalStatus
 from companion.errors import AccessDenied, BadInputError, CompanionError, ConflictError, hidden
-from companion.services import checkins, goals, pairings, program_views
+from companion.services import checkins, goals, pairings
 from companion.services.access import people_of
 from companion.services.session_views import PAIR_SEES
 from companion.services.web_auth import WebSession
 from companion.web.render import flash, page
-from companion.web.routes.coordinator import Program, _ctx
+from companion.web.routes.coordinator import Program, _ctx, _overseer
 from companion.web.session import Posted, Session
 
 if TYPE_CHECKING:
@@ -185,10 +185,6 @@ def submit(request: Request, checkin_id: int, web: Posted, db: DatabaseDep,
 
 
 # -- the coordinator's view ------------------------------------------------------------------
-
-def _overseer(web: Session) -> None:
-    program_views.require_oversight(web.principal)
-
 
 @router.get("/coordinator/checkins", response_class=HTMLResponse,
             dependencies=[Depends(_overseer)])

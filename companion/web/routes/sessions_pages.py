@@ -17,11 +17,11 @@ from companion.domain import AccessRole
 from companion.domain.clock import SystemClock
 from companion.domain.relationship import SESSION_MINUTES, SessionFormat, SessionStatus, local_time
 from companion.errors import AccessDenied, BadInputError, CompanionError, ConflictError, hidden
-from companion.services import calendar, pairings, program_views, session_views
+from companion.services import calendar, pairings, session_views
 from companion.services.access import people_of
 from companion.services.web_auth import WebSession
 from companion.web.render import flash, page
-from companion.web.routes.coordinator import Program, _ctx
+from companion.web.routes.coordinator import Program, _ctx, _overseer
 from companion.web.session import Posted, Session
 
 if TYPE_CHECKING:
@@ -230,10 +230,6 @@ def calendar_revoke(request: Request, web: Posted, db: DatabaseDep) -> Response:
 
 
 # -- the coordinator's view ------------------------------------------------------------------
-
-def _overseer(web: Session) -> None:
-    program_views.require_oversight(web.principal)
-
 
 @router.get("/coordinator/sessions", response_class=HTMLResponse,
             dependencies=[Depends(_overseer)])
