@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import PROGRAM, ROOT, Site, mentee_of, running_site
+from tests.web.conftest import PROGRAM, ROOT, Site, mentee_of, running_site, shot
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +69,7 @@ def test_the_coordinator_ends_a_pairing_and_withdraws_a_participant(own_site: Si
     row.get_by_role("link", name="End pairing").click()
     page.get_by_label("Reason", exact=True).select_option("completed")
     page.get_by_label("Note for the coordinators").fill("Goals met early")
+    shot(page, "closing")
     button = page.get_by_role("button", name="End pairing")
     button.click()  # not confirmed: the browser keeps the form (required checkbox)
     assert _status(own_site, approved["id"])["status"] == "approved"

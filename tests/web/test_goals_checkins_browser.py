@@ -86,7 +86,7 @@ def test_mentee_updates_a_goal_and_checks_in_coordinator_sees_counts_only(
     expect(page.locator("article.goal h3")).to_have_text("Delegate one report first")
     page.get_by_text("Earlier versions (1)").click()
     expect(page.locator("article.goal .history")).to_contain_text(STATEMENT)
-    shot(page, "goals-mentee")
+    shot(page, "goals")
 
     # the due check-in: no rating is named at its field, the text kept; then sent
     page.get_by_role("link", name="Check-ins", exact=True).click()
@@ -95,6 +95,7 @@ def test_mentee_updates_a_goal_and_checks_in_coordinator_sees_counts_only(
     expect(form.get_by_role("heading")).to_contain_text("Pulse check-in")
     form.get_by_label("Meetings per month").fill("2")
     form.get_by_label("Anything else? (optional)").fill(COMMENT)
+    shot(page, "checkin")
     form.get_by_role("button", name="Send check-in").click()
     expect(page.get_by_role("alert")).to_contain_text("rating (1–5) is required")
     expect(form.get_by_label("Anything else? (optional)")).to_have_value(COMMENT)
@@ -116,7 +117,7 @@ def test_mentee_updates_a_goal_and_checks_in_coordinator_sees_counts_only(
     body = page.locator("body").inner_text()
     for private in (COMMENT, EVIDENCE, STATEMENT, "Delegate one report first"):
         assert private not in body
-    shot(page, "checkins-coordinator")
+    shot(page, "coordinator-checkins")
 
 
 def test_the_pages_are_each_audiences_own(own_site: Site, page: Any) -> None:

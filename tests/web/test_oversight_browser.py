@@ -56,7 +56,7 @@ def test_reminders_the_queue_and_the_dashboard(own_site: Site, page: Any) -> Non
     expect(reminders).to_contain_text("time to plan the next session")
     expect(reminders).to_contain_text("Please answer your check-in")
     expect(reminders).to_contain_text("2 new")
-    shot(page, "nudge-mentee")
+    shot(page, "mentee-reminders")
     reminders.get_by_role("button", name="Mark as read").first.click()
     expect(page.get_by_role("status")).to_have_text("Marked as read.")
     expect(page.get_by_role("region", name="Reminders")).to_contain_text("1 new")
@@ -72,7 +72,7 @@ def test_reminders_the_queue_and_the_dashboard(own_site: Site, page: Any) -> Non
     expect(page.get_by_role("img", name="Pairs by health")).to_be_visible()
     expect(page.get_by_role("img", name="Meetings held per pair, by month")).to_be_visible()
     expect(page.get_by_role("table", name="By department")).to_be_visible()
-    shot(page, "dashboard")
+    shot(page, "coordinator-dashboard")
     with page.expect_download() as info:
         page.get_by_role("link", name="Download the export (CSV)").click()
     path = info.value.path()

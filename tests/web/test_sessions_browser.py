@@ -103,7 +103,7 @@ def test_schedule_see_in_own_zone_record_notes_coordinator_sees_no_notes(
     expect(page.get_by_role("status")).to_have_text("Session scheduled.")
     mine = local.strftime("%a %d %b %Y, %H:%M")
     expect(page.locator(".next-when")).to_contain_text(mine)
-    shot(page, "sessions-mentee")
+    shot(page, "sessions")
 
     # the .ics download: the same instant
     with page.expect_download() as got:
@@ -154,4 +154,4 @@ def test_schedule_see_in_own_zone_record_notes_coordinator_sees_no_notes(
         local.astimezone(UTC).strftime("%Y-%m-%d %H:%M"))
     html = page.content()
     assert "reorganisation" not in html and ACTION not in html and "meet.example" not in html
-    shot(page, "sessions-coordinator")
+    shot(page, "coordinator-sessions")
