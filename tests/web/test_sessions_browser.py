@@ -141,7 +141,6 @@ def test_schedule_see_in_own_zone_record_notes_coordinator_sees_no_notes(
     expect(card.locator(".status")).to_have_text("held")
     expect(card.locator(".notes")).to_have_text(NOTES)
     expect(card.locator(".actions-list li")).to_have_count(2)
-    shot(page, "sessions-mentor")
 
     # the coordinator: held count and dates, and no notes text anywhere
     page.goto(site.link("coordinator", "coord-ana"))
