@@ -82,7 +82,8 @@ def dashboard_(program: str = PROGRAM, now: str = NOW, fmt: OutputFormat = FORMA
         print_json(board.json())
         return
     out.print(f"[bold]{esc(program)}[/] on {board.as_of}: {board.covered} of {board.mentees} "
-              f"mentees paired ({board.coverage:.0%}); {board.sessions_held} sessions held.")
+              f"mentees paired ({board.coverage:.0%}); {board.sessions_held} session"
+              f"{'' if board.sessions_held == 1 else 's'} held.")
     out.print("Pairs by health: " + ", ".join(f"{k} {v}"
                                              for k, v in board.pairs_by_health.items()))
     goals, checkins = board.goals, board.checkins
