@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     llm_api_base: str | None = Field(default=None, description="Passed to litellm as api_base.")
     llm_api_key: str | None = Field(default=None, description="Passed to litellm as api_key.")
     log_level: str = Field(default="WARNING", description="Python logging level.")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="`text`: short lines for a terminal; `json`: one JSON "
+        "object per line with request id, principal (an opaque token id) and an access line "
+        "per request, for a log pipeline.")
+    metrics_token: SecretStr | None = Field(
+        default=None, description="When set, `/metrics` wants `Authorization: Bearer <this>`; "
+        "unset, `/metrics` is open (keep it off the public proxy).")
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024, description="Largest request body / import file accepted."
     )
@@ -82,6 +89,11 @@ class Settings(BaseSettings):
         "(0: never; run it from cron instead). Safe with several servers: each nudge is "
         "written and sent once.",
     )
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _blank_metrics_token_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("home", mode="after")
     @classmethod
