@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+import difflib
+import os
+import re
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PREFIX = "COMPANION_"
+
+#: `COMPANION_*` variables that are read elsewhere, not settings — each with its reason.
+NOT_SETTINGS = {
+    "COMPANION_DEBUG": "the CLI shows the traceback of an internal error",
+    "COMPANION_WARMUP": "set by `companion serve` for its own workers",
+    "COMPANION_KNOWLEDGE_DIR": "the guideline folder `knowledge` commands read",
+    "COMPANION_SCREENSHOTS": "browser tests save screenshots",
+    "COMPANION_CHROMIUM": "browser tests' Chromium binary",
+    "COMPANION_IMAGE": "the image tag compose.yaml runs (read by docker compose)",
+}
+#: Prefixes of variable families owned by other readers.
+NOT_SETTINGS_PREFIXES = {
+    "COMPANION_EVAL_JUDGE_": "the eval judge's own settings (companion.evals.judge)",
+    "COMPANION_TEST_": "test-suite knobs",
+}
+#: Fields whose values are never printed (URLs are printed with their password masked).
+SECRET_FIELDS = frozenset({"llm_api_key", "smtp_password", "metrics_token"})
+URL_FIELDS = frozenset({"database_url", "chroma_url", "llm_api_base", "public_url"})
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 
 class Settings(BaseSettings):
@@ -41,8 +66,10 @@ class Settings(BaseSettings):
     )
     model: str = Field(default="offline", description="Any litellm model string, or `offline`.")
     llm_api_base: str | None = Field(default=None, description="Passed to litellm as api_base.")
-    llm_api_key: str | None = Field(default=None, description="Passed to litellm as api_key.")
-    log_level: str = Field(default="WARNING", description="Python logging level.")
+    llm_api_key: str | None = Field(default=None, repr=False,
+                                    description="Passed to litellm as api_key (a secret).")
+    log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = Field(
+        default="WARNING", description="Python logging level (any case).")
     log_format: Literal["text", "json"] = Field(
         default="text", description="`text`: short lines for a terminal; `json`: one JSON "
         "object per line with request id, principal (an opaque token id) and an access line "
@@ -90,10 +117,39 @@ class Settings(BaseSettings):
         "written and sent once.",
     )
 
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated origins (scheme://host[:port]) a browser front end may "
+        "call the API from, or `*`; empty: no CORS headers.",
+    )
+    allow_unknown_settings: bool = Field(
+        default=False,
+        description="Start even when a COMPANION_* variable is not a setting (a typo is then "
+        "only a warning).",
+    )
+
     @field_validator("metrics_token", mode="before")
     @classmethod
     def _blank_metrics_token_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level_any_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in (p.strip() for p in value.split(",")) if part]
+        if isinstance(value, list):
+            for origin in value:
+                if origin != "*" and not _ORIGIN.fullmatch(str(origin)):
+                    raise ValueError(f"{origin!r} is not an origin: write scheme://host[:port] "
+                                     "with no path, or *")
+            return [str(o).rstrip("/") for o in value]
+        return value
 
     @field_validator("home", mode="after")
     @classmethod
@@ -122,7 +178,102 @@ class Settings(BaseSettings):
         return self.home
 
 
+_ORIGIN = re.compile(r"https?://[^/\s:]+(:\d{1,5})?/?")
+
+
+class SettingsError(Exception):
+    """The environment's settings are wrong: one line per problem, each naming its variable
+    (never a secret's value). The CLI exits 2 with it; `serve` refuses to start."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def env_name(field: str) -> str:
+    return PREFIX + field.upper()
+
+
+def unknown_settings(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One message per `COMPANION_*` variable that is no setting, with the closest name."""
+    environ = os.environ if environ is None else environ
+    known = [env_name(name) for name in Settings.model_fields]
+    problems = []
+    for key in sorted(environ):
+        name = key.upper()
+        if not name.startswith(PREFIX) or name in known or name in NOT_SETTINGS:
+            continue
+        if any(name.startswith(prefix) for prefix in NOT_SETTINGS_PREFIXES):
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f" — did you mean {close[0]}?" if close else ""
+        problems.append(f"{key} is not a Companion setting{hint}")
+    return problems
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the environment, or a SettingsError naming every bad or unknown
+    variable (unknown ones are only warnings with COMPANION_ALLOW_UNKNOWN_SETTINGS=true)."""
+    unknown = unknown_settings(environ)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise SettingsError([*_describe(exc), *unknown]) from None
+    if unknown and not settings.allow_unknown_settings:
+        raise SettingsError([*unknown, f"(set {env_name('allow_unknown_settings')}=true to "
+                                       "start anyway)"])
+    if unknown:
+        import logging
+
+        for line in unknown:
+            logging.getLogger("companion.config").warning("%s", line)
+    return settings
+
+
+def _describe(exc: ValidationError) -> list[str]:
+    lines = []
+    for error in exc.errors(include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else ""
+        message = str(error["msg"]).removeprefix("Value error, ")
+        shown = error.get("input")
+        if (field not in SECRET_FIELDS and field not in URL_FIELDS
+                and isinstance(shown, str) and len(shown) <= 80):
+            message += f" (got {shown!r})"
+        lines.append(f"{env_name(field)}: {message}")
+    return lines
+
+
+def mask_url(url: str) -> str:
+    """A URL with its password (user:PASSWORD@ and password=... in the query) as ****."""
+    url = re.sub(r"^([A-Za-z][\w+.-]*://[^/@:]*:)(.*)(@[^@]*)$", r"\1****\3", url)
+    return re.sub(r"(?i)([?&](?:password|pass|pwd|secret|token|key)=)[^&]*", r"\1****", url)
+
+
+def describe_settings(settings: Settings,
+                      environ: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """Every setting with its effective value (secrets masked) and where it came from."""
+    environ = os.environ if environ is None else environ
+    present = {key.upper() for key in environ}
+    rows = []
+    for name in Settings.model_fields:
+        value: Any = getattr(settings, name)
+        if name in SECRET_FIELDS:
+            value = None if value is None else "****"
+        elif isinstance(value, SecretStr):
+            value = "****"
+        elif isinstance(value, Path):
+            value = str(value)
+        elif name in URL_FIELDS and isinstance(value, str):
+            value = mask_url(value)
+        rows.append({"setting": name, "variable": env_name(name), "value": value,
+                     "source": "environment" if env_name(name) in present else "default"})
+    return rows
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment (tests clear the cache)."""
-    return Settings()
+    """The process-wide settings, read once from the environment (tests clear the cache);
+    a SettingsError when a variable is bad or unknown."""
+    return load_settings()

@@ -15,6 +15,7 @@ from fastapi.openapi.utils import get_openapi
 from companion import __version__
 from companion.api import errors, scheduler
 from companion.api.common import no_nul_characters
+from companion.api.cors import ApiCors
 from companion.api.limits import BodySizeLimit, JsonShapeLimit
 from companion.api.routes import (
     calendar,
@@ -130,6 +131,8 @@ def create_app() -> FastAPI:
     app.add_middleware(JsonShapeLimit)
     app.add_middleware(BodySizeLimit, upload_limit=get_settings().max_upload_bytes)
     app.add_middleware(AuditScopeMiddleware)
+    if get_settings().cors_origins:  # outermost: a preflight is answered before anything else
+        app.add_middleware(ApiCors, origins=get_settings().cors_origins, prefix=API_PREFIX)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

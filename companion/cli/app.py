@@ -11,7 +11,7 @@ import click
 import typer
 
 from companion import __version__
-from companion.config import Settings, get_settings
+from companion.config import Settings, SettingsError, get_settings
 from companion.errors import CompanionError
 from companion.store import Database, get_database
 
@@ -64,6 +64,11 @@ def main(argv: list[str] | None = None) -> None:
         hint = hint_for(exc, sys.argv[1:] if argv is None else argv, _has_programs)
         if hint:
             err.print(f"[bold]hint:[/] {esc(hint)}", highlight=False)
+        sys.exit(exc.exit_code)
+    except SettingsError as exc:  # a bad or unknown COMPANION_* variable: nothing has run
+        err.print("[bold red]error:[/] the configuration is not valid:", highlight=False)
+        for line in exc.problems:
+            err.print(f"  {esc(line)}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted")

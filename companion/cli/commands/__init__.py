@@ -4,6 +4,7 @@ from companion.cli.commands import (
     audit,
     backup,
     calendar,
+    config,
     db,
     demo,
     drafts,
@@ -23,7 +24,7 @@ from companion.cli.commands import (
 )
 
 __all__ = [
-    "audit", "backup", "calendar", "db", "demo", "drafts", "evals", "goals", "knowledge",
-    "matching", "outbox", "oversight", "participants", "programs", "sample", "serve", "sessions",
-    "tokens", "web",
+    "audit", "backup", "calendar", "config", "db", "demo", "drafts", "evals", "goals",
+    "knowledge", "matching", "outbox", "oversight", "participants", "programs", "sample", "serve",
+    "sessions", "tokens", "web",
 ]
