@@ -13,10 +13,11 @@ from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from companion import __version__
-from companion.api import errors, scheduler
+from companion.api import errors, observability, scheduler
 from companion.api.common import no_nul_characters
 from companion.api.cors import ApiCors
 from companion.api.limits import BodySizeLimit, JsonShapeLimit
+from companion.api.observability import RequestContextMiddleware
 from companion.api.routes import (
     calendar,
     drafts,
@@ -127,9 +128,11 @@ def create_app() -> FastAPI:
     app.include_router(goals.router, prefix=API_PREFIX,  # goals and check-ins (issue 14)
                        dependencies=[Depends(no_nul_characters)])
     app.include_router(calendar.feed_router)  # /calendar/{secret}.ics: no token header
+    app.include_router(observability.router)  # /metrics (COMPANION_METRICS_TOKEN)
     # the last added runs first: sizes are checked before a body is buffered for its shape
     app.add_middleware(JsonShapeLimit)
     app.add_middleware(BodySizeLimit, upload_limit=get_settings().max_upload_bytes)
+    app.add_middleware(RequestContextMiddleware)  # inside the audit scope: it names the token
     app.add_middleware(AuditScopeMiddleware)
     if get_settings().cors_origins:  # outermost: a preflight is answered before anything else
         app.add_middleware(ApiCors, origins=get_settings().cors_origins, prefix=API_PREFIX)

@@ -12,14 +12,22 @@ from starlette.exceptions import HTTPException
 
 from companion.api.auth import Denied, log_denial
 from companion.errors import BadInputError, CompanionError, RateLimitedError
+from companion.logs import current_request_id
 
 log = logging.getLogger("companion.api")
 PROBLEM = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+def problem(status: int, title: str, detail: str, *, request_id: str | None = None,
+            **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    request_id = request_id or current_request_id()
+    if request_id:  # what an operator greps the logs for when someone reports this answer
+        body["request_id"] = request_id
+    response = JSONResponse(body, status_code=status, media_type=PROBLEM)
+    if request_id:
+        response.headers["X-Request-ID"] = request_id
+    return response
 
 
 def install(app: FastAPI) -> None:
@@ -76,8 +84,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
+        # served outside the request-id middleware: the id comes from the request's state
         return problem(500, "Internal error",
-                       "Something went wrong on our side; it has been logged.")
+                       "Something went wrong on our side; it has been logged.",
+                       request_id=getattr(request.state, "request_id", None))
 
 
 def _field_error(error: dict[str, Any]) -> dict[str, Any]:

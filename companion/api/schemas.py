@@ -148,6 +148,8 @@ class Problem(Open):
     status: int
     detail: str
     errors: list[dict[str, Any]] | None = None
+    request_id: str | None = Field(default=None, description="The request's id (also in the "
+                                   "X-Request-ID header); quote it when reporting a problem.")
 
 
 class Candidate(Open):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import traceback
@@ -13,6 +12,7 @@ import typer
 from companion import __version__
 from companion.config import Settings, SettingsError, get_settings
 from companion.errors import CompanionError
+from companion.logs import configure_logging
 from companion.store import Database, get_database
 
 from .hints import hint_for
@@ -48,8 +48,9 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Show the version and exit."),
 ) -> None:
-    logging.basicConfig(level=get_settings().log_level.upper(),
-                        format="%(levelname)s %(name)s: %(message)s")
+    # reading the settings here checks them before any command runs (SettingsError: exit 2)
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
 
 
 def main(argv: list[str] | None = None) -> None:

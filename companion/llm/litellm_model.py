@@ -27,6 +27,7 @@ from companion.llm.base import (
     ModelUnavailable,
 )
 from companion.llm.offline.provider import OFFLINE_MODEL, OFFLINE_NAME, register_offline_provider
+from companion.metrics import MODEL_CALLS, provider_kind
 
 litellm.suppress_debug_info = True
 log = logging.getLogger(__name__)
@@ -139,19 +140,23 @@ class LiteLLMChatModel:
         wants_json = json_mode and model not in self._no_json_mode
         if wants_json:
             kwargs["response_format"] = {"type": "json_object"}
+        offline = model in OFFLINE_ALIASES
         try:
             response = litellm.completion(**kwargs)
         except litellm.BadRequestError as exc:
+            MODEL_CALLS.labels(provider_kind(model, offline=offline), "error").inc()
             if not (wants_json and _rejects_json_mode(exc)):
                 raise (_map_error(exc, model) or ModelError(str(exc), model=model)) from exc
             log.info("%s refused response_format; asking again without it", model)
             self._no_json_mode.add(model)
             return self._call_once(model, messages, json_mode)
         except Exception as exc:
+            MODEL_CALLS.labels(provider_kind(model, offline=offline), "error").inc()
             mapped = _map_error(exc, model)
             if mapped is None:
                 raise
             raise mapped from exc
+        MODEL_CALLS.labels(provider_kind(model, offline=offline), "ok").inc()
         return _result(response, model)
 
 

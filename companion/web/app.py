@@ -8,6 +8,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from companion.api.app import create_app as create_api
+from companion.config import get_settings
+from companion.logs import configure_logging
 from companion.web import errors
 from companion.web.routes import auth, coordinator, drafts_pages, participant
 from companion.web.routes.closing_pages import router as closing_router
@@ -24,6 +26,14 @@ def create_app() -> FastAPI:
     app = create_api()
     mount(app)
     return app
+
+
+def create_server() -> FastAPI:
+    """What `companion serve` runs in each worker process: logging as the settings say
+    (COMPANION_LOG_FORMAT), then the whole app."""
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app()
 
 
 def mount(app: FastAPI) -> None:

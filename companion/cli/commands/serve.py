@@ -16,10 +16,25 @@ def serve(
 ) -> None:
     """Serve the web app at / and the HTTP API at /api/v1 (OpenAPI docs at /docs)."""
     import os
+    import shutil
 
     import uvicorn
+    import uvicorn.config
+
+    from companion.config import get_settings
+    from companion.metrics import MULTIPROC_ENV
 
     os.environ["COMPANION_WARMUP"] = "1"
-
-    uvicorn.run("companion.web.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="info")
+    settings = get_settings()
+    if workers > 1:  # each worker writes its metric samples here; /metrics sums them
+        folder = settings.ensure_home() / "prometheus"
+        shutil.rmtree(folder, ignore_errors=True)  # counters restart with the server
+        folder.mkdir()
+        os.environ[MULTIPROC_ENV] = str(folder)
+    json_logs = settings.log_format == "json"
+    # json: every worker sets up its own logging (create_server) and writes the access lines;
+    # uvicorn's own access log would repeat them without the request id
+    uvicorn.run("companion.web.app:create_server", factory=True, host=host, port=port,
+                workers=workers, log_level="info",
+                log_config=None if json_logs else uvicorn.config.LOGGING_CONFIG,
+                access_log=not json_logs)
