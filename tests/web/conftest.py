@@ -93,6 +93,20 @@ print(json.dumps({{"people": people, "approved": first}}))
     return data
 
 
+def run_in_site(site: Site, script: str) -> Any:
+    """Run `script` in a subprocess against the site's own home and database (`db` and
+    `PROGRAM` are defined for it); its last stdout line is JSON, returned decoded."""
+    import json
+
+    prelude = ("import json\nfrom companion.config import get_settings\n"
+               "from companion.store import get_database\ndb = get_database(get_settings())\n"
+               f"PROGRAM = {PROGRAM!r}\n")
+    done = subprocess.run([sys.executable, "-c", prelude + script], env=site.env,
+                          capture_output=True, text=True, check=False, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 @contextmanager
 def running_site(home: Path, *, before: Callable[[dict[str, str]], None] | None = None,
                  **settings: str) -> Iterator[Site]:

@@ -5,16 +5,13 @@ participant."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import PROGRAM, ROOT, Site, mentee_of, running_site, shot
+from tests.web.conftest import Site, mentee_of, run_in_site, running_site, shot
 
 
 @pytest.fixture(scope="module")
@@ -24,18 +21,10 @@ def own_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield running
 
 
-def _run(site: Site, script: str) -> Any:
-    prelude = ("import json\nfrom companion.config import get_settings\n"
-               "from companion.store import get_database\ndb = get_database(get_settings())\n"
-               f"PROGRAM = {PROGRAM!r}\n")
-    done = subprocess.run([sys.executable, "-c", prelude + script], env=site.env,
-                          capture_output=True, text=True, check=False, cwd=ROOT)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _status(site: Site, pairing_id: str) -> dict[str, Any]:
-    return _run(site, "from companion.services import pairings\n"
+    return run_in_site(site, "from companion.services import pairings\n"
                 f"p = pairings.get_pairing(db, {pairing_id!r})\n"
                 "print(json.dumps({'status': p.status.value, 'end_reason': p.end_reason, "
                 "'end_note': p.end_note}))")
@@ -56,7 +45,7 @@ def test_the_mentee_leaves_no_fault_during_the_trial(own_site: Site, page: Any) 
 
 def test_the_coordinator_ends_a_pairing_and_withdraws_a_participant(own_site: Site,
                                                                      page: Any) -> None:
-    approved = _run(own_site, (
+    approved = run_in_site(own_site, (
         "from companion.services import pairings\n"
         "from companion.domain import PairingStatus\n"
         "p = pairings.list_pairings(db, PROGRAM, PairingStatus.pending)[0]\n"

@@ -6,16 +6,13 @@ the goal's statement or evidence — only completion counts."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import PROGRAM, ROOT, Site, mentee_of, running_site, shot
+from tests.web.conftest import Site, mentee_of, run_in_site, running_site, shot
 
 STATEMENT = "Delegate the weekly status report"
 EVIDENCE = "Handed the report to Priya this week"
@@ -29,14 +26,6 @@ def own_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield running
 
 
-def _run(site: Site, script: str) -> Any:
-    prelude = ("import json\nfrom companion.config import get_settings\n"
-               "from companion.store import get_database\ndb = get_database(get_settings())\n"
-               f"PROGRAM = {PROGRAM!r}\n")
-    done = subprocess.run([sys.executable, "-c", prelude + script], env=site.env,
-                          capture_output=True, text=True, check=False, cwd=ROOT)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _seed(site: Site) -> None:
@@ -45,7 +34,7 @@ def _seed(site: Site) -> None:
     content = {"goals": [{"statement": STATEMENT, "specific": "Two people take it over",
                           "time_bound": "2099-06-30",
                           "evaluated": [{"date": "2099-03-01", "check": "Review hours"}]}]}
-    _run(site, f"""
+    run_in_site(site, f"""
 from datetime import UTC, datetime, timedelta
 from companion.domain import Draft, DraftKind, DraftStatus
 from companion.store import DraftRepository, ProgramRepository

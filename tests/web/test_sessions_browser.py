@@ -6,10 +6,7 @@ anywhere on the page."""
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -22,7 +19,15 @@ import pytest
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from tests.web.conftest import PROGRAM, ROOT, Site, mentee_of, mentor_of, running_site, shot
+from tests.web.conftest import (
+    PROGRAM,
+    Site,
+    mentee_of,
+    mentor_of,
+    run_in_site,
+    running_site,
+    shot,
+)
 
 NOTES = "Talked through the reorganisation; Ella worries about her new peer group"
 ACTION = "Book a skip-level meeting"
@@ -35,14 +40,6 @@ def own_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield running
 
 
-def _run(site: Site, script: str) -> Any:
-    prelude = ("import json\nfrom companion.config import get_settings\n"
-               "from companion.store import get_database\ndb = get_database(get_settings())\n"
-               f"PROGRAM = {PROGRAM!r}\n")
-    done = subprocess.run([sys.executable, "-c", prelude + script], env=site.env,
-                          capture_output=True, text=True, check=False, cwd=ROOT)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _zone(site: Site, pid: str) -> str:
@@ -64,7 +61,7 @@ def _sign_in(site: Site, page: Any, role: str, pid: str) -> None:
 def _past_scheduled_session(site: Site, pairing_id: str) -> str:
     """A session planned for yesterday and not yet recorded (time has passed since it was
     planned): written through the store, as a clock moving on would leave it."""
-    return str(_run(site, f"""
+    return str(run_in_site(site, f"""
 from datetime import UTC, datetime, timedelta
 from companion.domain.relationship import MentoringSession
 from companion.store import ProgramRepository, SessionRepository
