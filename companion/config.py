@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PREFIX = "COMPANION_"
@@ -30,15 +30,100 @@ NOT_SETTINGS_PREFIXES = {
     "COMPANION_TEST_": "test-suite knobs",
 }
 #: Fields whose values are never printed (URLs are printed with their password masked).
-SECRET_FIELDS = frozenset({"llm_api_key", "smtp_password", "metrics_token"})
+SECRET_FIELDS = frozenset({"llm_api_key", "smtp_password", "metrics_token", "client_secret"})
 URL_FIELDS = frozenset({"database_url", "chroma_url", "llm_api_base", "public_url"})
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+#: Single sign-on providers are set one variable per field: COMPANION_OIDC__<NAME>__<FIELD>.
+OIDC_PREFIX = PREFIX + "OIDC__"
+_LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
+
+
+def _comma_list(value: object) -> object:
+    if isinstance(value, str):
+        return [part for part in (p.strip() for p in value.split(",")) if part]
+    return value
+
+
+class OidcProvider(BaseModel):
+    """One organisation's OpenID Connect identity provider (single sign-on for the web app).
+    Each field is the variable COMPANION_OIDC__<NAME>__<FIELD>; <NAME> (letters, digits,
+    dashes) is the provider's name in the sign-in URLs."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    issuer: str = Field(description="The provider's issuer URL (its discovery document is "
+                        "<issuer>/.well-known/openid-configuration); https, except on "
+                        "loopback.")
+    client_id: str = Field(min_length=1, max_length=300,
+                           description="The client id Companion was registered with.")
+    client_secret: SecretStr = Field(description="The client secret (a secret).")
+    organization: str = Field(min_length=1, max_length=120, description="The organisation "
+                              "this provider speaks for, exactly as in participants' "
+                              "`organization` column (a blank one counts as the program's "
+                              "host organisation). It signs in only that organisation's people.")
+    label: str | None = Field(default=None, max_length=80, description="The button text after "
+                              "'Sign in with'; default: the organisation.")
+    scopes: str = Field(default="openid email profile",
+                        description="Scopes asked for; must include openid and email.")
+    require_verified_email: bool = Field(
+        default=True, description="Refuse an identity whose ID token does not say "
+        "email_verified=true. Set false only for a provider that never sends the claim and "
+        "issues only addresses its organisation owns (e.g. work accounts of Microsoft Entra "
+        "ID); an explicit email_verified=false is refused always.")
+    coordinators: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated e-mail addresses that sign in as "
+        "coordinators of this organisation: `ana@acme.example=Leaders 2027` names the program, "
+        "a bare address means the one program the organisation takes part in.")
+    coordinator_group: str | None = Field(
+        default=None, max_length=200, description="Members of this group (a value of the "
+        "`groups_claim` claim) sign in as coordinators too, of the organisation's one program.")
+    groups_claim: str = Field(default="groups", max_length=100,
+                              description="The ID-token claim listing the person's groups.")
+    admins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated e-mail addresses that sign in as "
+        "admins of the whole deployment (every organisation): list only people trusted "
+        "with all of them.")
+
+    @field_validator("coordinators", "admins", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return _comma_list(value)
+
+    @field_validator("issuer", mode="after")
+    @classmethod
+    def _issuer_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        match = re.fullmatch(r"(https?)://([^/\s?#]+)(/[^\s?#]*)?", value)
+        if match is None:
+            raise ValueError("write the issuer as https://host[/path]")
+        host = match.group(2).rsplit(":", 1)[0] if not match.group(2).startswith("[") \
+            else match.group(2).split("]")[0] + "]"
+        if match.group(1) == "http" and host not in _LOOPBACK:
+            raise ValueError("an issuer must use https (http only on 127.0.0.1 or localhost)")
+        return value
+
+    @field_validator("scopes", mode="after")
+    @classmethod
+    def _openid_scope(cls, value: str) -> str:
+        scopes = value.replace(",", " ").split()
+        missing = [s for s in ("openid", "email") if s not in scopes]
+        if missing:
+            raise ValueError(f"the scopes must include {' and '.join(missing)}")
+        return " ".join(scopes)
+
+    @property
+    def button(self) -> str:
+        return self.label or self.organization
+
+
 
 
 class Settings(BaseSettings):
     """Everything Companion can be configured with. All local state lives under `home`."""
 
-    model_config = SettingsConfigDict(env_prefix="COMPANION_", extra="ignore")
+    # "__" nests: COMPANION_OIDC__ACME__ISSUER is oidc["acme"].issuer
+    model_config = SettingsConfigDict(env_prefix="COMPANION_", extra="ignore",
+                                      env_nested_delimiter="__")
 
     home: Path = Field(
         default=Path("./.companion"),
@@ -122,6 +207,12 @@ class Settings(BaseSettings):
         description="Comma-separated origins (scheme://host[:port]) a browser front end may "
         "call the API from, or `*`; empty: no CORS headers.",
     )
+    oidc: dict[str, OidcProvider] = Field(
+        default_factory=dict,
+        description="Single sign-on: OpenID Connect providers by name, one variable per "
+        "field, COMPANION_OIDC__<NAME>__<FIELD> (ISSUER, CLIENT_ID, CLIENT_SECRET, "
+        "ORGANIZATION, ...; see docs/deploy.md). None: sign-in links only.",
+    )
     allow_unknown_settings: bool = Field(
         default=False,
         description="Start even when a COMPANION_* variable is not a setting (a typo is then "
@@ -132,6 +223,15 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_metrics_token_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("oidc", mode="after")
+    @classmethod
+    def _provider_names(cls, value: dict[str, OidcProvider]) -> dict[str, OidcProvider]:
+        for name in value:
+            if not _PROVIDER_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is no provider name: use 1–32 lower-case letters, "
+                                 "digits and dashes (it is part of the sign-in URL)")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -179,6 +279,7 @@ class Settings(BaseSettings):
 
 
 _ORIGIN = re.compile(r"https?://[^/\s:]+(:\d{1,5})?/?")
+_PROVIDER_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 
 
 class SettingsError(Exception):
@@ -205,12 +306,32 @@ def unknown_settings(environ: Mapping[str, str] | None = None) -> list[str]:
         name = key.upper()
         if not name.startswith(PREFIX) or name in known or name in NOT_SETTINGS:
             continue
+        if name.startswith(OIDC_PREFIX):
+            problem = _unknown_oidc(key)
+            if problem:
+                problems.append(problem)
+            continue
         if any(name.startswith(prefix) for prefix in NOT_SETTINGS_PREFIXES):
             continue
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
         hint = f" — did you mean {close[0]}?" if close else ""
         problems.append(f"{key} is not a Companion setting{hint}")
     return problems
+
+
+def _unknown_oidc(key: str) -> str | None:
+    """A problem with a COMPANION_OIDC__<NAME>__<FIELD> variable's shape or field, or None."""
+    parts = key[len(OIDC_PREFIX):].split("__")
+    fields = list(OidcProvider.model_fields)
+    if len(parts) != 2 or not all(parts):
+        return (f"{key} is not a Companion setting: a provider's variables are "
+                f"{OIDC_PREFIX}<NAME>__<FIELD>, <FIELD> one of "
+                f"{', '.join(f.upper() for f in fields)}")
+    if parts[1].lower() in fields:
+        return None
+    close = difflib.get_close_matches(parts[1].lower(), fields, n=1, cutoff=0.6)
+    hint = f" — did you mean {OIDC_PREFIX}{parts[0]}__{close[0].upper()}?" if close else ""
+    return f"{key} is not a setting of an OIDC provider{hint}"
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -235,13 +356,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 def _describe(exc: ValidationError) -> list[str]:
     lines = []
     for error in exc.errors(include_url=False):
-        field = str(error["loc"][0]) if error["loc"] else ""
+        loc = [str(part) for part in error["loc"]]
+        field = loc[0] if loc else ""
+        variable = env_name(field)
+        if field == "oidc" and len(loc) >= 3:  # a provider's field: its own variable
+            field = loc[2]
+            variable = f"{OIDC_PREFIX}{loc[1].upper()}__{field.upper()}"
         message = str(error["msg"]).removeprefix("Value error, ")
         shown = error.get("input")
         if (field not in SECRET_FIELDS and field not in URL_FIELDS
                 and isinstance(shown, str) and len(shown) <= 80):
             message += f" (got {shown!r})"
-        lines.append(f"{env_name(field)}: {message}")
+        lines.append(f"{variable}: {message}")
     return lines
 
 
@@ -259,6 +385,9 @@ def describe_settings(settings: Settings,
     rows = []
     for name in Settings.model_fields:
         value: Any = getattr(settings, name)
+        if name == "oidc":
+            rows.extend(_describe_providers(settings.oidc, present))
+            continue
         if name in SECRET_FIELDS:
             value = None if value is None else "****"
         elif isinstance(value, SecretStr):
@@ -269,6 +398,25 @@ def describe_settings(settings: Settings,
             value = mask_url(value)
         rows.append({"setting": name, "variable": env_name(name), "value": value,
                      "source": "environment" if env_name(name) in present else "default"})
+    return rows
+
+
+def _describe_providers(providers: Mapping[str, OidcProvider],
+                        present: set[str]) -> list[dict[str, Any]]:
+    """One row per field of each single sign-on provider (the client secret as ****)."""
+    if not providers:
+        return [{"setting": "oidc", "variable": f"{OIDC_PREFIX}<NAME>__<FIELD>",
+                 "value": None, "source": "default"}]
+    rows = []
+    for provider_name, provider in providers.items():
+        for field in OidcProvider.model_fields:
+            value: Any = getattr(provider, field)
+            if isinstance(value, SecretStr):
+                value = "****"
+            variable = f"{OIDC_PREFIX}{provider_name.upper()}__{field.upper()}"
+            rows.append({"setting": f"oidc.{provider_name}.{field}", "variable": variable,
+                         "value": value,
+                         "source": "environment" if variable in present else "default"})
     return rows
 
 

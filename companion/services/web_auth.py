@@ -3,8 +3,8 @@ session, and that session's CSRF token.
 
 A link and a session speak for a holder exactly as an API token does (`tokens.check_holder`),
 so every service decides what a signed-in browser may see and do with the same `Principal`.
-Single sign-on (OIDC) is meant to be one more way in: it would call `start_session` with the
-holder it resolved and `via="oidc:<issuer>"`; nothing else changes.
+Single sign-on (OIDC, `companion.services.sso`) is one more way in: it calls `start_session`
+with the holder it resolved and `via="oidc:<issuer>"`; nothing else changes.
 """
 
 from __future__ import annotations
@@ -110,13 +110,16 @@ def use_link(db: Database, settings: Settings, secret: str) -> WebSession | None
         return _start(session, settings, _holder(link), via=f"link:{link.id}")
 
 
-def start_session(db: Database, settings: Settings, holder: Holder, *, via: str) -> WebSession:
-    """A session for a holder another way in resolved (single sign-on, later)."""
+def start_session(db: Database, settings: Settings, holder: Holder, *, via: str,
+                  detail: dict[str, str] | None = None) -> WebSession:
+    """A session for a holder another way in resolved (single sign-on); `detail` is added
+    to the sign-in's audit entry."""
     with db.session() as session:
-        return _start(session, settings, holder, via=via)
+        return _start(session, settings, holder, via=via, detail=detail)
 
 
-def _start(session: Session, settings: Settings, holder: Holder, *, via: str) -> WebSession:
+def _start(session: Session, settings: Settings, holder: Holder, *, via: str,
+           detail: dict[str, str] | None = None) -> WebSession:
     secret = secrets.token_urlsafe(32)
     session_id = secrets.token_hex(6)
     expires = utcnow() + timedelta(hours=settings.session_hours)
@@ -127,7 +130,8 @@ def _start(session: Session, settings: Settings, holder: Holder, *, via: str) ->
     principal = _principal(session_id, holder)
     AuditLog(session).append(principal.actor, "signin", "web_session",
                              session_id, program=holder.program,
-                             token_id=SESSION_PREFIX + session_id, detail={"via": via})
+                             token_id=SESSION_PREFIX + session_id,
+                             detail={"via": via, **(detail or {})})
     return WebSession(session_id, secret, principal, expires)
 
 

@@ -6,6 +6,11 @@ from sqlalchemy.exc import IntegrityError as DuplicateRowError
 from sqlalchemy.orm import Session
 
 from companion.store.db import Database, get_database, reset_databases
+from companion.store.identity import (
+    PersonByEmail,
+    people_with_email,
+    programs_with_organization,
+)
 from companion.store.org import (
     DatedDraft,
     OrgPerson,
@@ -43,4 +48,5 @@ __all__ = [
     "DatedDraft", "OrgPerson", "OrgTree", "ProgramHoldings", "ProgramRecords", "whole_tree",
     "CalendarTokens", "CheckinRepository", "GoalRepository", "Notifications",
     "SessionRepository",
+    "PersonByEmail", "people_with_email", "programs_with_organization",
 ]

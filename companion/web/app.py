@@ -18,6 +18,7 @@ from companion.web.routes.invite import router as invite_router
 from companion.web.routes.oversight_pages import router as oversight_router
 from companion.web.routes.program_admin import router as program_admin_router
 from companion.web.routes.sessions_pages import router as sessions_router
+from companion.web.routes.sso_pages import router as sso_router
 
 STATIC = Path(__file__).parent / "static"
 
@@ -48,4 +49,5 @@ def mount(app: FastAPI) -> None:
     app.include_router(oversight_router)  # dashboard, export, notices (issue 14)
     app.include_router(goals_router)  # goals and check-ins (issue 14)
     app.include_router(closing_router)  # ending pairings and withdrawals (issue 14)
+    app.include_router(sso_router)  # single sign-on with OpenID Connect (issue 15)
     errors.install(app)

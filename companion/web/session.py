@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from companion.api.deps import DatabaseDep
+from companion.config import Settings
 from companion.errors import AccessDenied
 from companion.services.audit import current_audit_scope
 from companion.services.web_auth import WebSession, csrf_ok, session_of
 
 COOKIE = "companion_session"
+
+
+def start_browser_session(response: Response, request: Request, web: WebSession,
+                          settings: Settings) -> None:
+    """Give the browser its session cookie (HttpOnly, SameSite=Lax, Secure over https)."""
+    response.set_cookie(COOKIE, web.secret, max_age=settings.session_hours * 3600,
+                        httponly=True, samesite="lax", path="/",
+                        secure=request.url.scheme == "https")
 
 
 class SignInRequired(Exception):

@@ -109,14 +109,15 @@ def run_in_site(site: Site, script: str) -> Any:
 
 @contextmanager
 def running_site(home: Path, *, before: Callable[[dict[str, str]], None] | None = None,
-                 **settings: str) -> Iterator[Site]:
+                 port: int | None = None, **settings: str) -> Iterator[Site]:
     """The seeded program in `home` behind a real server with these COMPANION_* settings;
-    `before(env)` may add to the home before the server starts."""
+    `before(env)` may add to the home before the server starts; `port`: where it listens
+    (a free one when not given)."""
     env = clean_env(home, **settings)
     seeded = _seed(env, home)
     if before is not None:
         before(env)
-    port = free_port()
+    port = port or free_port()
     env["COMPANION_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
     with serve("tests.web.app_factory:create", env, port=port) as (url, _):
         site = Site(url, home, env, seeded["people"])
