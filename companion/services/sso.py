@@ -137,11 +137,12 @@ def finish(db: Database, settings: Settings, name: str, *, flow: str | None,
     elif not isinstance(kept.get("t"), int) or now - kept["t"] > FLOW_SECONDS:
         refusal = Refusal("expired", f"This sign-in took longer than {FLOW_SECONDS // 60} "
                           "minutes. Start again from the sign-in page.")
-    elif not state or not hmac.compare_digest(str(kept.get("s", "")), state):
+    elif (state or not error) and not hmac.compare_digest(str(kept.get("s", "")),
+                                                          state or ""):
         refusal = Refusal("state_mismatch", "This sign-in's answer does not belong to the "
                           "request this browser made (state mismatch). Start again from the "
                           "sign-in page.")
-    elif error:
+    elif error:  # an error answer may lack the state (some providers'); it signs no one in
         refusal = Refusal("provider_error", f"{provider.button}'s sign-in said no "
                           f"({error}{': ' + error_description if error_description else ''}).")
     elif not code:

@@ -173,12 +173,15 @@ def _flow(settings: Settings, **changes: Any) -> str:
     ("expired", "expired"),
     ("state tampered", "state_mismatch"),
     ("provider said no", "provider_error"),
+    ("provider said no without the state", "provider_error"),
+    ("no state", "state_mismatch"),
     ("no code", "provider_error"),
 ])
 def test_a_broken_flow_is_refused_and_audited(db: Database, with_provider: Settings,
                                               case: str, reason: str) -> None:
     flow: str | None = _flow(with_provider)
     state, code, error = "the-state", "a-code", None
+    code_sent: str | None = code
     if case == "no cookie":
         flow = None
     elif case == "forged cookie":
@@ -192,9 +195,13 @@ def test_a_broken_flow_is_refused_and_audited(db: Database, with_provider: Setti
         state = "the-statf"
     elif case == "provider said no":
         error = "access_denied"
+    elif case == "provider said no without the state":
+        state, error = "", "access_denied"
+    elif case == "no state":
+        state = ""
     elif case == "no code":
-        code = None
-    result = sso.finish(db, with_provider, "harbour", flow=flow, state=state, code=code,
+        code_sent = None
+    result = sso.finish(db, with_provider, "harbour", flow=flow, state=state, code=code_sent,
                         error=error)
     assert isinstance(result, sso.Refusal) and result.reason == reason
     with db.session() as session:
