@@ -73,10 +73,12 @@ class OidcProvider(BaseModel):
     coordinators: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated e-mail addresses that sign in as "
         "coordinators of this organisation: `ana@acme.example=Leaders 2027` names the program, "
-        "a bare address means the one program the organisation takes part in.")
+        "a bare address means every program the organisation takes part in (with several, "
+        "they choose when they sign in).")
     coordinator_group: str | None = Field(
         default=None, max_length=200, description="Members of this group (a value of the "
-        "`groups_claim` claim) sign in as coordinators too, of the organisation's one program.")
+        "`groups_claim` claim) sign in as coordinators too, of every program the "
+        "organisation takes part in.")
     groups_claim: str = Field(default="groups", max_length=100,
                               description="The ID-token claim listing the person's groups.")
     admins: Annotated[list[str], NoDecode] = Field(

@@ -5,13 +5,15 @@ signs in as:
 
 1. an **admin**, when their e-mail is among the provider's `admins`;
 2. a **coordinator**, when their e-mail is among its `coordinators` (optionally `=Program`) or
-   they are in its `coordinator_group` — of that program, or of the one program the
+   they are in its `coordinator_group` — of that program, or of the programs the
    organisation takes part in (hosts, or has participants in);
-3. a **mentee or mentor**: the one participant record with that e-mail among the
-   organisation's people (their `organization`, or blank in a program it hosts).
+3. a **mentee or mentor**: the participant record with that e-mail among the organisation's
+   people (their `organization`, or blank in a program it hosts).
 
-Refused, with a page that says why and an audit entry: an e-mail the provider does not say is
-verified, no such person, more than one match (ask for a sign-in link instead), a person of
+Someone who is that in several programs, or both mentee and mentor (role `both`), chooses
+which on a page after the provider vouched for them. Refused, with a page that says why and an
+audit entry: an e-mail the provider does not say is verified, no such person, two different
+records with one address in one program (truly ambiguous: ask for a sign-in link), a person of
 another organisation, and every protocol failure (state or nonce mismatch, an expired or
 foreign flow, a provider error). The flow's state, nonce and PKCE verifier travel in a cookie
 sealed with the provider's client secret, so any server process can finish a sign-in another
@@ -24,6 +26,7 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -78,6 +81,31 @@ class SignedIn:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One verified person who is several holders here (programs, or mentee and mentor)."""
+
+    holders: tuple[Holder, ...]
+
+
+@dataclass(frozen=True)
+class Option:
+    value: int
+    label: str
+
+
+@dataclass(frozen=True)
+class ChooseHolder:
+    """The provider vouched for someone who is several people here: offer `options`, keep
+    `flow` in the flow cookie and send `key` back with the choice."""
+
+    options: tuple[Option, ...]
+    flow: str
+    key: str
+    provider: str
+    email: str
+
+
+@dataclass(frozen=True)
 class Refusal:
     """Why nobody was signed in. `reason` is a stable code (the audit log's); `message` is
     what the person reads."""
@@ -91,6 +119,8 @@ NOT_FOUND = frozenset({"unknown_provider"})
 UNAVAILABLE = frozenset({"unreachable", "issuer_mismatch", "token_refused", "bad_id_token"})
 NOT_ALLOWED = frozenset({"unknown_person", "other_organization", "ambiguous",
                          "unverified_email", "no_email", "no_program", "not_your_program"})
+#: reasons a person's own mistake or an expired page explains (the rest: 400)
+BAD_CHOICE = "bad_choice"
 
 
 def providers(settings: Settings) -> list[ProviderButton]:
@@ -122,7 +152,7 @@ def begin(settings: Settings, name: str) -> LoginStart | Refusal:
 def finish(db: Database, settings: Settings, name: str, *, flow: str | None,
            state: str | None, code: str | None, error: str | None = None,
            error_description: str | None = None, now: float | None = None
-           ) -> SignedIn | Refusal:
+           ) -> SignedIn | ChooseHolder | Refusal:
     """Finish a sign-in the provider sent back: check the flow, exchange the code, check the
     ID token, find who it is, and start their session. Every outcome is audited."""
     provider = settings.oidc.get(name)
@@ -157,29 +187,84 @@ def finish(db: Database, settings: Settings, name: str, *, flow: str | None,
     except oidc.ProviderError as exc:
         return _refused(db, name, provider,
                         Refusal(exc.reason, _provider_trouble(provider)), detail=str(exc))
-    return _sign_in(db, settings, name, provider, claims)
+    return _sign_in(db, settings, name, provider, claims, now)
+
+
+def choose(db: Database, settings: Settings, name: str, *, flow: str | None,
+           key: str | None, option: int | None, now: float | None = None
+           ) -> SignedIn | Refusal:
+    """Finish a sign-in whose person chose which of their holders to be."""
+    provider = settings.oidc.get(name)
+    if provider is None:
+        return _unknown_provider(name)
+    now = time.time() if now is None else now
+    kept = _unseal(provider, flow)
+    if kept is None or kept.get("p") != name or not isinstance(kept.get("c"), list):
+        return _refused(db, name, provider, Refusal(
+            "no_flow", "This choice did not start here, or started in another browser. "
+            "Start again from the sign-in page."))
+    subject, email = str(kept.get("sub", "")), str(kept.get("e", ""))
+    if not isinstance(kept.get("t"), int) or now - kept["t"] > FLOW_SECONDS:
+        refusal = Refusal("expired", f"This sign-in took longer than {FLOW_SECONDS // 60} "
+                          "minutes. Start again from the sign-in page.")
+    elif not key or not hmac.compare_digest(str(kept.get("k", "")), key):
+        refusal = Refusal("state_mismatch", "This choice does not belong to the sign-in this "
+                          "browser made. Start again from the sign-in page.")
+    elif option is None or not 0 <= option < len(kept["c"]):
+        refusal = Refusal(BAD_CHOICE, "Choose one of the offered ways in.")
+    else:
+        pid, role, program, organization = kept["c"][option]
+        try:
+            with db.session() as session:  # still so? (a record may have changed meanwhile)
+                holder = (check_holder(session, participant_id=pid, role=role,
+                                       program=program, what="sign-in")
+                          if role in ("mentee", "mentor")
+                          else Holder(pid, AccessRole(role), program, organization))
+        except CompanionError as exc:
+            refusal = Refusal("unknown_person", f"{email} cannot sign in that way: {exc}")
+        else:
+            return _start(db, settings, name, provider, holder, subject)
+    return _refused(db, name, provider, refusal, subject=subject, email=email)
 
 
 # -- who the identity is ------------------------------------------------------------------
 
 
 def _sign_in(db: Database, settings: Settings, name: str, provider: OidcProvider,
-             claims: dict[str, Any]) -> SignedIn | Refusal:
+             claims: dict[str, Any], now: float) -> SignedIn | ChooseHolder | Refusal:
     subject = str(claims.get("sub", ""))[:200]
     email = claims.get("email") if isinstance(claims.get("email"), str) else None
     with db.session() as session:
         resolved = resolve(session, provider, claims)
     if isinstance(resolved, Refusal):
         return _refused(db, name, provider, resolved, subject=subject, email=email)
-    via = f"oidc:{provider.issuer}"
-    web = start_session(db, settings, resolved, via=via,
+    if isinstance(resolved, Choice):
+        key = secrets.token_urlsafe(16)
+        flow = _seal(provider, {
+            "p": name, "t": int(now), "k": key, "sub": subject, "e": email or "",
+            "c": [[h.participant_id, h.role.value, h.program, h.organization]
+                  for h in resolved.holders]})
+        options = tuple(Option(i, _label(h)) for i, h in enumerate(resolved.holders))
+        return ChooseHolder(options, flow, key, name, str(email))
+    return _start(db, settings, name, provider, resolved, subject)
+
+
+def _start(db: Database, settings: Settings, name: str, provider: OidcProvider,
+           holder: Holder, subject: str) -> SignedIn:
+    web = start_session(db, settings, holder, via=f"oidc:{provider.issuer}",
                         detail={"provider": name, "subject": subject})
-    return SignedIn(web, resolved, name, provider.issuer)
+    return SignedIn(web, holder, name, provider.issuer)
+
+
+def _label(holder: Holder) -> str:
+    where = f" in {holder.program}" if holder.program else ""
+    return f"{holder.role.value.capitalize()}{where}"
 
 
 def resolve(session: Session, provider: OidcProvider, claims: dict[str, Any]
-            ) -> Holder | Refusal:
-    """The holder a provider's verified claims stand for, or why there is none."""
+            ) -> Holder | Choice | Refusal:
+    """The holder a provider's verified claims stand for, the holders to choose from, or
+    why there is none."""
     org = provider.organization
     email = claims.get("email")
     if not isinstance(email, str) or "@" not in email:
@@ -209,18 +294,26 @@ def resolve(session: Session, provider: OidcProvider, claims: dict[str, Any]
                        f"{email} is not a participant of {org}'s programs in Companion. "
                        "Ask your program's coordinator to add you, or to send you a "
                        "sign-in link.")
-    candidates = [(m, role) for m in mine for role in _ROLES.get(m.role, [])]
-    if len(candidates) != 1:
-        where = ", ".join(sorted({f"{role.value} in {m.program}" for m, role in candidates}))
-        return Refusal("ambiguous", f"{email} is more than one participant ({where}), so "
-                       "Companion cannot tell which you mean. Ask your coordinator for a "
-                       "sign-in link for the one you want.")
-    person, role = candidates[0]
-    try:
-        return check_holder(session, participant_id=person.participant_id, role=role,
-                            program=person.program, what="sign-in")
-    except CompanionError as exc:  # a record that changed meanwhile: as if unknown
-        return Refusal("unknown_person", f"{email} cannot sign in: {exc}")
+    per_program: dict[str, set[str]] = {}
+    for m in mine:
+        per_program.setdefault(m.program, set()).add(m.participant_id)
+    twice = sorted(p for p, ids in per_program.items() if len(ids) > 1)
+    if twice:  # two records of one program: which person is this? only a human can say
+        return Refusal("ambiguous", f"{email} belongs to more than one participant in "
+                       f"{', '.join(twice)}, so Companion cannot tell which is you. Ask your "
+                       "coordinator to correct the records, or for a sign-in link.")
+    holders = []
+    for person in mine:
+        for role in _ROLES.get(person.role, []):
+            try:
+                holders.append(check_holder(session, participant_id=person.participant_id,
+                                            role=role, program=person.program,
+                                            what="sign-in"))
+            except CompanionError:  # a record that changed meanwhile: not a way in
+                continue
+    if not holders:
+        return Refusal("unknown_person", f"{email} cannot sign in to {org}'s programs.")
+    return holders[0] if len(holders) == 1 else Choice(tuple(holders))
 
 
 def _coordinator_program(provider: OidcProvider, email: str,
@@ -241,7 +334,7 @@ def _coordinator_program(provider: OidcProvider, email: str,
 
 
 def _coordinator(session: Session, provider: OidcProvider, email: str,
-                 program: str) -> Holder | Refusal:
+                 program: str) -> Holder | Choice | Refusal:
     org = provider.organization
     programs = ProgramRepository(session)
     hosted = {p.name: p.host_organization for p in programs.list()}
@@ -250,14 +343,13 @@ def _coordinator(session: Session, provider: OidcProvider, email: str,
     spelled.update({p: str(host) for p, host in hosted.items() if _same(host, org)})
     theirs = sorted(spelled)
     if not program:
-        if len(theirs) != 1:
-            return Refusal("no_program" if not theirs else "ambiguous",
-                           f"{org} takes part in {len(theirs)} programs"
-                           + (f" ({', '.join(theirs)})" if theirs else "")
-                           + ", so Companion cannot tell which you coordinate. Ask for "
-                           "your address to be listed as `address=Program` in the "
-                           "provider's COORDINATORS setting.")
-        program = theirs[0]
+        if not theirs:
+            return Refusal("no_program", f"{org} takes part in no program yet, so there is "
+                           "nothing to coordinate. Ask the host organisation to add your "
+                           "people first.")
+        holders = tuple(Holder(_person_id(email), AccessRole.coordinator, p, spelled[p])
+                        for p in theirs)
+        return holders[0] if len(holders) == 1 else Choice(holders)
     if program not in theirs:
         return Refusal("not_your_program", f"{org} takes no part in the program '{program}', "
                        "so its coordinators cannot sign in to it.")
@@ -329,6 +421,7 @@ def _unseal(provider: OidcProvider, sealed: str | None) -> dict[str, Any] | None
     return data if isinstance(data, dict) else None
 
 
-__all__ = ["FLOW_PATH", "FLOW_SECONDS", "NOT_ALLOWED", "NOT_FOUND", "UNAVAILABLE",
-           "LoginStart", "ProviderButton", "Refusal", "SignedIn", "begin",
-           "finish", "providers", "redirect_uri", "resolve"]
+__all__ = ["BAD_CHOICE", "FLOW_PATH", "FLOW_SECONDS", "NOT_ALLOWED", "NOT_FOUND",
+           "UNAVAILABLE", "Choice", "ChooseHolder", "LoginStart", "Option", "ProviderButton",
+           "Refusal", "SignedIn", "begin", "choose", "finish", "providers", "redirect_uri",
+           "resolve"]

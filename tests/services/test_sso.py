@@ -46,7 +46,8 @@ def world(any_db: Database, tmp_path: Path) -> Database:
     return any_db
 
 
-def _resolve(db: Database, provider: OidcProvider, **claims: Any) -> Holder | sso.Refusal:
+def _resolve(db: Database, provider: OidcProvider, **claims: Any
+             ) -> Holder | sso.Choice | sso.Refusal:
     claims.setdefault("email_verified", True)
     with db.session() as session:
         return sso.resolve(session, provider, {"sub": "x", **claims})
@@ -100,12 +101,17 @@ def test_only_verified_addresses_count(world: Database, verified: object, requir
         assert isinstance(result, sso.Refusal) and result.reason == reason
 
 
-@pytest.mark.parametrize("email", ["dup@harbourline.example", "bo@harbourline.example"])
-def test_an_address_of_two_records_or_roles_is_refused_as_ambiguous(world: Database,
-                                                                    email: str) -> None:
-    result = _resolve(world, _provider(), email=email)
+def test_two_records_with_one_address_in_a_program_are_refused_as_ambiguous(
+        world: Database) -> None:
+    result = _resolve(world, _provider(), email="dup@harbourline.example")
     assert isinstance(result, sso.Refusal) and result.reason == "ambiguous"
-    assert "in Pilot" in result.message
+    assert "more than one participant in Pilot" in result.message
+
+
+def test_a_mentee_and_mentor_at_once_chooses(world: Database) -> None:
+    result = _resolve(world, _provider(), email="bo@harbourline.example")
+    assert result == sso.Choice((Holder("b1", AccessRole.mentee, "Pilot", HOST),
+                                 Holder("b1", AccessRole.mentor, "Pilot", HOST)))
 
 
 def test_no_email_claim_is_refused(world: Database) -> None:
@@ -142,9 +148,10 @@ def test_a_partner_coordinator_and_the_programs_they_may_not_coordinate(world: D
     # the records' spelling, which the access rules compare with
     assert _resolve(world, kestrel, email="kim@kestrel.example") == Holder(
         "kim@kestrel.example", AccessRole.coordinator, "Pilot", "Kestrel")
-    two = _resolve(world, kestrel, email="kit@kestrel.example")
-    assert isinstance(two, sso.Refusal) and two.reason == "ambiguous"
-    assert "Kestrel Circle, Pilot" in two.message
+    # a bare address of an organisation in two programs: they choose
+    assert _resolve(world, kestrel, email="kit@kestrel.example") == sso.Choice((
+        Holder("kit@kestrel.example", AccessRole.coordinator, "Kestrel Circle", "Kestrel"),
+        Holder("kit@kestrel.example", AccessRole.coordinator, "Pilot", "Kestrel")))
     elsewhere = _resolve(world, kestrel, email="kat@kestrel.example")
     assert isinstance(elsewhere, sso.Refusal) and elsewhere.reason == "not_your_program"
     circle = _provider("KESTREL", coordinators=["kim@kestrel.example=Kestrel Circle"])
@@ -218,3 +225,54 @@ def test_an_unknown_provider_is_not_found(db: Database, with_provider: Settings)
         sso.ProviderButton("harbour", HOST, "/sign-in/oidc/harbour")]
     assert sso.redirect_uri(with_provider, "harbour") == (
         with_provider.public_url + "/sign-in/oidc/harbour/callback")
+
+
+def _choice_flow(settings: Settings, **changes: Any) -> str:
+    data = {"p": "harbour", "t": int(time.time()), "k": "the-key", "sub": "bo-sub",
+            "e": "bo@harbourline.example",
+            "c": [["b1", "mentee", "Pilot", HOST], ["b1", "mentor", "Pilot", HOST]], **changes}
+    return sso._seal(settings.oidc["harbour"], data)
+
+
+def test_the_chosen_holder_signs_in(world: Database, with_provider: Settings) -> None:
+    done = sso.choose(world, with_provider, "harbour", flow=_choice_flow(with_provider),
+                      key="the-key", option=1)
+    assert isinstance(done, sso.SignedIn)
+    assert done.holder == Holder("b1", AccessRole.mentor, "Pilot", HOST)
+    assert done.session.principal.role is AccessRole.mentor
+    with world.session() as session:
+        [event] = AuditLog(session).list(entity_type="web_session")
+    assert event.actor == "mentor:b1"
+    assert event.detail == {"via": "oidc:https://id.example", "provider": "harbour",
+                            "subject": "bo-sub"}
+
+
+@pytest.mark.parametrize(("case", "reason"), [
+    ("another key", "state_mismatch"),
+    ("no such option", "bad_choice"),
+    ("no option", "bad_choice"),
+    ("expired", "expired"),
+    ("a sign-in flow, not a choice", "no_flow"),
+    ("a record changed meanwhile", "unknown_person"),
+])
+def test_a_bad_choice_is_refused_and_audited(world: Database, with_provider: Settings,
+                                             case: str, reason: str) -> None:
+    flow, key, option = _choice_flow(with_provider), "the-key", 0
+    option_sent: int | None = option
+    if case == "another key":
+        key = "not-the-key"
+    elif case == "no such option":
+        option_sent = 2
+    elif case == "no option":
+        option_sent = None
+    elif case == "expired":
+        flow = _choice_flow(with_provider, t=int(time.time()) - sso.FLOW_SECONDS - 1)
+    elif case == "a sign-in flow, not a choice":
+        flow = _flow(with_provider)
+    else:
+        flow = _choice_flow(with_provider, c=[["b1", "mentee", "Elsewhere", HOST]])
+    done = sso.choose(world, with_provider, "harbour", flow=flow, key=key, option=option_sent)
+    assert isinstance(done, sso.Refusal) and done.reason == reason
+    with world.session() as session:
+        events = AuditLog(session).list(entity_type="oidc_provider")
+    assert [e.detail["reason"] for e in events] == [reason]

@@ -5,6 +5,7 @@ the whole authorization-code flow driven over HTTP, and once in Chromium."""
 from __future__ import annotations
 
 import html
+import re
 import subprocess
 import sys
 import time
@@ -29,7 +30,12 @@ COORDINATOR = "ada.lovelace@corvane.example"
 NORTHWIND_MENTEE = {"id": "nw-01", "name": "Nora Wind", "role": "mentee",
                     "email": "nora.wind@northwind.example", "organization": NORTHWIND,
                     "department": "Logistics", "level": "3", "timezone": "Europe/Oslo",
-                    "languages": "en", "goals": "Lead my first cross-border project"}
+                    "languages": "en", "goals": "Lead my first cross-border project",
+                    "capacity": ""}
+NORTHWIND_BOTH = {"id": "nw-02", "name": "Niels Both", "role": "both",
+                  "email": "niels.both@northwind.example", "organization": NORTHWIND,
+                  "department": "Finance", "level": "5", "timezone": "Europe/Oslo",
+                  "languages": "en", "goals": "Grow as a leader of leaders", "capacity": "1"}
 
 
 @dataclass
@@ -51,14 +57,14 @@ from companion.services.participants import import_participants_file
 from companion.store import get_database
 settings = get_settings()
 path = settings.ensure_home() / "northwind.csv"
-row = {NORTHWIND_MENTEE!r}
+rows = [{NORTHWIND_MENTEE!r}, {NORTHWIND_BOTH!r}]
 with path.open("w", newline="") as f:
-    writer = csv.DictWriter(f, fieldnames=list(row))
+    writer = csv.DictWriter(f, fieldnames=list(rows[0]))
     writer.writeheader()
-    writer.writerow(row)
+    writer.writerows(rows)
 report = import_participants_file(get_database(settings), {PROGRAM!r}, path,
                                   skip_invalid=False)
-assert report.created == 1, report
+assert report.created == 2, report
 """
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                           text=True, check=False, cwd=ROOT)
@@ -209,6 +215,29 @@ def test_who_is_not_one_of_the_organisations_people_is_refused(
     assert [e["detail"]["reason"] for e in audited] == [reason]
     assert audited[0]["actor"] == f"oidc:{provider}"
     assert audited[0]["detail"]["issuer"] == world.providers[provider].issuer
+
+
+def test_a_mentee_and_mentor_at_once_chooses_after_the_provider(world: World) -> None:
+    world.providers["northwind"].person("niels", email=NORTHWIND_BOTH["email"],
+                                        email_verified=True)
+    client = httpx.Client(timeout=30)
+    offered = sign_in(world, "northwind", "niels", client=client)
+    assert offered.status_code == 200 and "Continue as" in offered.text
+    assert "companion_session" not in client.cookies  # nobody is signed in yet
+    key = re.search(r'name="key" value="([^"]+)"', offered.text)
+    assert key is not None
+    assert f"Mentee in {PROGRAM}" in offered.text and f"Mentor in {PROGRAM}" in offered.text
+    # the choice posted from another browser (no flow cookie) is refused
+    elsewhere = httpx.post(f"{world.site.url}/sign-in/oidc/northwind/choose",
+                           data={"key": key.group(1), "option": "1"}, timeout=30)
+    assert elsewhere.status_code == 400 and "did not start here" in elsewhere.text
+    landed = client.post(f"{world.site.url}/sign-in/oidc/northwind/choose",
+                         data={"key": key.group(1), "option": "1"}, follow_redirects=True)
+    assert landed.status_code == 200 and urlsplit(str(landed.url)).path == "/mentor"
+    assert f"Hello, {NORTHWIND_BOTH['name']}" in landed.text
+    [event] = [e for e in _audit(world, "signin") if e["detail"].get("subject") == "niels"]
+    assert event["actor"] == f"mentor:{NORTHWIND_BOTH['id']}"
+    assert event["detail"]["via"] == f"oidc:{world.providers['northwind'].issuer}"
 
 
 def _with_query(url: str, **changes: str) -> str:

@@ -4,7 +4,9 @@ says, on the sign-in page, why not. Every rule is `companion.services.sso`'s."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from companion.api.deps import DatabaseDep, SettingsDep
@@ -23,9 +25,7 @@ def start(name: str, request: Request, settings: SettingsDep) -> Response:
     if isinstance(started, sso.Refusal):
         return _refused(request, settings, started)
     response = RedirectResponse(started.url, status_code=303)
-    response.set_cookie(FLOW_COOKIE, started.flow, max_age=sso.FLOW_SECONDS, httponly=True,
-                        samesite="lax", path=sso.FLOW_PATH,
-                        secure=request.url.scheme == "https")
+    _keep_flow(response, request, started.flow)
     return response
 
 
@@ -36,15 +36,38 @@ def callback(name: str, request: Request, db: DatabaseDep, settings: SettingsDep
     done = sso.finish(db, settings, name, flow=request.cookies.get(FLOW_COOKIE),
                       state=state, code=code, error=error,
                       error_description=(error_description or "")[:200] or None)
+    if isinstance(done, sso.ChooseHolder):
+        response = page(request, "signin_choose.html", {"choice": done})
+        _keep_flow(response, request, done.flow)
+        return response
+    return _outcome(request, settings, name, done)
+
+
+@router.post("/sign-in/oidc/{name}/choose", response_class=HTMLResponse)
+def chosen(name: str, request: Request, db: DatabaseDep, settings: SettingsDep,
+           key: Annotated[str, Form()] = "", option: Annotated[str, Form()] = ""
+           ) -> Response:
+    done = sso.choose(db, settings, name, flow=request.cookies.get(FLOW_COOKIE), key=key,
+                      option=int(option) if option.isdigit() else None)
+    return _outcome(request, settings, name, done)
+
+
+def _outcome(request: Request, settings: Settings, name: str,
+             done: sso.SignedIn | sso.Refusal) -> Response:
     if isinstance(done, sso.Refusal):
         response = _refused(request, settings, done)
     else:
         response = RedirectResponse(home_of(done.session), status_code=303)
         start_browser_session(response, request, done.session, settings)
-        label = settings.oidc[name].button
-        flash(response, f"You are signed in with {label}.")
+        flash(response, f"You are signed in with {settings.oidc[name].button}.")
     response.delete_cookie(FLOW_COOKIE, path=sso.FLOW_PATH)
     return response
+
+
+def _keep_flow(response: Response, request: Request, flow: str) -> None:
+    response.set_cookie(FLOW_COOKIE, flow, max_age=sso.FLOW_SECONDS, httponly=True,
+                        samesite="lax", path=sso.FLOW_PATH,
+                        secure=request.url.scheme == "https")
 
 
 def _refused(request: Request, settings: Settings, refusal: sso.Refusal) -> Response:
