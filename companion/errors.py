@@ -13,6 +13,8 @@ class CompanionError(Exception):
     exit_code = 1
     http_status = 500
     title = "Internal error"
+    #: The kind of problem, as the API's problem `type` names it (companion.api.errors).
+    kind = "internal-error"
 
 
 class BadInputError(CompanionError):
@@ -21,6 +23,7 @@ class BadInputError(CompanionError):
     exit_code = 2
     http_status = 422
     title = "Invalid input"
+    kind = "invalid-request"
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
@@ -33,6 +36,7 @@ class NotFoundError(CompanionError):
     exit_code = 2
     http_status = 404
     title = "Not found"
+    kind = "not-found"
 
 
 class ConflictError(CompanionError):
@@ -41,6 +45,13 @@ class ConflictError(CompanionError):
     exit_code = 2
     http_status = 409
     title = "Conflict"
+    kind = "conflict"
+
+
+class StaleVersionError(ConflictError):
+    """A change was made on a version that is no longer the current one."""
+
+    kind = "stale-version"
 
 
 class AccessDenied(CompanionError):
@@ -79,6 +90,7 @@ class RateLimitedError(CompanionError):
     exit_code = 2
     http_status = 429
     title = "Too many requests"
+    kind = "rate-limited"
 
     def __init__(self, message: str, *, retry_after: int = 60) -> None:
         super().__init__(message)
@@ -89,9 +101,11 @@ class ConfigurationError(CompanionError):
     """Settings or the environment are wrong (bad database URL, model weights mismatch)."""
 
     title = "Configuration error"
+    kind = "configuration-error"
 
 
 class StoreError(CompanionError):
     """The database failed in a way the caller cannot fix by changing the request."""
 
     title = "Storage error"
+    kind = "storage-error"

@@ -26,6 +26,7 @@ from companion.api.routes import (
     matching,
     oversight,
     people,
+    problems,
     program_admin,
     programs,
     sessions,
@@ -129,6 +130,7 @@ def create_app() -> FastAPI:
                        dependencies=[Depends(no_nul_characters)])
     app.include_router(calendar.feed_router)  # /calendar/{secret}.ics: no token header
     app.include_router(observability.router)  # /metrics (COMPANION_METRICS_TOKEN)
+    app.include_router(problems.router)  # /problems/<slug>: the problem `type` URIs
     # the last added runs first: sizes are checked before a body is buffered for its shape
     app.add_middleware(JsonShapeLimit)
     app.add_middleware(BodySizeLimit, upload_limit=get_settings().max_upload_bytes)
@@ -164,17 +166,36 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     schemas.pop("ValidationError", None)
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path, operations in document.get("paths", {}).items():
-        public = path.endswith(("/health", "/ready"))
+        liveness = path.endswith(("/health", "/ready"))
+        # no token: the problem types, and the calendar feed (its secret is in the URL)
+        public = liveness or path.startswith(("/problems", "/calendar/"))
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
             for code, description in _PROBLEMS.items():
-                if public and code not in ("400", "413", "422"):
+                if public and code not in ("400", "413", "422") + (() if liveness
+                                                                   else ("404",)):
                     continue
                 entry = responses.setdefault(code, {"description": description})
                 entry["content"] = problem
+            _typed_responses(responses, problem)
             if path.endswith("/ready"):
                 responses.setdefault("503", {"description": "Not ready"})
             if not public:
                 operation.setdefault("security", [{"HTTPBearer": []}])
     app.openapi_schema = document
     return document
+
+
+def _typed_responses(responses: dict[str, Any], problem: dict[str, Any]) -> None:
+    """Every response with a body has its schema: a further success status (a replay's 200
+    beside a 201) has the main success body; an error status named by one operation only
+    (428, 429, …) is problem+json."""
+    main = next((r["content"] for code, r in sorted(responses.items())
+                 if code.startswith("2") and r.get("content")), None)
+    for code, entry in responses.items():
+        if entry.get("content") or code == "204":
+            continue
+        if code.startswith("2") and main is not None:
+            entry["content"] = main
+        elif code[0] in "45":
+            entry["content"] = problem

@@ -80,8 +80,13 @@ class BodySizeLimit:
 
 
 async def _problem(send: Send, status: int, title: str, detail: str, **extra: Any) -> None:
-    body = json.dumps({"type": "about:blank", "title": title, "status": status,
-                       "detail": detail, **extra}).encode()
+    from companion.api.errors import problem_type
+    from companion.logs import current_request_id
+
+    request_id = current_request_id()  # set by RequestContextMiddleware, which runs first
+    body = json.dumps({"type": problem_type(status), "title": title, "status": status,
+                       "detail": detail, **extra,
+                       **({"request_id": request_id} if request_id else {})}).encode()
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/problem+json"),
         (b"content-length", str(len(body)).encode())]})

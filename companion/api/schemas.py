@@ -142,6 +142,18 @@ class TokenCreate(Body):
 
 
 # -- responses ----------------------------------------------------------------------------
+class PageMeta(Open):
+    """Paging keys of a list answer."""
+
+    limit: int = Field(description="The page size used.")
+    next_cursor: str | None = Field(
+        None, description="Send as `cursor` to get the next page; null on the last page.")
+    total: int | None = Field(None, description="Rows in the whole list (after filters).")
+    offset: int | None = Field(None, description="Legacy: where this page starts.")
+    next_offset: int | None = Field(None, description="Legacy: the `offset` of the next "
+                                    "page; null on the last page. Prefer `next_cursor`.")
+
+
 class Problem(Open):
     type: str = "about:blank"
     title: str
@@ -196,7 +208,7 @@ class PairingOut(Open):
     version: int
 
 
-class Pairings(Open):
+class Pairings(PageMeta):
     program: str
     pairings: list[PairingOut]
 
@@ -240,11 +252,11 @@ class DraftReviewOut(DraftOut):
         "one line per check the approved version had failed.")
 
 
-class Drafts(Open):
+class Drafts(PageMeta):
     drafts: list[DraftOut]
 
 
-class Participants(Open):
+class Participants(PageMeta):
     participants: list[dict[str, Any]]
 
 
@@ -277,6 +289,6 @@ class TokenOut(Open):
     expires_at: str
 
 
-class Queue(Open):
+class Queue(PageMeta):
     pairings: list[PairingOut]
     drafts: list[DraftOut]

@@ -30,6 +30,7 @@ from companion.domain import (
     Program,
 )
 from companion.errors import AccessDenied, NotFoundError, forbidden, hidden
+from companion.services.paging import Page, PageRequest, key_part, paginate
 from companion.services.programs import get_program
 from companion.services.tokens import (
     IssuedToken,
@@ -47,7 +48,8 @@ WITHHELD = "reasons withheld: they quote another organisation's private profile 
 
 __all__ = ["PARTNERED", "WITHHELD", "Access", "AccessDenied", "Partners", "access_to",
            "access_to_owner",
-           "forbidden", "hidden", "participant_json", "partners_of", "people_of"]
+           "forbidden", "hidden", "participant_json", "partners_of", "people_of",
+           "tokens_page"]
 
 
 @dataclass(frozen=True)
@@ -256,6 +258,14 @@ def tokens_visible_to(db: Database, principal: Principal) -> list[TokenRecord]:
             access_to(db, principal, principal.program).host_coordinator:
         return list_tokens(db, program=principal.program)
     return [get_token(db, principal.token_id)]
+
+
+def tokens_page(db: Database, principal: Principal, request: PageRequest
+                ) -> Page[TokenRecord]:
+    """`tokens_visible_to`, oldest first, a page at a time."""
+    return paginate(tokens_visible_to(db, principal),
+                    lambda t: (key_part(t.created_at), t.id), request,
+                    scope=f"tokens|{principal.role.value}|{principal.program}")
 
 
 def revoke_token_as(db: Database, principal: Principal, token_id: str) -> TokenRecord:

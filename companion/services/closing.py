@@ -29,7 +29,14 @@ from typing import Any
 from companion.domain import Pairing, PairingStatus
 from companion.domain.clock import Clock, clock_or_system
 from companion.domain.relationship import EndReason
-from companion.errors import BadInputError, ConflictError, NotFoundError, forbidden, hidden
+from companion.errors import (
+    BadInputError,
+    ConflictError,
+    NotFoundError,
+    StaleVersionError,
+    forbidden,
+    hidden,
+)
 from companion.services.access import access_to
 from companion.services.pairing_views import view, visible_pairing
 from companion.services.sessions import cancel_future
@@ -111,8 +118,9 @@ def end(db: Database, pairing_id: str, reason: str | EndReason, *, by: str,
         current = repo.get(pairing_id)
         expected = current.version if version is None else version
         if expected != current.version:
-            raise ConflictError(f"pairing '{pairing_id}' is at version {current.version}, not "
-                                f"{expected} ({current.status}); reload and decide again")
+            raise StaleVersionError(
+                f"pairing '{pairing_id}' is at version {current.version}, not "
+                f"{expected} ({current.status}); reload and decide again")
         if current.status not in ENDABLE:
             hint = " (reject a pending one instead)" if current.status is \
                 PairingStatus.pending else ""

@@ -9,7 +9,7 @@ import logging
 import os
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +51,14 @@ from companion.services.draft_store import (
     bound_pairing,
     lease_from_now,
     worker_name,
+)
+from companion.services.paging import (
+    CURSOR_FIELD,
+    Key,
+    PageRequest,
+    decode_cursor,
+    encode_cursor,
+    key_part,
 )
 from companion.services.tokens import Principal
 from companion.store import (
@@ -562,18 +570,29 @@ class DraftPage:
     total: int
     limit: int
     offset: int
+    next_cursor: str | None = None
 
     @property
     def next_offset(self) -> int | None:
         following = self.offset + len(self.drafts)
         return following if following < self.total else None
 
+    def meta(self) -> dict[str, Any]:
+        return {"total": self.total, "limit": self.limit, "offset": self.offset,
+                "next_offset": self.next_offset, "next_cursor": self.next_cursor}
+
 
 def visible_drafts(db: Database, principal: Principal, *, program: str | None = None,
                    participant_id: str | None = None, status: DraftStatus | None = None,
-                   limit: int = 100, offset: int = 0, reviewing: bool = False) -> DraftPage:
-    """The drafts `principal` may see, a page at a time (filtered in the database).
-    `reviewing`: only those waiting for this principal's decision."""
+                   limit: int = 100, offset: int = 0, reviewing: bool = False,
+                   page: PageRequest | None = None) -> DraftPage:
+    """The drafts `principal` may see, a page at a time (filtered and paged in the
+    database), by program, then oldest first. `page`: limit and a cursor (keyset on
+    program, created_at, id: stable when drafts are added between pages) or the legacy
+    offset; else `limit` and `offset`. `reviewing`: only those waiting for this principal's
+    decision."""
+    request = page or PageRequest(limit, offset=offset)
+    limit, offset = request.limit, request.offset
     if not 1 <= limit <= MAX_PAGE:
         raise BadInputError(f"limit must be between 1 and {MAX_PAGE}", field="limit")
     if offset < 0:
@@ -582,12 +601,20 @@ def visible_drafts(db: Database, principal: Principal, *, program: str | None = 
         if program is not None and program != principal.program:
             raise hidden(f"program '{program}'", reason="program outside the token's scope")
         program = principal.program
+    scope = f"drafts|{program}|{participant_id}|{status}|{reviewing}"
+    after: Key | None = None
+    if request.cursor is not None:
+        if offset:
+            raise BadInputError("send cursor or offset, not both (cursor is the way to "
+                                "page; offset is kept for older scripts)", field="offset")
+        after = decode_cursor(request.cursor, scope, (str, str, str))
     with db.session() as session:
         programs = ProgramRepository(session)
         names = [program] if program else programs.names()
-        rows = [programs.row(name) for name in names]  # NotFoundError for a missing one
-    found: list[Draft] = []
-    total = 0
+        rows = sorted((programs.row(name) for name in names),  # NotFoundError: missing
+                      key=lambda r: r.name)
+    found: list[tuple[Key, Draft]] = []
+    total = before = 0
     for row in rows:
         access = access_to(db, principal, row.name)
         filters: dict[str, Any] = {"participant_id": participant_id, "status": status}
@@ -604,13 +631,35 @@ def visible_drafts(db: Database, principal: Principal, *, program: str | None = 
         with db.session() as session:
             repo = DraftRepository(session, row)
             here = repo.count(**filters)
+            keyset: tuple[datetime, str] | None = None
             skip = max(0, offset - total)
-            room = limit - len(found)
+            if after is not None:
+                skip = 0
+                if row.name < str(after[0]):  # wholly before the cursor
+                    before += here
+                    total += here
+                    continue
+                if row.name == after[0]:
+                    keyset = (_cursor_time(str(after[1])), str(after[2]))
+                    before += here - repo.count(after=keyset, **filters)
+            room = limit + 1 - len(found)  # one more than a page: is there a next one?
             if room > 0 and skip < here:
-                found += [_as_seen(d, access) for d in repo.list(**filters, limit=room,
-                                                                  offset=skip)]
+                found += [((row.name, key_part(d.created_at), d.id), _as_seen(d, access))
+                          for d in repo.list(**filters, limit=room, offset=skip,
+                                             after=keyset)]
             total += here
-    return DraftPage(found, total, limit, offset)
+    more = len(found) > limit
+    shown = found[:limit]
+    return DraftPage([d for _, d in shown], total, limit,
+                     offset if after is None else before,
+                     encode_cursor(scope, shown[-1][0]) if more else None)
+
+
+def _cursor_time(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:  # a checksummed cursor always holds one; kept for safety
+        raise BadInputError("cursor is not valid for this list", field=CURSOR_FIELD) from None
 
 
 def request_as(db: Database, settings: Settings, principal: Principal, *, program: str,

@@ -34,6 +34,7 @@ from companion.errors import (
     CompanionError,
     ConflictError,
     NotFoundError,
+    StaleVersionError,
     forbidden,
     hidden,
 )
@@ -437,11 +438,13 @@ def due_checkpoints(db: Database, program: str, clock: Clock | None = None, *,
 def _current(repo: GoalRepository, goal_id: str, version: int | None) -> Goal:
     goal = repo.get(goal_id)
     if not goal.is_current:
-        raise ConflictError(f"goal '{goal_id}' was readjusted: version {goal.version} is "
-                            f"history, the current one is '{goal.superseded_by}'")
+        raise StaleVersionError(
+            f"goal '{goal_id}' was readjusted: version {goal.version} is "
+            f"history, the current one is '{goal.superseded_by}'")
     if version is not None and version != goal.version:
-        raise ConflictError(f"goal '{goal_id}' is at version {goal.version}, not {version}; "
-                            "reload and try again")
+        raise StaleVersionError(
+            f"goal '{goal_id}' is at version {goal.version}, not {version}; "
+            "reload and try again")
     return goal
 
 

@@ -17,6 +17,7 @@ from companion.domain.relationship import Notification
 from companion.errors import hidden
 from companion.services import dashboard, health
 from companion.services.access import access_to
+from companion.services.paging import Page, PageRequest, key_part, paginate
 from companion.services.tokens import Principal
 from companion.store import Database, Notifications, ProgramRepository
 
@@ -58,9 +59,11 @@ class NoticeView:
 class Notices:
     notices: list[NoticeView]
     unread: int
+    page: Page[Any] | None = None
 
     def json(self) -> dict[str, Any]:
-        return {"notifications": [n.json() for n in self.notices], "unread": self.unread}
+        return {"notifications": [n.json() for n in self.notices], "unread": self.unread,
+                **(self.page.meta() if self.page else {})}
 
 
 def _mine(principal: Principal, coordinators: bool, notices: Notifications,
@@ -71,15 +74,19 @@ def _mine(principal: Principal, coordinators: bool, notices: Notifications,
 
 
 def notifications_as(db: Database, principal: Principal, program: str, *,
-                     unread: bool = False) -> Notices:
-    """A participant's own notices, or (coordinators) the queue; newest first."""
+                     unread: bool = False, page: PageRequest | None = None) -> Notices:
+    """A participant's own notices, or (coordinators) the queue; newest first: the newest
+    LISTED, or with `page` a page at a time (limit, cursor or offset)."""
     access = access_to(db, principal, program)
     with db.session() as session:
         notices = Notifications(session, ProgramRepository(session).row(program))
         found = _mine(principal, access.coordinator, notices, unread)
-    found.sort(key=lambda n: (n.created_at, n.id or 0), reverse=True)
-    return Notices([NoticeView(n) for n in found[:LISTED]],
-                   sum(1 for n in found if n.read_at is None))
+    unread_count = sum(1 for n in found if n.read_at is None)
+    chosen = paginate(found, lambda n: (key_part(n.created_at), n.id or 0),
+                      page or PageRequest(LISTED), descending=True,
+                      scope=f"notifications|{program}|{unread}")
+    return Notices([NoticeView(n) for n in chosen.items], unread_count,
+                   chosen if page is not None else None)
 
 
 def queue_as(db: Database, principal: Principal, program: str) -> Notices | None:

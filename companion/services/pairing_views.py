@@ -13,6 +13,15 @@ from companion.errors import NotFoundError, forbidden, hidden
 from companion.services import matching, pairings
 from companion.services.access import WITHHELD, Access, access_to, access_to_owner, people_of
 from companion.services.fairness import Fairness
+from companion.services.paging import (
+    Key,
+    Page,
+    PageRequest,
+    decode_cursor,
+    encode_cursor,
+    key_part,
+    paginate,
+)
 from companion.services.redaction import redact_pairing, redact_suggestions
 from companion.services.tokens import Principal
 from companion.store import Database
@@ -55,22 +64,31 @@ class PairingPage:
     program: str
     total: int
     pairings: list[dict[str, Any]]
+    page: Page[Any] | None = None
 
     def json(self) -> dict[str, Any]:
-        return {"program": self.program, "total": self.total, "pairings": self.pairings}
+        return {"program": self.program, "total": self.total, "pairings": self.pairings,
+                **(self.page.meta() if self.page else {})}
 
 
 def visible_pairings(db: Database, principal: Principal, program: str, *,
                      status: PairingStatus | None = None, limit: int = 1000,
-                     offset: int = 0) -> PairingPage:
+                     offset: int = 0, page: PageRequest | None = None) -> PairingPage:
     """A program's pairings the principal may see (coordinators: all, a partner coordinator
-    their own people's; participants: their approved and active ones)."""
+    their own people's; participants: their approved and active ones), a page at a time:
+    `page` (limit and cursor, or offset), else `limit` and `offset`; oldest first."""
     access = access_to(db, principal, program)
     people = people_of(db, program)
     found = [p for p in pairings.list_pairings(db, program, status)
              if access.sees_pairing(p, people)]
-    return PairingPage(program, len(found),
-                       [view(access, p, people) for p in found[offset:offset + limit]])
+    chosen = paginate(found, _pairing_key, page or PageRequest(limit, offset=offset),
+                      scope=f"pairings|{program}|{status}")
+    return PairingPage(program, len(found), [view(access, p, people) for p in chosen.items],
+                       chosen)
+
+
+def _pairing_key(pairing: Pairing) -> Key:
+    return key_part(pairing.created_at), pairing.id
 
 
 def review_as(db: Database, principal: Principal, pairing_id: str, decision: str, *,
@@ -135,15 +153,17 @@ def exclude_as(db: Database, principal: Principal, program: str, mentee_id: str,
 
 
 def review_queue(db: Database, principal: Principal, *, limit: int = 100,
-                 offset: int = 0) -> dict[str, Any]:
+                 offset: int = 0, page: PageRequest | None = None) -> dict[str, Any]:
     """What waits for the principal's decision: pending pairings (coordinators, those they
-    may see) and the drafts they review, a page of each."""
+    may see) and the drafts they review, a page of each. One cursor pages both lists: it
+    holds each list's own cursor ("-" once that list is done)."""
     from companion.services import drafts
     from companion.services.programs import list_programs
 
+    request = page or PageRequest(limit, offset=offset)
     names = ([p.name for p in list_programs(db)] if principal.role is AccessRole.admin
              else [principal.program] if principal.program else [])
-    waiting: list[dict[str, Any]] = []
+    waiting: list[tuple[Pairing, dict[str, Any]]] = []
     for name in names:
         try:
             access = access_to(db, principal, name)
@@ -151,17 +171,35 @@ def review_queue(db: Database, principal: Principal, *, limit: int = 100,
             continue
         if access.coordinator:
             people = people_of(db, name)
-            waiting += [view(access, p, people) for p in pairings.list_pairings(
+            waiting += [(p, view(access, p, people)) for p in pairings.list_pairings(
                 db, name, PairingStatus.pending) if access.sees_pairing(p, people)]
-    try:
-        page = drafts.visible_drafts(db, principal, status=DraftStatus.pending_review,
-                                     reviewing=True, limit=limit, offset=offset)
+    scope = f"queue|{principal.role.value}|{principal.program}"
+    if request.cursor is not None:
+        of_pairings, of_drafts = decode_cursor(request.cursor, scope, (str, str))
+        asked = [PageRequest(request.limit, cursor=str(c) or None) if c != "-" else None
+                 for c in (of_pairings, of_drafts)]
+    else:
+        asked = [request, request]
+    done: Page[Any] = Page([], request.limit, 0, 0)
+    shown = paginate(waiting, lambda w: (w[0].program, *_pairing_key(w[0])), asked[0],
+                     scope=scope + "|pairings") if asked[0] else done
+    try:  # a finished list is still counted
+        found = drafts.visible_drafts(db, principal, status=DraftStatus.pending_review,
+                                      reviewing=True, page=asked[1] or PageRequest(1))
     except NotFoundError:  # the token's program was deleted
-        page = drafts.DraftPage([], 0, limit, offset)
-    return {"pairings": waiting[offset:offset + limit],
-            "drafts": [drafts.draft_json(d) for d in page.drafts],
-            "counts": {"pairings": len(waiting), "drafts": page.total},
-            "limit": limit, "offset": offset}
+        found = None
+    listed = found.drafts if found and asked[1] else []
+    draft_cursor = found.next_cursor if found and asked[1] else None
+    next_cursor = None if shown.next_cursor is None and draft_cursor is None else \
+        encode_cursor(scope, (shown.next_cursor or "-", draft_cursor or "-"))
+    more = request.offset + request.limit
+    return {"pairings": [w[1] for w in shown.items],
+            "drafts": [drafts.draft_json(d) for d in listed],
+            "counts": {"pairings": len(waiting), "drafts": found.total if found else 0},
+            "limit": request.limit, "offset": request.offset,
+            "next_offset": more if next_cursor is not None and request.cursor is None
+            else None,
+            "next_cursor": next_cursor}
 
 
 __all__ = ["PairingPage", "VisiblePairing", "assign_as", "exclude_as", "forbidden",

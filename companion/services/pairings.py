@@ -13,7 +13,7 @@ import numpy as np
 
 from companion.domain import Pairing, PairingStatus, Program, ProgramType
 from companion.embeddings import Embedder
-from companion.errors import BadInputError, ConflictError, NotFoundError
+from companion.errors import BadInputError, ConflictError, NotFoundError, StaleVersionError
 from companion.matching import rules
 from companion.matching.constraints import pair_violation
 from companion.services.matching import build_pool, load_state, new_pairing_id
@@ -113,8 +113,9 @@ def review(db: Database, pairing_id: str, decision: str, *, by: str,
 def _check_decision(current: Pairing, decision: str, version: int | None) -> int:
     expected = current.version if version is None else version
     if expected != current.version:
-        raise ConflictError(f"pairing '{current.id}' is at version {current.version}, not "
-                            f"{expected} ({current.status}); reload and decide again")
+        raise StaleVersionError(
+            f"pairing '{current.id}' is at version {current.version}, not "
+            f"{expected} ({current.status}); reload and decide again")
     if current.status not in _ALLOWED_FROM[decision]:
         allowed = " or ".join(s.value for s in _ALLOWED_FROM[decision])
         raise ConflictError(f"cannot {decision} pairing '{current.id}': it is {current.status}"

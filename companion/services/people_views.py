@@ -12,6 +12,7 @@ from companion.domain import AccessRole, Program, Role
 from companion.errors import forbidden, hidden
 from companion.services import matching
 from companion.services.access import Access, access_to, partners_of, people_of
+from companion.services.paging import Page, PageRequest, paginate
 from companion.services.programs import (
     build_program,
     create_program,
@@ -36,6 +37,13 @@ def programs_of(db: Database, principal: Principal) -> list[dict[str, Any]]:
             if principal.role is AccessRole.admin or p.name == principal.program]
 
 
+def programs_page(db: Database, principal: Principal, request: PageRequest
+                  ) -> Page[dict[str, Any]]:
+    """The programs the principal can see, by name, a page at a time."""
+    return paginate(programs_of(db, principal), lambda p: (str(p["name"]),), request,
+                    scope="programs")
+
+
 def create_program_as(db: Database, principal: Principal, program: Program) -> dict[str, Any]:
     if principal.role is not AccessRole.admin:
         raise forbidden("only an admin can create programs")
@@ -57,10 +65,11 @@ class ParticipantPage:
     program: str
     total: int
     participants: list[dict[str, Any]]
+    page: Page[Any] | None = None
 
     def json(self) -> dict[str, Any]:
         return {"program": self.program, "total": self.total,
-                "participants": self.participants}
+                "participants": self.participants, **(self.page.meta() if self.page else {})}
 
 
 def _partners(db: Database, access: Access) -> frozenset[str]:
@@ -69,9 +78,10 @@ def _partners(db: Database, access: Access) -> frozenset[str]:
 
 
 def participants_as(db: Database, principal: Principal, program: str, *,
-                    role: Role | None = None, limit: int = 1000, offset: int = 0
-                    ) -> ParticipantPage:
-    """The participants the principal may see, each as much as they may see of them."""
+                    role: Role | None = None, limit: int = 1000, offset: int = 0,
+                    page: PageRequest | None = None) -> ParticipantPage:
+    """The participants the principal may see, each as much as they may see of them, by id,
+    a page at a time (`page`: limit and cursor or offset; else `limit` and `offset`)."""
     access = access_to(db, principal, program)
     partners = _partners(db, access)
     # a participant sees themselves and their partners: read just those
@@ -80,7 +90,10 @@ def participants_as(db: Database, principal: Principal, program: str, *,
     shown = [view for person in people.values()
              if role is None or person.role is role
              if (view := access.participant_view(person, partners)) is not None]
-    return ParticipantPage(program, len(shown), shown[offset:offset + limit])
+    chosen = paginate(shown, lambda view: (str(view["id"]),),
+                      page or PageRequest(limit, offset=offset),
+                      scope=f"participants|{program}|{role}")
+    return ParticipantPage(program, len(shown), chosen.items, chosen)
 
 
 def participant_as(db: Database, principal: Principal, program: str,
@@ -125,5 +138,5 @@ def report_as(db: Database, principal: Principal, program: str) -> matching.Prog
 
 
 __all__ = ["ParticipantPage", "build_program", "create_program_as", "me", "participant_as",
-           "participants_as", "program_as", "program_json", "programs_of", "report_as",
-           "require_importer"]
+           "participants_as", "program_as", "program_json", "programs_of", "programs_page",
+           "report_as", "require_importer"]

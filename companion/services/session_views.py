@@ -22,6 +22,7 @@ from companion.domain.relationship import MentoringSession, SessionFormat
 from companion.errors import AccessDenied, NotFoundError, forbidden, hidden
 from companion.services import pairings, sessions
 from companion.services.access import Access, access_to, access_to_owner, people_of
+from companion.services.paging import Page, PageRequest, key_part, paginate
 from companion.services.sessions import SessionView
 from companion.services.tokens import Principal
 from companion.store import Database
@@ -164,15 +165,31 @@ def done_as(db: Database, principal: Principal, session_id: str, *, version: int
 @dataclass(frozen=True)
 class SessionList:
     sessions: list[SessionView]
+    page: Page[Any] | None = None
 
     def json(self) -> dict[str, Any]:
-        return {"sessions": [s.json() for s in self.sessions]}
+        return {"sessions": [s.json() for s in self.sessions],
+                **(self.page.meta() if self.page else {})}
 
 
 def list_as(db: Database, principal: Principal, program: str, *,
-            pairing_id: str | None = None, participant_id: str | None = None) -> SessionList:
+            pairing_id: str | None = None, participant_id: str | None = None,
+            page: PageRequest | None = None) -> SessionList:
     """The sessions the principal may see in `program` (of one pairing, or of one
-    participant's pairings)."""
+    participant's pairings), by start; with `page`, a page of them (limit, cursor or
+    offset)."""
+    views = _visible_sessions(db, principal, program, pairing_id=pairing_id,
+                              participant_id=participant_id)
+    if page is None:
+        return SessionList(views)
+    chosen = paginate(views, lambda v: (key_part(v.session.starts_at), v.session.id), page,
+                      scope=f"sessions|{program}|{pairing_id}|{participant_id}")
+    return SessionList(chosen.items, chosen)
+
+
+def _visible_sessions(db: Database, principal: Principal, program: str, *,
+                      pairing_id: str | None, participant_id: str | None
+                      ) -> list[SessionView]:
     if pairing_id is not None:
         seen = pairing_access(db, principal, pairing_id)
         if seen.pairing.program != program:
@@ -182,7 +199,7 @@ def list_as(db: Database, principal: Principal, program: str, *,
         if participant_id is not None and participant_id not in (seen.pairing.mentee_id,
                                                                  seen.pairing.mentor_id):
             found = []
-        return SessionList([seen.view(s) for s in found])
+        return [seen.view(s) for s in found]
     access = access_to(db, principal, program)
     people = people_of(db, program)
     by_id = {p.id: p for p in pairings.list_pairings(db, program)}
@@ -191,7 +208,7 @@ def list_as(db: Database, principal: Principal, program: str, *,
         seen = SessionAccess(access, by_id[meeting.pairing_id], people)
         if seen.sees:
             views.append(seen.view(meeting))
-    return SessionList(views)
+    return views
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from companion.domain.relationship import (
     parse_start,
     zone,
 )
-from companion.errors import BadInputError, ConflictError, NotFoundError
+from companion.errors import BadInputError, ConflictError, NotFoundError, StaleVersionError
 from companion.store import (
     AuditLog,
     Database,
@@ -278,8 +278,9 @@ def _changing(session: Session, session_id: str, version: int | None,
     current = repo.get(session_id)
     expected = current.version if version is None else version
     if expected != current.version:
-        raise ConflictError(f"session '{session_id}' is at version {current.version}, not "
-                            f"{expected} ({current.status}); reload and try again")
+        raise StaleVersionError(
+            f"session '{session_id}' is at version {current.version}, not "
+            f"{expected} ({current.status}); reload and try again")
     if current.status not in allowed:
         raise ConflictError(f"cannot {action} session '{session_id}': it is {current.status}")
     return repo, current, expected

@@ -29,7 +29,7 @@ from companion.domain.relationship import (
     SessionFormat,
     SessionStatus,
 )
-from companion.errors import ConflictError, NotFoundError
+from companion.errors import ConflictError, NotFoundError, StaleVersionError
 from companion.store.tables import (
     CalendarTokenRow,
     CheckinRow,
@@ -164,9 +164,10 @@ class SessionRepository:
             MentoringSessionRow.version == expected_version).values(**values))
         if result.rowcount != 1:  # type: ignore[attr-defined]
             current = self.get(session_id)
-            raise ConflictError(f"session '{session_id}' changed since version "
-                                f"{expected_version} (now version {current.version}, "
-                                f"{current.status}); reload and try again")
+            raise StaleVersionError(
+                f"session '{session_id}' changed since version "
+                f"{expected_version} (now version {current.version}, "
+                f"{current.status}); reload and try again")
         self.session.expire_all()
         return self.get(session_id)
 

@@ -421,15 +421,20 @@ class AuditLog:
         return _audit(row)
 
     def list(self, *, program: str | None = None, entity_type: str | None = None,
-             entity_id: str | None = None, limit: int = 200) -> list[AuditEvent]:
+             entity_id: str | None = None, limit: int = 200, before: int | None = None,
+             offset: int = 0) -> list[AuditEvent]:
+        """The newest events first; `before`: only those older than that event id."""
         query = select(AuditRow)
+        if before is not None:
+            query = query.where(AuditRow.id < before)
         if program is not None:
             query = query.where(AuditRow.program == program)
         if entity_type is not None:
             query = query.where(AuditRow.entity_type == entity_type)
         if entity_id is not None:
             query = query.where(AuditRow.entity_id == entity_id)
-        rows = self.session.scalars(query.order_by(AuditRow.id.desc()).limit(limit))
+        rows = self.session.scalars(query.order_by(AuditRow.id.desc()).offset(offset)
+                                    .limit(limit))
         return [_audit(r) for r in rows]
 
 
@@ -696,19 +701,29 @@ class DraftRepository:
         return self._model(row)
 
     def list(self, *, limit: int | None = None, offset: int = 0,
-             **filters: Any) -> list[Draft]:
-        """Drafts of the program, filtered (see `_filtered`); `visible_to=(participant,
-        reviewer name, pairing ids)` keeps what that participant may see: their own drafts
-        and the approved drafts bound to their own approved or active pairings."""
-        query = self._filtered(**filters)
+             after: tuple[datetime, str] | None = None, **filters: Any) -> list[Draft]:
+        """Drafts of the program, oldest first, filtered (see `_filtered`); `visible_to=
+        (participant, reviewer name, pairing ids)` keeps what that participant may see:
+        their own drafts and the approved drafts bound to their own approved or active
+        pairings. `after`: only those after that (created_at, id) — a keyset page."""
+        query = self._after(self._filtered(**filters), after)
         query = query.order_by(DraftRow.created_at, DraftRow.id).offset(offset)
         if limit is not None:
             query = query.limit(limit)
         return [self._model(r) for r in self.session.scalars(query)]
 
-    def count(self, **filters: Any) -> int:
-        subquery = self._filtered(**filters).with_only_columns(DraftRow.id).subquery()
+    def count(self, *, after: tuple[datetime, str] | None = None, **filters: Any) -> int:
+        query = self._after(self._filtered(**filters), after)
+        subquery = query.with_only_columns(DraftRow.id).subquery()
         return int(self.session.scalar(select(func.count()).select_from(subquery)) or 0)
+
+    @staticmethod
+    def _after(query: Any, after: tuple[datetime, str] | None) -> Any:
+        if after is None:
+            return query
+        at, draft_id = after
+        return query.where((DraftRow.created_at > at)
+                           | ((DraftRow.created_at == at) & (DraftRow.id > draft_id)))
 
     def _filtered(self, *, participant_id: str | None = None,
                   status: DraftStatus | None = None, pairing_id: str | None = None,

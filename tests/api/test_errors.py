@@ -220,11 +220,14 @@ def test_errors_of_every_kind_are_problem_json(world: World) -> None:
         422: post(world, "e1", "/programs/Pilot/drafts", json={"kind": "x"}),
         428: post(world, "coord", "/pairings/pr-pending/review", json={"decision": "approve"}),
     }
+    types = {401: "unauthorized", 403: "forbidden", 404: "not-found",
+             405: "method-not-allowed", 409: "conflict", 422: "invalid-request",
+             428: "precondition-required"}
     for status, response in statuses.items():
         if response is None:
             continue
         problem = assert_problem(response, status)
-        assert problem["type"] == "about:blank" and problem["title"]
+        assert problem["type"] == f"/problems/{types[status]}" and problem["title"]
     unknown = world.client.get("/api/v1/nowhere")
     assert_problem(unknown, 404)
 

@@ -22,7 +22,8 @@ SessionId = Annotated[str, PathParam(min_length=1, max_length=32)]
 ParticipantId = Annotated[str, PathParam(min_length=1, max_length=64)]
 Secret = Annotated[str, PathParam(min_length=1, max_length=200)]
 ICS: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/calendar": {}}, "description": "An iCalendar file"}}
+    200: {"content": {"text/calendar": {"schema": {"type": "string"}}},
+          "description": "An iCalendar file (RFC 5545)"}}
 
 
 class FeedLinkOut(Open):

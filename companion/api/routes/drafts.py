@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi import Path as PathParam
 
 from companion.api.auth import PrincipalDep
 from companion.api.common import DraftDepsDep, IfMatch, ProgramName, etag, expected_version
 from companion.api.deps import DatabaseDep, SettingsDep
+from companion.api.outputs import DraftVersionsOut
+from companion.api.paging import PageRequest, link_next, page_params
 from companion.api.schemas import DraftOut, DraftRequest, DraftReview, DraftReviewOut, Drafts
 from companion.domain import DraftStatus
 from companion.services import drafts as service
 
 router = APIRouter(tags=["drafts"])
 DraftId = Annotated[str, PathParam(min_length=1, max_length=32)]
+DraftsPage = Annotated[PageRequest, Depends(page_params(100, service.MAX_PAGE))]
 
 
 @router.post("/programs/{program}/drafts", status_code=201, response_model=DraftOut,
@@ -48,18 +51,16 @@ def request_draft(program: ProgramName, principal: PrincipalDep, body: DraftRequ
             summary="Drafts the caller may see, a page at a time: their own (any status) and "
                     "the approved ones bound to their own pairings; coordinators see their "
                     "program's approved drafts")
-def list_drafts(principal: PrincipalDep, db: DatabaseDep,
+def list_drafts(principal: PrincipalDep, db: DatabaseDep, page: DraftsPage, request: Request,
+                response: Response,
                 program: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
                 participant_id: Annotated[str | None, Query(min_length=1,
                                                             max_length=64)] = None,
-                status: Annotated[DraftStatus | None, Query()] = None,
-                limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 100,
-                offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> dict[str, Any]:
-    page = service.visible_drafts(db, principal, program=program,
-                                  participant_id=participant_id, status=status, limit=limit,
-                                  offset=offset)
-    return {"drafts": [service.draft_json(d) for d in page.drafts], "total": page.total,
-            "limit": page.limit, "offset": page.offset, "next_offset": page.next_offset}
+                status: Annotated[DraftStatus | None, Query()] = None) -> dict[str, Any]:
+    found = service.visible_drafts(db, principal, program=program,
+                                   participant_id=participant_id, status=status, page=page)
+    link_next(request, response, found.next_cursor)
+    return {"drafts": [service.draft_json(d) for d in found.drafts], **found.meta()}
 
 
 @router.get("/drafts/{draft_id}", response_model=DraftOut,
@@ -71,7 +72,7 @@ def get_draft(draft_id: DraftId, principal: PrincipalDep, db: DatabaseDep,
     return service.draft_json(draft)
 
 
-@router.get("/drafts/{draft_id}/versions",
+@router.get("/drafts/{draft_id}/versions", response_model=DraftVersionsOut,
             summary="Every version of a draft with its diff, author and note (the reviewer's "
                     "and admins' only)")
 def versions(draft_id: DraftId, principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:

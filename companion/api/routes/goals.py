@@ -14,6 +14,14 @@ from pydantic import Field
 from companion.api.auth import PrincipalDep
 from companion.api.common import IfMatch, ProgramName, etag, expected_version
 from companion.api.deps import DatabaseDep
+from companion.api.outputs import (
+    CheckinOut,
+    CheckinsOut,
+    CheckinSummaryOut,
+    CheckpointOut,
+    CompletionOut,
+    TrackOut,
+)
 from companion.api.schemas import MAX_VERSION, Body, Open
 from companion.domain.relationship import GoalStatus
 from companion.services import checkins, goals
@@ -84,7 +92,10 @@ def list_goals(pairing_id: PairingId, principal: PrincipalDep, db: DatabaseDep
     return {"pairing_id": pairing_id, "goals": [v.json() for v in views]}
 
 
-@router.post("/pairings/{pairing_id}/goals/track", summary="Track an approved goals draft "
+@router.post("/pairings/{pairing_id}/goals/track", response_model=TrackOut,
+             status_code=201,
+             responses={200: {"model": TrackOut, "description": "Tracked already"}},
+             summary="Track an approved goals draft "
              "as the pair's goals (201 when written, 200 when tracked already)")
 def track(pairing_id: PairingId, body: TrackRequest, principal: PrincipalDep,
           db: DatabaseDep, response: Response) -> dict[str, Any]:
@@ -122,27 +133,29 @@ def readjust(goal_id: GoalId, body: ReadjustRequest, principal: PrincipalDep,
                                    version=version), response)
 
 
-@router.post("/checkpoints/{checkpoint_id}", summary="Mark a checkpoint done or open")
+@router.post("/checkpoints/{checkpoint_id}", response_model=CheckpointOut,
+             summary="Mark a checkpoint done or open")
 def checkpoint(checkpoint_id: NumberId, principal: PrincipalDep, db: DatabaseDep,
                body: CheckpointRequest | None = None) -> dict[str, Any]:
     body = body or CheckpointRequest()
     return checkpoint_json(goals.checkpoint_as(db, principal, checkpoint_id, done=body.done))
 
 
-@router.get("/programs/{program}/goals/completion",
+@router.get("/programs/{program}/goals/completion", response_model=CompletionOut,
             summary="Goal completion per pairing: counts only (coordinators)")
 def completion(program: ProgramName, principal: PrincipalDep, db: DatabaseDep
                ) -> dict[str, Any]:
     return {"pairings": [c.json() for c in goals.completion_as(db, principal, program)]}
 
 
-@router.get("/programs/{program}/checkins", summary="The caller's own check-ins")
+@router.get("/programs/{program}/checkins", response_model=CheckinsOut,
+            summary="The caller's own check-ins")
 def my_checkins(program: ProgramName, principal: PrincipalDep, db: DatabaseDep
                 ) -> dict[str, Any]:
     return {"checkins": [checkin_json(c) for c in checkins.mine_as(db, principal, program)]}
 
 
-@router.post("/checkins/{checkin_id}/submit",
+@router.post("/checkins/{checkin_id}/submit", response_model=CheckinOut,
              summary="Answer your check-in (once; late is fine)")
 def submit(checkin_id: NumberId, body: CheckinRequest, principal: PrincipalDep,
            db: DatabaseDep) -> dict[str, Any]:
@@ -151,7 +164,7 @@ def submit(checkin_id: NumberId, body: CheckinRequest, principal: PrincipalDep,
                                            recommend=body.recommend, text=body.text))
 
 
-@router.get("/programs/{program}/checkins/summary",
+@router.get("/programs/{program}/checkins/summary", response_model=CheckinSummaryOut,
             summary="Check-in aggregates (groups under 3 respondents suppressed) and who is "
                     "overdue (coordinators)")
 def summary(program: ProgramName, principal: PrincipalDep, db: DatabaseDep

@@ -9,17 +9,20 @@ from fastapi.responses import JSONResponse
 
 from companion import __version__
 from companion.api.deps import DatabaseDep, SettingsDep
+from companion.api.outputs import HealthOut, ReadyOut
 from companion.services.readiness import OK, readiness
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", summary="Liveness: the process answers")
+@router.get("/health", response_model=HealthOut, summary="Liveness: the process answers")
 def health() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/ready", summary="Readiness: the database (migrated) and the vector store answer",
+@router.get("/ready", response_model=ReadyOut,
+            responses={503: {"model": ReadyOut, "description": "A component is not ok"}},
+            summary="Readiness: the database (migrated) and the vector store answer",
             description="`checks` has each component's status (`ok` or `unavailable: …`); "
             "503 when any is not ok. Each has a few seconds to answer.")
 def ready(db: DatabaseDep, settings: SettingsDep) -> JSONResponse:

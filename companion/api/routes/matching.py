@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from pydantic import Field
 
 from companion.api.auth import PrincipalDep
 from companion.api.common import EmbedderDep, IfMatch, ProgramName, etag, expected_version
 from companion.api.deps import DatabaseDep
+from companion.api.outputs import ExclusionOut, WithdrawalOut
+from companion.api.paging import PageRequest, link_next, page_params
 from companion.api.schemas import (
     MAX_VERSION,
     Assignments,
@@ -31,6 +33,7 @@ from companion.services.fairness import Fairness
 router = APIRouter(tags=["matching"])
 PairingId = Annotated[str, PathParam(min_length=1, max_length=32)]
 ParticipantId = Annotated[str, PathParam(min_length=1, max_length=64)]
+PairingsPage = Annotated[PageRequest, Depends(page_params(1000, 20000))]
 
 
 @router.get("/programs/{program}/suggestions", response_model=Suggestions,
@@ -55,7 +58,7 @@ def assign(program: ProgramName, principal: PrincipalDep, db: DatabaseDep,
                            fairness=fairness).json()
 
 
-@router.post("/programs/{program}/exclusions", status_code=201,
+@router.post("/programs/{program}/exclusions", status_code=201, response_model=ExclusionOut,
              summary="Record a do-not-match pair (never suggested, never assigned)")
 def exclude(program: ProgramName, principal: PrincipalDep, db: DatabaseDep,
             body: ExclusionRequest) -> dict[str, Any]:
@@ -69,11 +72,11 @@ def exclude(program: ProgramName, principal: PrincipalDep, db: DatabaseDep,
             summary="Pairings the caller may see (coordinators: all; participants: their "
                     "approved and active ones)")
 def list_pairings(program: ProgramName, principal: PrincipalDep, db: DatabaseDep,
-                  status: Annotated[PairingStatus | None, Query()] = None,
-                  limit: Annotated[int, Query(ge=1, le=20000)] = 1000,
-                  offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
-    return views.visible_pairings(db, principal, program, status=status, limit=limit,
-                                  offset=offset).json()
+                  page: PairingsPage, request: Request, response: Response,
+                  status: Annotated[PairingStatus | None, Query()] = None) -> dict[str, Any]:
+    found = views.visible_pairings(db, principal, program, status=status, page=page)
+    link_next(request, response, found.page)
+    return found.json()
 
 
 @router.get("/pairings/{pairing_id}", response_model=PairingOut,
@@ -137,6 +140,7 @@ def end_pairing(pairing_id: PairingId, body: PairingEnd, principal: PrincipalDep
 
 
 @router.post("/programs/{program}/participants/{participant_id}/withdraw",
+             response_model=WithdrawalOut,
              summary="Withdraw a participant: their pairings end (withdrawn), pending "
                      "proposals are rejected, and they are never matched again")
 def withdraw(program: ProgramName, participant_id: ParticipantId, principal: PrincipalDep,

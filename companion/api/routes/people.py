@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 
 from companion.api.auth import PrincipalDep
 from companion.api.common import EmbedderDep
 from companion.api.deps import DatabaseDep, SettingsDep
+from companion.api.outputs import AuditEventsOut, MeOut, SearchOut, TokenRecordOut, TokensOut
+from companion.api.paging import PageRequest, link_next, page_params
 from companion.api.schemas import Queue, TokenCreate, TokenOut
 from companion.services import audit as audit_service
 from companion.services import pairing_views, people_views
-from companion.services.access import issue_token_as, revoke_token_as, tokens_visible_to
+from companion.services.access import issue_token_as, revoke_token_as, tokens_page
 
 router = APIRouter()
+QueuePage = Annotated[PageRequest, Depends(page_params(100, 500))]
+AuditPage = Annotated[PageRequest, Depends(page_params(200, 5000))]
+TokensPage = Annotated[PageRequest, Depends(page_params(100, 1000))]
 
 
-@router.get("/me", tags=["me"], summary="Who the token speaks for, their profile and partners")
+@router.get("/me", tags=["me"], response_model=MeOut,
+            summary="Who the token speaks for, their profile and partners")
 def me(principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
     return people_views.me(db, principal)
 
@@ -26,13 +32,14 @@ def me(principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
 @router.get("/me/queue", tags=["me"], response_model=Queue,
             summary="What waits for the caller's decision: pending pairings (coordinators) "
                     "and drafts they review")
-def queue(principal: PrincipalDep, db: DatabaseDep,
-          limit: Annotated[int, Query(ge=1, le=500)] = 100,
-          offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> dict[str, Any]:
-    return pairing_views.review_queue(db, principal, limit=limit, offset=offset)
+def queue(principal: PrincipalDep, db: DatabaseDep, page: QueuePage, request: Request,
+          response: Response) -> dict[str, Any]:
+    found = pairing_views.review_queue(db, principal, page=page)
+    link_next(request, response, found["next_cursor"])
+    return found
 
 
-@router.get("/knowledge/search", tags=["knowledge"],
+@router.get("/knowledge/search", tags=["knowledge"], response_model=SearchOut,
             summary="Search the program guidelines (passages, best first)")
 def knowledge_search(principal: PrincipalDep, settings: SettingsDep, embedder: EmbedderDep,
                      q: Annotated[str, Query(min_length=1, max_length=500,
@@ -48,16 +55,18 @@ def knowledge_search(principal: PrincipalDep, settings: SettingsDep, embedder: E
     return {"query": q, "results": [p.model_dump(mode="json") for p in found]}
 
 
-@router.get("/audit", tags=["audit"],
-            summary="The audit log (coordinators: their program; admin: everything)")
-def audit(principal: PrincipalDep, db: DatabaseDep,
+@router.get("/audit", tags=["audit"], response_model=AuditEventsOut,
+            summary="The audit log, newest first (coordinators: their program; admin: "
+                    "everything)")
+def audit(principal: PrincipalDep, db: DatabaseDep, page: AuditPage, request: Request,
+          response: Response,
           program: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
           entity_type: Annotated[str | None, Query(max_length=32)] = None,
-          entity_id: Annotated[str | None, Query(max_length=128)] = None,
-          limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> dict[str, Any]:
-    events = audit_service.read_as(db, principal, program=program, entity_type=entity_type,
-                                   entity_id=entity_id, limit=limit)
-    return {"events": [e.model_dump(mode="json") for e in events]}
+          entity_id: Annotated[str | None, Query(max_length=128)] = None) -> dict[str, Any]:
+    found = audit_service.read_page_as(db, principal, page, program=program,
+                                       entity_type=entity_type, entity_id=entity_id)
+    link_next(request, response, found)
+    return {"events": [e.model_dump(mode="json") for e in found.items], **found.meta()}
 
 
 @router.post("/tokens", tags=["tokens"], status_code=201, response_model=TokenOut,
@@ -71,12 +80,16 @@ def create_token(body: TokenCreate, principal: PrincipalDep, db: DatabaseDep
     return issued.json()
 
 
-@router.get("/tokens", tags=["tokens"], summary="Tokens (never their secrets)")
-def list_tokens(principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
-    return {"tokens": [t.json() for t in tokens_visible_to(db, principal)]}
+@router.get("/tokens", tags=["tokens"], response_model=TokensOut,
+            summary="Tokens (never their secrets), oldest first")
+def list_tokens(principal: PrincipalDep, db: DatabaseDep, page: TokensPage, request: Request,
+                response: Response) -> dict[str, Any]:
+    found = tokens_page(db, principal, page)
+    link_next(request, response, found)
+    return {"tokens": [t.json() for t in found.items], **found.meta()}
 
 
-@router.delete("/tokens/{token_id}", tags=["tokens"],
+@router.delete("/tokens/{token_id}", tags=["tokens"], response_model=TokenRecordOut,
                summary="Revoke a token (your own; a coordinator their program's; admin any)")
 def revoke(token_id: Annotated[str, PathParam(min_length=1, max_length=32)],
            principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:

@@ -13,8 +13,14 @@ from companion.api.auth import PrincipalDep
 from companion.api.common import ProgramName
 from companion.api.deps import DatabaseDep
 from companion.api.errors import problem
+from companion.api.outputs import (
+    OrgChartOut,
+    ProgramDeletedOut,
+    ProgramEditedOut,
+)
 from companion.api.schemas import Body
 from companion.errors import BadInputError
+from companion.services.org_chart import OrgChartReport
 from companion.services.people_views import program_json
 from companion.services.program_admin import (
     delete_program_as,
@@ -42,7 +48,8 @@ def _shown(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-@router.patch("/programs/{program}", summary="Change a program's name, dates or rhythm")
+@router.patch("/programs/{program}", response_model=ProgramEditedOut,
+              summary="Change a program's name, dates or rhythm")
 def edit(program: ProgramName, body: ProgramEdit, principal: PrincipalDep,
          db: DatabaseDep) -> dict[str, Any]:
     result = edit_program_as(db, principal, program, body.model_dump(exclude_unset=True))
@@ -51,7 +58,7 @@ def edit(program: ProgramName, body: ProgramEdit, principal: PrincipalDep,
             "warnings": result.warnings}
 
 
-@router.delete("/programs/{program}",
+@router.delete("/programs/{program}", response_model=ProgramDeletedOut,
                summary="Delete a program with everything in it (needs ?confirm=true)")
 def delete(program: ProgramName, principal: PrincipalDep, db: DatabaseDep,
            confirm: Annotated[bool, Query(description="true deletes; without it, a 422 "
@@ -66,7 +73,7 @@ _CHART_TYPES = {"text/csv": "org.csv", "application/csv": "org.csv",
                 "application/x-ndjson": "org.jsonl"}
 
 
-@router.get("/programs/{program}/org-chart",
+@router.get("/programs/{program}/org-chart", response_model=OrgChartOut,
             summary="People outside the program its reporting lines name, and live pairings "
                     "the reporting tree forbids (host coordinators)")
 def org_chart(program: ProgramName, principal: PrincipalDep, db: DatabaseDep
@@ -76,7 +83,7 @@ def org_chart(program: ProgramName, principal: PrincipalDep, db: DatabaseDep
             "reporting_conflicts": [b.as_dict() for b in broken]}
 
 
-@router.post("/programs/{program}/org-chart/import",
+@router.post("/programs/{program}/org-chart/import", response_model=OrgChartReport,
              summary="Import id, name, manager_id rows of people outside the program "
                      "(CSV or JSON body; all rows or none)",
              description="`dry_run=true` writes nothing and answers what the import would "
@@ -103,4 +110,4 @@ async def import_org_chart(program: ProgramName, principal: PrincipalDep, reques
     return problem(422, "Invalid organisation chart",
                    f"{len(report.errors)} invalid row(s), nothing imported; first: row "
                    f"{first.get('row')}, {first.get('field')}: {first.get('message')}",
-                   **{k: v for k, v in body.items() if k != "program"})
+                   kind="invalid-import", **{k: v for k, v in body.items() if k != "program"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 
@@ -12,6 +12,14 @@ from companion.api.auth import PrincipalDep
 from companion.api.common import ProgramName
 from companion.api.deps import DatabaseDep, SettingsDep
 from companion.api.errors import problem
+from companion.api.outputs import (
+    ParticipantOut,
+    ProgramCreatedOut,
+    ProgramOut,
+    ProgramsOut,
+    ReportOut,
+)
+from companion.api.paging import PageRequest, link_next, page_params
 from companion.api.schemas import ImportResult, Participants, ProgramCreate
 from companion.domain import Role
 from companion.errors import BadInputError
@@ -25,6 +33,8 @@ from companion.services.programs import build_program
 
 router = APIRouter(tags=["programs"])
 ParticipantId = Annotated[str, PathParam(min_length=1, max_length=64)]
+ProgramsPage = Annotated[PageRequest, Depends(page_params(100, 1000))]
+ParticipantsPage = Annotated[PageRequest, Depends(page_params(1000, 20000))]
 _EXTENSIONS = {"text/csv": ".csv", "application/csv": ".csv",
                "text/tab-separated-values": ".tsv", "application/json": ".json",
                "application/x-ndjson": ".jsonl", "application/jsonl": ".jsonl",
@@ -33,12 +43,16 @@ _EXTENSIONS = {"text/csv": ".csv", "application/csv": ".csv",
 _SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson")
 
 
-@router.get("/programs", summary="Programs the caller can see")
-def programs(principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
-    return {"programs": views.programs_of(db, principal)}
+@router.get("/programs", summary="Programs the caller can see", response_model=ProgramsOut)
+def programs(principal: PrincipalDep, db: DatabaseDep, page: ProgramsPage, request: Request,
+             response: Response) -> dict[str, Any]:
+    found = views.programs_page(db, principal, page)
+    link_next(request, response, found)
+    return {"programs": found.items, **found.meta()}
 
 
-@router.post("/programs", status_code=201, summary="Create a program (admin)")
+@router.post("/programs", status_code=201, response_model=ProgramCreatedOut,
+             summary="Create a program (admin)")
 def create(body: ProgramCreate, principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
     return views.create_program_as(db, principal, build_program(
         body.name, type=body.type, start=body.start_date, months=body.months,
@@ -46,7 +60,8 @@ def create(body: ProgramCreate, principal: PrincipalDep, db: DatabaseDep) -> dic
         partner_organizations=body.partner_organizations))
 
 
-@router.get("/programs/{program}", summary="One program: type, calendar, phases, policies")
+@router.get("/programs/{program}", response_model=ProgramOut,
+            summary="One program: type, calendar, phases, policies")
 def program(program: ProgramName, principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
     return views.program_as(db, principal, program)
 
@@ -55,14 +70,14 @@ def program(program: ProgramName, principal: PrincipalDep, db: DatabaseDep) -> d
             summary="Participants the caller may see (coordinators: everyone; others: "
                     "themselves and their partners)")
 def participants(program: ProgramName, principal: PrincipalDep, db: DatabaseDep,
-                 role: Annotated[Role | None, Query()] = None,
-                 limit: Annotated[int, Query(ge=1, le=20000)] = 1000,
-                 offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
-    return views.participants_as(db, principal, program, role=role, limit=limit,
-                                 offset=offset).json()
+                 page: ParticipantsPage, request: Request, response: Response,
+                 role: Annotated[Role | None, Query()] = None) -> dict[str, Any]:
+    found = views.participants_as(db, principal, program, role=role, page=page)
+    link_next(request, response, found.page)
+    return found.json()
 
 
-@router.get("/programs/{program}/participants/{participant_id}",
+@router.get("/programs/{program}/participants/{participant_id}", response_model=ParticipantOut,
             summary="One participant: the whole record or the shareable fields")
 def participant(program: ProgramName, participant_id: ParticipantId, principal: PrincipalDep,
                 db: DatabaseDep) -> dict[str, Any]:
@@ -129,8 +144,8 @@ async def import_(program: ProgramName, principal: PrincipalDep, request: Reques
     first = report.errors[0] if report.errors else {}
     detail = (f"{len(report.errors)} invalid row(s), nothing imported; first: row "
               f"{first.get('row')}, {first.get('field')}: {first.get('message')}")
-    return problem(422, "Invalid import", detail, **{k: v for k, v in body.items()
-                                                      if k not in ("title", "detail")})
+    return problem(422, "Invalid import", detail, kind="invalid-import",
+                   **{k: v for k, v in body.items() if k not in ("title", "detail")})
 
 
 async def _multipart_file(request: Request) -> tuple[bytes, str, ImportMapping]:
@@ -163,7 +178,7 @@ async def _mapping_part(part: Any) -> ImportMapping:
     return mapping_from_text(text, name=name)
 
 
-@router.get("/programs/{program}/report",
+@router.get("/programs/{program}/report", response_model=ReportOut,
             summary="Program health: coverage, score distribution, breakdowns")
 def report(program: ProgramName, principal: PrincipalDep, db: DatabaseDep) -> dict[str, Any]:
     return views.report_as(db, principal, program).json()

@@ -6,20 +6,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from pydantic import Field
 
 from companion.api.auth import PrincipalDep
 from companion.api.common import IfMatch, ProgramName, etag, expected_version
 from companion.api.deps import DatabaseDep
-from companion.api.schemas import MAX_VERSION, Body, Open
+from companion.api.paging import PageRequest, link_next, page_params
+from companion.api.schemas import MAX_VERSION, Body, Open, PageMeta
 from companion.domain.relationship import SESSION_MINUTES, SessionFormat
 from companion.services import session_views as views
 
 router = APIRouter(tags=["sessions"])
 PairingId = Annotated[str, PathParam(min_length=1, max_length=32)]
 SessionId = Annotated[str, PathParam(min_length=1, max_length=32)]
+SessionsPage = Annotated[PageRequest, Depends(page_params(1000, 5000))]
 _VERSION = Field(None, ge=1, le=MAX_VERSION, strict=True,
                  description="The version you changed; or send If-Match with the ETag.")
 _AT = Field(min_length=1, max_length=64, description="ISO 8601 start; without an offset it "
@@ -69,7 +71,7 @@ class SessionOut(Open):
     version: int
 
 
-class SessionsOut(Open):
+class SessionsOut(PageMeta):
     sessions: list[SessionOut]
 
 
@@ -92,12 +94,15 @@ def schedule(pairing_id: PairingId, body: SessionRequest, principal: PrincipalDe
             summary="Sessions the caller may see (the pair: with notes; coordinators: status "
                     "and dates)")
 def list_sessions(program: ProgramName, principal: PrincipalDep, db: DatabaseDep,
+                  page: SessionsPage, request: Request, response: Response,
                   pairing_id: Annotated[str | None, Query(min_length=1, max_length=32)] = None,
                   participant_id: Annotated[str | None, Query(min_length=1,
                                                               max_length=64)] = None
                   ) -> dict[str, Any]:
-    return views.list_as(db, principal, program, pairing_id=pairing_id,
-                         participant_id=participant_id).json()
+    found = views.list_as(db, principal, program, pairing_id=pairing_id,
+                          participant_id=participant_id, page=page)
+    link_next(request, response, found.page)
+    return found.json()
 
 
 @router.get("/sessions/{session_id}", response_model=SessionOut,
