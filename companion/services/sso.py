@@ -119,7 +119,7 @@ NOT_FOUND = frozenset({"unknown_provider"})
 UNAVAILABLE = frozenset({"unreachable", "issuer_mismatch", "token_refused", "bad_id_token"})
 NOT_ALLOWED = frozenset({"unknown_person", "other_organization", "ambiguous",
                          "unverified_email", "no_email", "no_program", "not_your_program"})
-#: reasons a person's own mistake or an expired page explains (the rest: 400)
+#: a choice that was not among the options offered
 BAD_CHOICE = "bad_choice"
 
 
@@ -134,7 +134,7 @@ def redirect_uri(settings: Settings, name: str) -> str:
     return f"{settings.public_url.rstrip('/')}{FLOW_PATH}{name}/callback"
 
 
-def begin(settings: Settings, name: str) -> LoginStart | Refusal:
+def begin(db: Database, settings: Settings, name: str) -> LoginStart | Refusal:
     """Start signing in with provider `name`: where to send the browser, and the sealed flow
     to keep in its cookie until it comes back."""
     provider = settings.oidc.get(name)
@@ -143,7 +143,8 @@ def begin(settings: Settings, name: str) -> LoginStart | Refusal:
     try:
         request = oidc.authorization_request(provider, redirect_uri(settings, name))
     except oidc.ProviderError as exc:
-        return Refusal(exc.reason, _provider_trouble(provider))
+        return _refused(db, name, provider, Refusal(exc.reason, _provider_trouble(provider)),
+                        detail=str(exc))
     flow = _seal(provider, {"p": name, "s": request.state, "n": request.nonce,
                             "v": request.code_verifier, "t": int(time.time())})
     return LoginStart(request.url, flow)

@@ -218,7 +218,7 @@ def test_a_broken_flow_is_refused_and_audited(db: Database, with_provider: Setti
 
 
 def test_an_unknown_provider_is_not_found(db: Database, with_provider: Settings) -> None:
-    for result in (sso.begin(with_provider, "nope"),
+    for result in (sso.begin(db, with_provider, "nope"),
                    sso.finish(db, with_provider, "nope", flow=None, state=None, code=None)):
         assert isinstance(result, sso.Refusal) and result.reason == "unknown_provider"
     assert sso.providers(with_provider) == [

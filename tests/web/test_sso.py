@@ -293,6 +293,9 @@ def test_declining_at_the_provider_and_a_provider_that_is_down(world: World) -> 
     down = httpx.get(f"{world.site.url}/sign-in/oidc/offline", timeout=30)
     assert down.status_code == 502 and "did not work" in down.text
     assert "Traceback" not in down.text
+    [outage] = [e for e in _audit(world, "signin.refused") if e["actor"] == "oidc:offline"]
+    assert outage["detail"]["reason"] == "unreachable"
+    assert "discovery document" in outage["detail"]["detail"]
     missing = httpx.get(f"{world.site.url}/sign-in/oidc/nobody", timeout=30)
     assert missing.status_code == 404 and "no sign-in provider called" in missing.text
     page = httpx.get(f"{world.site.url}/sign-in", timeout=30).text

@@ -20,8 +20,8 @@ FLOW_COOKIE = "companion_oidc"
 
 
 @router.get("/sign-in/oidc/{name}", response_class=HTMLResponse)
-def start(name: str, request: Request, settings: SettingsDep) -> Response:
-    started = sso.begin(settings, name)
+def start(name: str, request: Request, db: DatabaseDep, settings: SettingsDep) -> Response:
+    started = sso.begin(db, settings, name)
     if isinstance(started, sso.Refusal):
         return _refused(request, settings, started)
     response = RedirectResponse(started.url, status_code=303)
