@@ -403,7 +403,9 @@ def _key(provider: OidcProvider) -> bytes:
 
 
 def _seal(provider: OidcProvider, data: dict[str, Any]) -> str:
-    payload = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode())
+    # unpadded: a cookie value with "=" would be sent quoted
+    payload = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()
+                                       ).rstrip(b"=")
     mac = hmac.new(_key(provider), payload, hashlib.sha256).hexdigest()
     return f"{payload.decode()}.{mac}"
 
@@ -416,7 +418,7 @@ def _unseal(provider: OidcProvider, sealed: str | None) -> dict[str, Any] | None
     if not hmac.compare_digest(expected, mac):
         return None
     try:
-        data = json.loads(base64.urlsafe_b64decode(payload.encode()))
+        data = json.loads(base64.urlsafe_b64decode(payload.encode() + b"=" * (-len(payload) % 4)))
     except ValueError:
         return None
     return data if isinstance(data, dict) else None

@@ -4,6 +4,8 @@ the whole authorization-code flow driven over HTTP, and once in Chromium."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import re
 import subprocess
@@ -17,6 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import httpx
 import pytest
 from playwright.sync_api import expect
+from pydantic import SecretStr
 
 from companion.config import OidcProvider
 from companion.services import sso
@@ -266,6 +269,26 @@ def test_a_tampered_state_or_a_callback_replayed_elsewhere_is_refused(world: Wor
     assert stranger.status_code == 400 and "did not start here" in stranger.text
     reasons = [e["detail"]["reason"] for e in _audit(world, "signin.refused")]
     assert "state_mismatch" in reasons and "no_flow" in reasons
+
+
+def test_the_flow_cookie_is_sealed_and_carries_the_pkce_verifier(world: World) -> None:
+    """The provider here does not check PKCE itself, so check what it would: the challenge
+    sent is S256 of the verifier the callback will send, and the nonce is the one kept."""
+    client = httpx.Client(timeout=30)
+    authorize = _authorize(world, client, "corvane")
+    query = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
+    [cookie] = [c for c in client.cookies.jar if c.name == "companion_oidc"]
+    assert cookie.path == "/sign-in/oidc/" and cookie.has_nonstandard_attr("HttpOnly")
+    provider = OidcProvider(issuer=world.providers["corvane"].issuer, client_id="x",
+                            client_secret=world.secrets["corvane"], organization=CORVANE)
+    kept = sso._unseal(provider, cookie.value)
+    assert kept is not None and kept["s"] == query["state"] and kept["n"] == query["nonce"]
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(kept["v"].encode()).digest())
+    assert challenge.decode().rstrip("=") == query["code_challenge"]
+    assert len(kept["v"]) >= 43  # RFC 7636: 43 to 128 characters
+    # sealed with the client secret: another provider's secret does not open it
+    other = provider.model_copy(update={"client_secret": SecretStr(world.secrets["northwind"])})
+    assert sso._unseal(other, cookie.value) is None
 
 
 def test_a_sign_in_that_took_too_long_is_refused(world: World) -> None:
