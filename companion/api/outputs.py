@@ -219,7 +219,7 @@ class CompletionItem(Open):
     checkpoints_done: int
 
 
-class CompletionOut(Open):
+class CompletionOut(PageMeta):
     pairings: list[CompletionItem]
 
 
@@ -234,7 +234,7 @@ class CheckinOut(Open):
     submitted_at: str | None
 
 
-class CheckinsOut(Open):
+class CheckinsOut(PageMeta):
     checkins: list[CheckinOut]
 
 

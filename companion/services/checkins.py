@@ -32,6 +32,7 @@ from companion.domain.program import add_months
 from companion.domain.records import Pairing
 from companion.domain.relationship import Checkin, CheckinKind
 from companion.errors import BadInputError, NotFoundError, forbidden, hidden
+from companion.services.paging import Page, PageRequest, key_part, paginate
 from companion.services.tokens import Principal
 from companion.store import (
     AuditLog,
@@ -376,6 +377,14 @@ def mine_as(db: Database, principal: Principal, program: str,
     access = access_to(db, principal, program)
     due_checkins(db, program, clock, participant_id=access.me)  # idempotent
     return list_checkins(db, program=program, participant_id=access.me)
+
+
+def mine_page(db: Database, principal: Principal, program: str, request: PageRequest, *,
+              clock: Clock | None = None) -> Page[Checkin]:
+    """`mine_as`, by due date, a page at a time."""
+    return paginate(mine_as(db, principal, program, clock),
+                    lambda c: (key_part(c.due_on.isoformat()), c.id or 0), request,
+                    scope=f"checkins|{program}")
 
 
 def submit_as(db: Database, principal: Principal, checkin_id: int, *, rating: Any,

@@ -33,6 +33,7 @@ from companion.errors import (
     ConflictError,
     NotFoundError,
     RateLimitedError,
+    StaleVersionError,
     forbidden,
     hidden,
 )
@@ -443,8 +444,8 @@ def decide_draft(db: Database, settings: Settings, draft_id: str, decision: str,
                             field="decision")
     current = get_draft(db, draft_id)
     if version is not None and version != current.version:
-        raise ConflictError(f"draft '{draft_id}' is at version {current.version}, not "
-                            f"{version} ({current.status}); reload and decide again")
+        raise StaleVersionError(f"draft '{draft_id}' is at version {current.version}, "
+                                f"not {version} ({current.status}); reload and decide again")
     if current.status is not DraftStatus.pending_review:
         raise ConflictError(f"draft '{draft_id}' is {current.status}; only drafts pending "
                             "review can be decided")

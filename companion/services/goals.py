@@ -38,6 +38,7 @@ from companion.errors import (
     forbidden,
     hidden,
 )
+from companion.services.paging import Page, PageRequest, paginate
 from companion.services.tokens import Principal
 from companion.store import (
     AuditLog,
@@ -642,6 +643,13 @@ def completion_as(db: Database, principal: Principal, program: str
                or access.own_org(people.get(p.mentor_id))}
         found = [c for c in found if c.pairing_id in own]
     return found
+
+
+def completion_page(db: Database, principal: Principal, program: str, request: PageRequest
+                    ) -> Page[PairingCompletion]:
+    """`completion_as`, by pairing id, a page at a time."""
+    return paginate(completion_as(db, principal, program), lambda c: (c.pairing_id,),
+                    request, scope=f"completion|{program}")
 
 
 def by_pairing(views: Sequence[GoalView]) -> dict[str, list[GoalView]]:

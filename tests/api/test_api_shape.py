@@ -113,6 +113,10 @@ def test_stale_versions_have_their_own_type(world: World) -> None:
     again = post(world, "coord", "/pairings/pr-pending/review",
                  json={"decision": "approve", "version": pairing["version"] + 1})
     assert _type(again, 409) == "conflict"
+    draft = world.drafts["pending"]
+    stale_draft = post(world, "e1", f"/drafts/{draft}/review",
+                       json={"decision": "approve", "version": 7})
+    assert _type(stale_draft, 409) == "stale-version"
 
 
 @pytest.mark.parametrize(("case", "status", "kind"), [

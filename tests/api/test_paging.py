@@ -267,3 +267,15 @@ def test_the_review_queue_pages_both_of_its_lists_with_one_cursor(world: World) 
     assert seen_p == pairings and seen_d == drafts
     _bad_cursor(world, Listing("admin", "/me/queue", "drafts", 1, lambda w, n: None),
                 "e30.AAAA")
+
+
+@pytest.mark.parametrize(("who", "path", "items"), [
+    ("coord", "/programs/Pilot/goals/completion", "pairings"),
+    ("e1", "/programs/Pilot/checkins", "checkins"),
+])
+def test_the_smaller_lists_take_the_same_parameters(world: World, who: str, path: str,
+                                                    items: str) -> None:
+    body = ok(get(world, who, f"{path}?limit=5"))
+    assert isinstance(body[items], list) and body["limit"] == 5
+    assert body["next_cursor"] is None and body["total"] == len(body[items])
+    _bad_cursor(world, Listing(who, path, items, 5, lambda w, n: None), "e30.AAAA")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi import Path as PathParam
 from pydantic import Field
 
@@ -22,6 +22,7 @@ from companion.api.outputs import (
     CompletionOut,
     TrackOut,
 )
+from companion.api.paging import PageRequest, link_next, page_params
 from companion.api.schemas import MAX_VERSION, Body, Open
 from companion.domain.relationship import GoalStatus
 from companion.services import checkins, goals
@@ -32,6 +33,8 @@ router = APIRouter(tags=["goals and check-ins"])
 PairingId = Annotated[str, PathParam(min_length=1, max_length=32)]
 GoalId = Annotated[str, PathParam(min_length=1, max_length=32)]
 NumberId = Annotated[int, PathParam(ge=1, le=2**62)]
+CompletionPage = Annotated[PageRequest, Depends(page_params(1000, 20000))]
+CheckinsPage = Annotated[PageRequest, Depends(page_params(100, 1000))]
 _VERSION = Field(None, ge=1, le=MAX_VERSION, strict=True,
                  description="The goal version you changed; or send If-Match with the ETag.")
 
@@ -143,16 +146,21 @@ def checkpoint(checkpoint_id: NumberId, principal: PrincipalDep, db: DatabaseDep
 
 @router.get("/programs/{program}/goals/completion", response_model=CompletionOut,
             summary="Goal completion per pairing: counts only (coordinators)")
-def completion(program: ProgramName, principal: PrincipalDep, db: DatabaseDep
+def completion(program: ProgramName, principal: PrincipalDep, db: DatabaseDep,
+               page: CompletionPage, request: Request, response: Response
                ) -> dict[str, Any]:
-    return {"pairings": [c.json() for c in goals.completion_as(db, principal, program)]}
+    found = goals.completion_page(db, principal, program, page)
+    link_next(request, response, found)
+    return {"pairings": [c.json() for c in found.items], **found.meta()}
 
 
 @router.get("/programs/{program}/checkins", response_model=CheckinsOut,
             summary="The caller's own check-ins")
-def my_checkins(program: ProgramName, principal: PrincipalDep, db: DatabaseDep
-                ) -> dict[str, Any]:
-    return {"checkins": [checkin_json(c) for c in checkins.mine_as(db, principal, program)]}
+def my_checkins(program: ProgramName, principal: PrincipalDep, db: DatabaseDep,
+                page: CheckinsPage, request: Request, response: Response) -> dict[str, Any]:
+    found = checkins.mine_page(db, principal, program, page)
+    link_next(request, response, found)
+    return {"checkins": [checkin_json(c) for c in found.items], **found.meta()}
 
 
 @router.post("/checkins/{checkin_id}/submit", response_model=CheckinOut,
