@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck serve eval bench clean install install-dev
+.PHONY: demo test lint typecheck serve eval bench clean install install-dev topology topology-down
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ typecheck: install-dev
 
 serve: install
 	$(BIN)/companion serve
+
+topology: install  ## the scale-out layout without Docker: API x2, workers x2, Chroma server, PostgreSQL
+	deploy/topology.sh up
+
+topology-down:
+	deploy/topology.sh down
 
 $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev
 	$(PIP) install -e '.[dev,bench]'

@@ -118,8 +118,6 @@ class OidcProvider(BaseModel):
         return self.label or self.organization
 
 
-
-
 class Settings(BaseSettings):
     """Everything Companion can be configured with. All local state lives under `home`."""
 
@@ -167,6 +165,20 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024, description="Largest request body / import file accepted."
     )
+    warm_before_serving: bool = Field(
+        default=False,
+        description="Each `companion serve` worker loads the embedding model and opens the "
+        "guideline index before it accepts requests (start-up takes longer; no search or "
+        "draft waits for a cold model). Off: they load in the background and the first "
+        "such request waits for them (10-30 s on a busy machine).",
+    )
+    token_cache_seconds: float = Field(
+        default=5.0, ge=0, le=300,
+        description="How long an API worker trusts a bearer token it has verified before "
+        "reading it from the database again (0: on every request). A token revoked through "
+        "another process stops working in each worker within this time; revoked through the "
+        "same worker, at once. Expiry is always checked.",
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Where people reach the web app; sign-in links and invitations use it.",
@@ -204,6 +216,27 @@ class Settings(BaseSettings):
         "written and sent once.",
     )
 
+    drafting: Literal["in-process", "worker"] = Field(
+        default="in-process",
+        description="Who writes requested drafts: `in-process` (a background thread of the "
+        "serving process; the default, nothing else to run) or `worker` (`companion worker` "
+        "processes, through the PostgreSQL job queue; needs a PostgreSQL database).",
+    )
+    drafting_threads: int = Field(
+        default=2, ge=1, le=64,
+        description="Drafts one process writes at once (in-process drafting, and each "
+        "`companion worker` unless --concurrency says otherwise).",
+    )
+    model_concurrency: int = Field(
+        default=4, ge=0, le=1000,
+        description="Model calls one organisation may have running at once across every "
+        "process (0: no limit); drafts beyond it wait their turn.",
+    )
+    model_concurrency_by_org: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=dict,
+        description="Per-organisation exceptions to model_concurrency, e.g. `acme=2,globex=8`.",
+    )
+
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated origins (scheme://host[:port]) a browser front end may "
@@ -234,6 +267,21 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name!r} is no provider name: use 1–32 lower-case letters, "
                                  "digits and dashes (it is part of the sign-in URL)")
         return value
+
+    @field_validator("model_concurrency_by_org", mode="before")
+    @classmethod
+    def _org_limits(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        limits: dict[str, str] = {}
+        for part in value.replace(";", ",").split(","):
+            if not part.strip():
+                continue
+            name, sep, number = part.partition("=")
+            if not sep or not name.strip():
+                raise ValueError(f"{part.strip()!r} is not organisation=number")
+            limits[name.strip()] = number.strip()
+        return limits
 
     @field_validator("log_level", mode="before")
     @classmethod

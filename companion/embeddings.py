@@ -13,6 +13,7 @@ import os
 import re
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -354,6 +355,12 @@ class EmbeddingCache:
                                     [model]).fetchone()[0])
 
 
+#: Calls of at most this many texts go through the in-memory layer of `CachedEmbedder`...
+RECENT_CALL = 16
+#: ...which holds this many vectors (384 floats each: ~6 MB).
+RECENT_VECTORS = 4096
+
+
 class CachedEmbedder:
     """Any embedder plus the cache: each distinct text is embedded once per model."""
 
@@ -363,10 +370,37 @@ class CachedEmbedder:
         self.name = inner.name
         self.hits = 0
         self.misses = 0
+        # Vectors of recent short calls (search queries, one profile's goals) in memory: a
+        # server answers the same questions again and again, and a look-up here costs
+        # microseconds instead of opening the SQLite cache.
+        self._recent: OrderedDict[str, bytes] = OrderedDict()
+        self._recent_lock = threading.Lock()
+
+    def load(self) -> None:
+        """Load the model now (a server's warm-up: its first query may well be cached, and
+        the first one that is not would otherwise wait for the load)."""
+        self.inner.embed([f"warm up {os.getpid()}"])
+
+    def _remembered(self, hashes: Sequence[str]) -> dict[str, bytes]:
+        with self._recent_lock:
+            found = {d: blob for d in hashes if (blob := self._recent.get(d)) is not None}
+            for digest in found:
+                self._recent.move_to_end(digest)
+        return found
+
+    def _remember(self, blobs: dict[str, bytes]) -> None:
+        with self._recent_lock:
+            self._recent.update(blobs)
+            while len(self._recent) > RECENT_VECTORS:
+                self._recent.popitem(last=False)
 
     def embed(self, texts: Sequence[str], *, tick: Tick | None = None) -> np.ndarray:
         hashes = [text_hash(t) for t in texts]
-        found = self.cache.get_blobs(self.name, hashes)
+        short = len(texts) <= RECENT_CALL
+        found = self._remembered(hashes) if short else {}
+        if len(found) < len(set(hashes)):
+            found.update(self.cache.get_blobs(self.name, [d for d in hashes
+                                                          if d not in found]))
         missing: dict[str, str] = {}
         for digest, text in zip(hashes, texts, strict=True):
             if digest not in found and digest not in missing:
@@ -383,6 +417,8 @@ class CachedEmbedder:
             found.update((d, np.asarray(v, dtype=np.float32).tobytes()) for d, v in new.items())
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
+        if short:
+            self._remember({d: found[d] for d in hashes})
         # One join and one conversion instead of a small array per text (27k texts: ~5x faster)
         blobs = [found[d] for d in hashes]
         if len({len(b) for b in blobs}) != 1:

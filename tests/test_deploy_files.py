@@ -246,16 +246,33 @@ def test_every_long_running_service_has_a_health_check(services: dict[str, Any])
 
 def test_migrations_run_once_before_the_api(services: dict[str, Any]) -> None:
     from companion.cli.commands.db import db_app
+    from companion.cli.commands.knowledge import knowledge_app
 
-    assert services["migrate"]["command"] == ["db", "upgrade"]
+    migrate = services["migrate"]
+    assert migrate["entrypoint"] == ["sh", "-c"]
+    steps = [step.split() for step in migrate["command"][0].split("&&")]
+    assert steps == [["companion", "db", "upgrade"], ["companion", "knowledge", "ingest"]]
     assert "upgrade" in {c.name for c in db_app.registered_commands}
-    assert services["migrate"].get("restart") == "no"
-    assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
-    assert services["api"]["depends_on"] == {
-        "migrate": {"condition": "service_completed_successfully"},
-        "postgres": {"condition": "service_healthy"},
-        "chroma": {"condition": "service_healthy"},
-    }
+    assert "ingest" in {c.name for c in knowledge_app.registered_commands}
+    assert migrate.get("restart") == "no"
+    assert migrate["depends_on"] == {"postgres": {"condition": "service_healthy"},
+                                     "chroma": {"condition": "service_healthy"}}
+    for name in ("api", "worker"):
+        assert services[name]["depends_on"] == {
+            "migrate": {"condition": "service_completed_successfully"},
+            "postgres": {"condition": "service_healthy"},
+            "chroma": {"condition": "service_healthy"},
+        }
+
+
+def test_the_workers_write_the_queued_drafts(services: dict[str, Any]) -> None:
+    worker = services["worker"]
+    assert worker["command"] == ["worker"]
+    assert worker["environment"]["COMPANION_DRAFTING"] == "worker"
+    assert services["api"]["environment"]["COMPANION_DRAFTING"] == "worker"
+    assert worker["healthcheck"]["test"] == ["CMD", "companion", "worker", "--check"]
+    assert worker["deploy"]["replicas"] == 2  # ${WORKERS:-2}
+    assert worker["stop_grace_period"] == "90s"  # the drafts in hand finish
 
 
 def test_the_api_runs_two_workers_against_postgres_and_the_chroma_server(

@@ -51,13 +51,15 @@ made on (`version` in the body, or `If-Match`); a stale one answers 409."""
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """`companion serve` sets COMPANION_WARMUP=1: the embedding model and the guideline index
     load in the background at start, so the first suggestion or draft does not wait ~10 s."""
-    nudging = None
+    nudging = sweeping = None
     if os.environ.get("COMPANION_WARMUP") == "1":
         threading.Thread(target=_warm_up, name="companion-warm-up", daemon=True).start()
         threading.Thread(target=_recover, name="companion-recover", daemon=True).start()
         nudging = _start_nudges()  # the scheduled `nudges run` (COMPANION_NUDGES_EVERY_MINUTES)
+        sweeping = _start_sweeps()  # in-process drafting: orphaned drafts, every 30 s
     yield
     await scheduler.stop(nudging)
+    await scheduler.stop(sweeping)
 
 
 def _start_nudges() -> Any:
@@ -67,20 +69,27 @@ def _start_nudges() -> Any:
     return scheduler.start(database_dep(settings), settings)
 
 
+def _start_sweeps() -> Any:
+    from companion.api.deps import database_dep
+
+    settings = get_settings()
+    return scheduler.start_sweeps(database_dep(settings), settings)
+
+
 def _recover() -> None:
-    """Finish the drafts a crash interrupted (each taken over by one process only)."""
+    """Have the drafts a crash interrupted written (each taken over by one process only):
+    by this process's drafting threads, or queued for the workers."""
     try:
         from companion.api.deps import database_dep
-        from companion.services.drafts import default_deps, recover_drafts
+        from companion.services.draft_jobs import sweep
 
         settings = get_settings()
-        db = database_dep(settings)
-        report = recover_drafts(db, settings, deps=default_deps(db, settings))
-        if report.resumed:
+        report = sweep(database_dep(settings), settings)
+        if report.queued:
             logging.getLogger("companion.api").warning(
-                "recovered %d interrupted draft(s): %s", len(report.resumed),
-                ", ".join(f"{d.id} ({d.status})" for d in report.resumed))
-    except Exception:  # recovery runs again at the next start, or on a retry
+                "%d interrupted draft(s) queued again: %s", len(report.queued),
+                ", ".join(report.queued))
+    except Exception:  # the periodic sweep (or the next start) tries again
         logging.getLogger("companion.api").exception("draft recovery failed")
 
 
@@ -90,7 +99,11 @@ def _warm_up() -> None:
         from companion.retrieval import search
 
         settings = get_settings()
-        search(settings, get_embedder(settings), "warm up", top=1)
+        embedder = get_embedder(settings)
+        search(settings, embedder, "warm up", top=1)
+        load = getattr(embedder, "load", None)  # the search's vector may have been cached
+        if load is not None:
+            load()
     except Exception:  # a failed warm-up only means a slower first request
         logging.getLogger("companion.api").warning("warm-up failed", exc_info=True)
 

@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
-from companion.api.deps import DatabaseDep
+from companion.api.deps import DatabaseDep, SettingsDep
 from companion.errors import AccessDenied, forbidden, hidden
 from companion.services.access import WITHHELD, Access, participant_json
 from companion.services.audit import current_audit_scope
 from companion.services.denials import record_denial
-from companion.services.tokens import Principal, authenticate
+from companion.services.tokens import Principal, authenticate, recently_verified
 
 if TYPE_CHECKING:
     from companion.store import Database
@@ -49,15 +50,19 @@ def log_denial(db: Database, request: Request, exc: Denied) -> None:
                           "token": principal.token_id if principal else None})
 
 
-def principal_dep(request: Request, db: DatabaseDep,
-                  credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                         Depends(_bearer)]) -> Principal:
+async def principal_dep(request: Request, db: DatabaseDep, settings: SettingsDep,
+                        credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                               Depends(_bearer)]) -> Principal:
+    """Async, so a token verified moments ago costs no thread hand-off; the database is read
+    in the thread pool (COMPANION_TOKEN_CACHE_SECONDS says how long "moments" is)."""
     challenge = {"WWW-Authenticate": 'Bearer realm="companion"'}
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Denied(401, "missing bearer token: send 'Authorization: Bearer <token>' with a "
                      "token from `companion token create`", reason="no token",
                      headers=challenge)
-    principal = authenticate(db, credentials.credentials.strip())
+    token = credentials.credentials.strip()
+    principal = recently_verified(db, token) or await run_in_threadpool(
+        authenticate, db, token, cache_seconds=settings.token_cache_seconds)
     if principal is None:
         raise Denied(401, "the bearer token is unknown, revoked or expired",
                      reason="bad token", headers=challenge)

@@ -20,7 +20,7 @@ ProgramName = Annotated[str, PathParam(min_length=1, max_length=100,
                                        description="The program's name.")]
 
 
-def no_nul_characters(request: Request) -> None:
+async def no_nul_characters(request: Request) -> None:
     """Refuse NUL characters in path and query parameters (422 naming the parameter as
     validation errors do, `path.x` / `query.x`): no database stores them and PostgreSQL fails
     on them. Bodies are checked by their models."""
@@ -32,7 +32,9 @@ def no_nul_characters(request: Request) -> None:
                                     "valid", field=f"{where}.{name}")
 
 
-def embedder_dep(settings: SettingsDep) -> Embedder:
+async def embedder_dep(settings: SettingsDep) -> Embedder:
+    """The process's embedder (a cached object; loading the model happens on first use, in
+    the route's thread)."""
     from companion.embeddings import get_embedder
 
     return get_embedder(settings)

@@ -11,7 +11,7 @@ from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from companion.config import Settings
-from companion.services import mail, nudges
+from companion.services import draft_jobs, mail, nudges
 
 if TYPE_CHECKING:
     from companion.store import Database
@@ -50,6 +50,29 @@ def start(db: Database, settings: Settings) -> asyncio.Task[None] | None:
         return None
     return asyncio.get_running_loop().create_task(nudge_loop(db, settings),
                                                   name="companion-nudges")
+
+
+#: How often an in-process drafting server looks for drafts no live run is writing.
+SWEEP_EVERY = 30.0
+
+
+async def sweep_loop(db: Database, settings: Settings, *, every: float = SWEEP_EVERY) -> None:
+    """Queue again, every `every` seconds, the drafts whose run died in another process (a
+    killed API worker): one of the live processes takes each over."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(draft_jobs.sweep, db, settings)
+        except Exception:  # the next sweep tries again
+            log.exception("the drafting sweep failed")
+
+
+def start_sweeps(db: Database, settings: Settings) -> asyncio.Task[None] | None:
+    """The sweep, for in-process drafting (the workers sweep the queue's drafts)."""
+    if settings.drafting != "in-process":
+        return None
+    return asyncio.get_running_loop().create_task(sweep_loop(db, settings),
+                                                  name="companion-drafting-sweep")
 
 
 async def stop(task: asyncio.Task[None] | None) -> None:

@@ -86,6 +86,8 @@ class Draft(BaseModel):
                                    "its partner sees it once approved. None: private to the "
                                    "requester.")
     partner_id: str | None = None
+    stage: str | None = Field(None, description="While `drafting`: where the run is "
+                              "(queued, gathering, drafting, checking, revising); None after.")
     rationale: dict[str, Any] = Field(
         default_factory=dict, description="Why the drafter chose what it chose (framework, "
         "sections, template, reviewer notes followed or not, safety flags, the plan), and its "

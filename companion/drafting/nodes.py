@@ -47,6 +47,7 @@ class Nodes:
     def gather(self, state: DraftState) -> dict[str, Any]:
         deps = self.deps
         deps.calls.append("gather")
+        deps.store.renew(state["draft_id"], "gathering")
         deps.gathered.pop(state["draft_id"], None)  # a new run reads the database afresh
         g = deps.gather(state)
         today = date.fromisoformat(state["today"])
@@ -80,7 +81,9 @@ class Nodes:
     def draft(self, state: DraftState) -> dict[str, Any]:
         deps = self.deps
         deps.calls.append("draft")
-        deps.store.renew(state["draft_id"])  # a model call may take a minute: still alive
+        # a model call may take a minute: still alive, and where it is
+        deps.store.renew(state["draft_id"],
+                         f"drafting {state.get('attempt', 1)}/{deps.max_attempts}")
         kind = DraftKind(state["kind"])
         # what was withheld from the request is for the reviewer, not the model
         seen = {k: v for k, v in state["context"].items() if k != "safety"}

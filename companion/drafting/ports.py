@@ -28,6 +28,7 @@ class DraftStore(Protocol):
         the draft is still at it (ConflictError otherwise)."""
         ...
 
-    def renew(self, draft_id: str) -> None:
-        """The run is alive: extend its claim on the draft (a crashed run's claim lapses)."""
+    def renew(self, draft_id: str, stage: str | None = None) -> None:
+        """The run is alive: extend its claim on the draft (a crashed run's claim lapses),
+        and say where it is (`stage`: gathering, retrieving, drafting 1/3 ...)."""
         ...

@@ -50,9 +50,17 @@ __all__ = [
     "OFFLINE_MODEL", "OFFLINE_NAME", "ChatModel", "ChatResult", "FakeChatModel",
     "LiteLLMChatModel", "Message", "ModelError", "ModelRateLimited", "ModelRequestsBlocked",
     "ModelTimeout", "ModelUnavailable", "allow_model_requests", "block_model_requests",
-    "check_model_requests_allowed", "draft_offline", "model_from_settings", "offline_model",
+    "check_model_requests_allowed", "draft_offline", "model_from_settings", "model_name",
+    "offline_model",
     "register_offline_provider",
 ]
+
+
+def model_name(model: str) -> str:
+    """The name a configured model (COMPANION_MODEL) writes drafts under, without importing
+    litellm (a serving process that only queues drafts never needs it)."""
+    model = model.strip()
+    return OFFLINE_NAME if model in ("offline", OFFLINE_MODEL) else model
 
 
 def __getattr__(name: str) -> Any:

@@ -215,13 +215,9 @@ def people_of(db: Database, program: str, ids: Iterable[str] | None = None
         repo = ParticipantRepository(session, row.id)
         if ids is None:
             return {p.id: p for p in repo.list()}
-        found: dict[str, Participant] = {}
-        for pid in dict.fromkeys(ids):
-            try:
-                found[pid] = repo.get(pid)
-            except NotFoundError:
-                pass
-        return found
+        wanted = list(dict.fromkeys(ids))
+        found = repo.by_ids(wanted)  # one query, in the order asked
+        return {pid: found[pid] for pid in wanted if pid in found}
 
 
 def partners_of(db: Database, program: str, participant_id: str) -> Partners:
@@ -229,12 +225,11 @@ def partners_of(db: Database, program: str, participant_id: str) -> Partners:
     pairings' ids."""
     with db.session() as session:
         row = ProgramRepository(session).row(program)
-        pairings = [p for p in PairingRepository(session, row).list(PARTNERED)
-                    if participant_id in (p.mentee_id, p.mentor_id)]
+        links = PairingRepository(session, row).links_of(participant_id, PARTNERED)
     return Partners(
-        frozenset(p.mentor_id if p.mentee_id == participant_id else p.mentee_id
-                  for p in pairings),
-        frozenset(p.id for p in pairings))
+        frozenset(mentor if mentee == participant_id else mentee
+                  for _, mentee, mentor in links),
+        frozenset(pairing_id for pairing_id, _, _ in links))
 
 
 def issue_token_as(db: Database, principal: Principal, *, participant_id: str, role: str,

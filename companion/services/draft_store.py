@@ -4,8 +4,12 @@ same pairing) and the draft's state changes, each written once and audited."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,9 +29,15 @@ from companion.store import (
 from companion.store.relationship import GoalRepository, SessionRepository
 from companion.store.tables import ProgramRow, utcnow
 
+log = logging.getLogger("companion.drafts")
 PARTNERED = (PairingStatus.approved, PairingStatus.active)
-#: How long a drafting run's claim holds without a sign of life (each model call renews it).
-LEASE = timedelta(minutes=10)
+#: How long a drafting run's claim holds without a sign of life: a running run renews it
+#: every HEARTBEAT (and before each model call), so a run whose process died is taken over
+#: by another process about a LEASE later, on any host.
+LEASE = timedelta(seconds=90)
+HEARTBEAT = 20.0
+#: The stage of a draft waiting for a worker.
+QUEUED = "queued"
 #: Open goal checkpoints an agenda's context carries at most (the soonest).
 MAX_CHECKPOINTS = 10
 
@@ -39,6 +49,50 @@ def worker_name() -> str:
 
 def lease_from_now() -> datetime:
     return utcnow() + LEASE
+
+
+def alive_worker(worker: str | None) -> bool:
+    """Whether the process named `host:pid` is still running (another host's count as
+    alive: only their lease tells)."""
+    if not worker or ":" not in worker:
+        return False
+    host, _, pid = worker.rpartition(":")
+    if host != worker_name().rpartition(":")[0] or not pid.isdigit():
+        return True
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def heartbeat(db: Database, draft_id: str, every: float | None = None) -> Iterator[None]:
+    """Renew this process's claim on `draft_id` every HEARTBEAT seconds while the block
+    runs (a model call can take minutes; the claim must not lapse meanwhile)."""
+    stop = threading.Event()
+    me = worker_name()
+
+    def beat() -> None:
+        while not stop.wait(every or HEARTBEAT):
+            try:
+                with db.session() as session:
+                    DraftRepository.of_draft(session, draft_id).renew(
+                        draft_id, worker=me, lease_until=lease_from_now())
+            except Exception:  # the next beat tries again; the lease is long enough
+                log.warning("could not renew the claim on %s", draft_id, exc_info=True)
+
+    thread = threading.Thread(target=beat, name=f"heartbeat {draft_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 class DatabaseDraftStore:
@@ -106,10 +160,11 @@ class DatabaseDraftStore:
                                              **(detail or {})})
         return stored
 
-    def renew(self, draft_id: str) -> None:
+    def renew(self, draft_id: str, stage: str | None = None) -> None:
         with self.db.session() as session:
             repo = DraftRepository.of_draft(session, draft_id)
-            repo.renew(draft_id, worker=worker_name(), lease_until=lease_from_now())
+            repo.renew(draft_id, worker=worker_name(), lease_until=lease_from_now(),
+                       stage=stage)
 
 
 def session_history(session: Session, program: ProgramRow, pairing_id: str

@@ -48,8 +48,11 @@ from companion.services.access import (
 )
 from companion.services.draft_store import (
     PARTNERED,
+    QUEUED,
     DatabaseDraftStore,
+    alive_worker,
     bound_pairing,
+    heartbeat,
     lease_from_now,
     worker_name,
 )
@@ -65,6 +68,7 @@ from companion.services.tokens import Principal
 from companion.store import (
     AuditLog,
     Database,
+    DraftingRuns,
     DraftRepository,
     DuplicateRowError,
     IdempotencyKeys,
@@ -72,6 +76,8 @@ from companion.store import (
     ParticipantRepository,
     ProgramRepository,
     Session,
+    audit_scope,
+    current_audit_scope,
 )
 from companion.store.tables import ProgramRow, utcnow
 
@@ -98,7 +104,10 @@ def default_deps(db: Database, settings: Settings) -> Deps:
     def find(query: str, top: int, where: dict[str, str] | None) -> list[Any]:
         return search(settings, embedder, query, top=top, where=where)
 
-    return Deps(store=DatabaseDraftStore(db), model=model_from_settings(settings), search=find,
+    from companion.services.model_limits import limited
+
+    return Deps(store=DatabaseDraftStore(db), search=find,
+                model=limited(model_from_settings(settings), db, settings),
                 planner=planner_for(embedder))
 
 
@@ -201,14 +210,20 @@ def request_draft(db: Database, settings: Settings, *, program: str, kind: Draft
 
 def _request(db: Database, settings: Settings, ask: DraftRequest, *, deps: Deps | None,
              today: date | None = None, draft_id: str | None = None,
-             once: IdempotentCall | None = None, limit_per_hour: int | None = None
-             ) -> RequestOutcome:
+             once: IdempotentCall | None = None, limit_per_hour: int | None = None,
+             run: bool = True) -> RequestOutcome:
+    """Record the request and (`run`) write the draft now; `run=False` leaves it `drafting`
+    and `queued` for a job (`companion.services.draft_jobs`) to write."""
     if once is not None:
         earlier = idempotency.lookup(db, once.scope, once.key, once.payload)
         if earlier is not None:
-            return RequestOutcome(_replay(db, settings, earlier, deps), replayed=True)
-    deps = deps or default_deps(db, settings)
-    today = today or deps.today()
+            return RequestOutcome(_replay(db, settings, earlier, deps, run=run),
+                                  replayed=True)
+    if deps is None and run:
+        deps = default_deps(db, settings)
+    # a queued draft is written elsewhere: naming its model costs nothing to load here
+    generator = deps.model.name if deps is not None else _model_name(settings)
+    today = today or (deps.today() if deps is not None else date.today())
     draft_id = draft_id or new_draft_id()
     requested_by = ask.requested_by or ask.participant_id
     try:
@@ -231,6 +246,9 @@ def _request(db: Database, settings: Settings, ask: DraftRequest, *, deps: Deps 
                 "pairing_id": pairing.id if pairing else None, "topic": ask.topic,
                 "requested_by": requested_by, "today": today.isoformat(), "attempt": 1,
                 "feedback": [], "done": False}
+            scope = current_audit_scope()
+            if scope is not None and scope.token_id:  # the job's audit rows name it too
+                payload["token_id"] = scope.token_id
             repo = DraftRepository(session, row)
             if once is not None:  # the key and the draft it names are one fact
                 IdempotencyKeys(session).add(idempotency.scope_of(once.scope),
@@ -239,9 +257,11 @@ def _request(db: Database, settings: Settings, ask: DraftRequest, *, deps: Deps 
             repo.start(
                 Draft(id=draft_id, program=ask.program, kind=ask.kind,
                       participant_id=ask.participant_id, status=DraftStatus.drafting,
-                      generator=deps.model.name, topic=ask.topic, reviewer_id=requested_by,
+                      generator=generator, topic=ask.topic, reviewer_id=requested_by,
                       pairing_id=payload["pairing_id"], partner_id=partner),
-                request=payload, worker=worker_name(), lease_until=lease_from_now())
+                request=payload, worker=worker_name() if run else None,
+                lease_until=lease_from_now() if run else None,
+                stage="gathering" if run else QUEUED)
             AuditLog(session).append(requested_by, "draft.request", "draft", draft_id,
                                      program=ask.program, detail={
                                          "kind": ask.kind.value,
@@ -255,9 +275,17 @@ def _request(db: Database, settings: Settings, ask: DraftRequest, *, deps: Deps 
         if earlier is None:
             raise ConflictError("a request with this Idempotency-Key was just abandoned; "
                                 "send it again") from None
-        return RequestOutcome(_replay(db, settings, earlier, deps), replayed=True)
-    _guarded_run(db, deps, settings, draft_id, payload)
+        return RequestOutcome(_replay(db, settings, earlier, deps, run=run), replayed=True)
+    if run:
+        assert deps is not None
+        _guarded_run(db, deps, settings, draft_id, payload)
     return RequestOutcome(get_draft(db, draft_id))
+
+
+def _model_name(settings: Settings) -> str:
+    from companion.llm import model_name
+
+    return model_name(settings.model)
 
 
 def _check_rate(session: Session, program: ProgramRow, requested_by: str, limit: int) -> None:
@@ -272,16 +300,22 @@ def _check_rate(session: Session, program: ProgramRow, requested_by: str, limit:
 
 
 def _guarded_run(db: Database, deps: Deps, settings: Settings, draft_id: str,
-                 payload: Any, *, resume: dict[str, Any] | None = None) -> None:
-    """Run (or resume) the agent; an error it does not handle itself ends the draft `failed`
-    with the reason instead of leaving it `drafting`."""
+                 payload: Any, *, resume: dict[str, Any] | None = None,
+                 fail: bool = True) -> None:
+    """Run (or resume) the agent, renewing its claim while it runs; an error it does not
+    handle itself ends the draft `failed` with the reason instead of leaving it `drafting`
+    (`fail=False`: the caller retries it, so the draft stays `drafting`)."""
+    from companion.services.model_limits import drafting_for
+
     try:
-        if resume is not None:
-            _resume(deps, settings, draft_id, resume)
-        else:
-            _run(deps, settings, draft_id, payload)
+        with heartbeat(db, draft_id), drafting_for(db, draft_id):
+            if resume is not None:
+                _resume(deps, settings, draft_id, resume)
+            else:
+                _run(deps, settings, draft_id, payload)
     except Exception as exc:
-        _fail(db, draft_id, f"drafting stopped: {type(exc).__name__}: {exc}"[:1000])
+        if fail:
+            _fail(db, draft_id, f"drafting stopped: {type(exc).__name__}: {exc}"[:1000])
         raise
     finally:
         deps.gathered.pop(draft_id, None)
@@ -299,11 +333,12 @@ def _fail(db: Database, draft_id: str, reason: str) -> None:
                                  program=current.program, detail={"failure": reason})
 
 
-def _replay(db: Database, settings: Settings, draft_id: str, deps: Deps | None) -> Draft:
+def _replay(db: Database, settings: Settings, draft_id: str, deps: Deps | None, *,
+            run: bool = True) -> Draft:
     """The draft an earlier request with the same key made — resumed first if the process
-    writing it died."""
+    writing it died (`run=False`: as it stands; the queue's sweep resumes it)."""
     draft = get_draft(db, draft_id)
-    if draft.status is DraftStatus.drafting:
+    if draft.status is DraftStatus.drafting and run:
         resumed = resume_draft(db, settings, draft_id, deps=deps)
         if resumed is None:
             raise ConflictError("the first request with this Idempotency-Key is still being "
@@ -319,22 +354,7 @@ def new_draft_id() -> str:
 # -- crash recovery ----------------------------------------------------------------------------
 
 def _alive(worker: str | None) -> bool:
-    """Whether the process named `host:pid` is still running (unknown hosts count as alive:
-    only their lease tells)."""
-    if not worker or ":" not in worker:
-        return False
-    host, _, pid = worker.rpartition(":")
-    if host != worker_name().rpartition(":")[0] or not pid.isdigit():
-        return True
-    if int(pid) == os.getpid():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return alive_worker(worker)
 
 
 def resume_draft(db: Database, settings: Settings, draft_id: str, *,
@@ -373,6 +393,62 @@ def resume_draft(db: Database, settings: Settings, draft_id: str, *,
         _guarded_run(db, deps, settings, draft_id, None, resume=request)
     except Exception:
         log.exception("resuming draft %s failed", draft_id)
+    return get_draft(db, draft_id)
+
+
+class JobRetry(Exception):
+    """A drafting job's run stopped with an error and will be tried again (the draft stays
+    `drafting`, queued, and carries on from its last checkpoint)."""
+
+
+def run_job(db: Database, settings: Settings, draft_id: str, *, deps: Deps | None = None,
+            final: bool = True) -> Draft | None:
+    """What a drafting job does: write the `drafting` draft `draft_id` — from its request,
+    or carried on from its checkpoint when an earlier run was interrupted. Safe to call for
+    any draft any number of times: a draft that is finished, or that a live run elsewhere is
+    writing, is left alone (None is returned then). `final=False`: an error releases the
+    draft for a retry (JobRetry is raised) instead of ending it `failed`."""
+    with db.session() as session:
+        repo = DraftRepository.of_draft(session, draft_id)
+        request, worker, lease = repo.request_of(draft_id)
+        current = repo.get(draft_id)
+    if current.status is not DraftStatus.drafting:
+        return current
+    me = worker_name()
+    if worker is not None and lease is not None and lease > utcnow() and (
+            worker == me or _alive(worker)):
+        return None  # being written right now
+    with db.session(write=True) as session:
+        repo = DraftRepository.of_draft(session, draft_id)
+        if not repo.claim(draft_id, expected_worker=worker, worker=me,
+                          lease_until=lease_from_now()):
+            return None  # another process took it first
+        recoveries = int((request or {}).get("recoveries", 0))
+        if worker is not None:  # a run had it and stopped without finishing
+            recoveries += 1
+            repo.set_request(draft_id, {**(request or {}), "recoveries": recoveries})
+            AuditLog(session).append("companion", "draft.recover", "draft", draft_id,
+                                     program=current.program,
+                                     detail={"from_worker": worker, "worker": me,
+                                             "attempt": recoveries})
+    if request is None or recoveries > MAX_RECOVERIES:
+        _fail(db, draft_id, "drafting was interrupted " + (
+            f"{recoveries - 1} times (the process writing it stopped)" if request
+            else "and the request was not recorded") + "; request the draft again")
+        return get_draft(db, draft_id)
+    deps = deps or default_deps(db, settings)
+    try:
+        with audit_scope() as scope:  # the request's token, on the run's audit rows
+            scope.token_id = request.get("token_id")
+            _guarded_run(db, deps, settings, draft_id, None, resume=request, fail=final)
+    except Exception as exc:
+        if final:
+            log.warning("draft %s failed: %s", draft_id, exc)
+            return get_draft(db, draft_id)
+        reason = f"{type(exc).__name__}: {exc}"[:200]
+        with db.session() as session:
+            DraftingRuns(session).release(draft_id, me, f"{QUEUED} (retrying after {reason})"[:60])
+        raise JobRetry(reason) from exc
     return get_draft(db, draft_id)
 
 
@@ -667,7 +743,7 @@ def request_as(db: Database, settings: Settings, principal: Principal, *, progra
                kind: DraftKind | str, participant_id: str | None = None,
                topic: str | None = None, partner_id: str | None = None,
                idempotency_key: str | None = None, deps: Deps | None = None,
-               draft_id: str | None = None) -> RequestOutcome:
+               draft_id: str | None = None, run: bool = True) -> RequestOutcome:
     """A draft request by `principal`: mentees and mentors for themselves (rate-limited per
     hour), coordinators for the people of their program they may see. `draft_id` names the
     draft to be made (a face that starts the request in the background watches for it)."""
@@ -693,7 +769,7 @@ def request_as(db: Database, settings: Settings, principal: Principal, *, progra
                                   "partner_id": partner_id})
     limit = None if access.coordinator else settings.drafts_per_hour
     return _request(db, settings, ask, deps=deps, once=once, limit_per_hour=limit,
-                    draft_id=draft_id)
+                    draft_id=draft_id, run=run)
 
 
 def review_as(db: Database, settings: Settings, principal: Principal, draft_id: str,

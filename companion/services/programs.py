@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from companion.domain import PairingStatus, Program, ProgramType
 from companion.errors import BadInputError
+from companion.services.tokens import forget_verified
 from companion.store import (
     AuditLog,
     Database,
@@ -149,6 +150,8 @@ def edit_program(db: Database, name: str, changes: dict[str, Any], *, actor: str
             detail={"changed": {k: [_plain(b), _plain(a)] for k, (b, a) in changed.items()},
                     **({"renamed_from": renamed} if renamed else {}),
                     **({"warnings": warnings} if warnings else {})})
+    if renamed:  # the program's tokens now name it by its new name
+        forget_verified()
     return ProgramEdited(after, renamed, changed, warnings)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -165,16 +167,63 @@ def _has_participant(session: Any, program_id: int, participant_id: str) -> bool
     return True
 
 
-def authenticate(db: Database, token: str) -> Principal | None:
-    """The principal of a valid token, or None (unknown, revoked or expired)."""
+@dataclass(frozen=True)
+class _Verified:
+    principal: Principal
+    expires_at: datetime  # the token's own expiry
+    until: float  # time.monotonic() after which the database is asked again
+
+
+#: Tokens verified recently, by (database URL, hash of the token): an API worker serving
+#: many requests with one token reads it once every `token_cache_seconds`, not per request.
+_verified: dict[tuple[str, str], _Verified] = {}
+_verified_lock = threading.Lock()
+_VERIFIED_MAX = 10_000
+_clock = time.monotonic
+
+
+def recently_verified(db: Database, token: str) -> Principal | None:
+    """The principal of `token` if this process verified it within the caching window and
+    it has not expired since (no I/O); None means: ask `authenticate`."""
+    if not _verified:
+        return None
+    hit = _verified.get((db.url, _hash(token)))
+    if hit is None or hit.until <= _clock() or hit.expires_at <= utcnow():
+        return None
+    return hit.principal
+
+
+def authenticate(db: Database, token: str, *, cache_seconds: float = 0.0
+                 ) -> Principal | None:
+    """The principal of a valid token, or None (unknown, revoked or expired).
+
+    With `cache_seconds` > 0 a valid token is remembered for that long (see
+    `recently_verified`); revoking it in this process forgets it at once."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
+    digest = _hash(token)
     with db.session() as session:
-        row = TokenRepository(session).by_secret_hash(_hash(token))
+        row = TokenRepository(session).by_secret_hash(digest)
         if row is None:
             return None
-        return Principal(row.id, row.participant_id, AccessRole(row.role), row.program,
-                         row.organization)
+        principal = Principal(row.id, row.participant_id, AccessRole(row.role), row.program,
+                              row.organization)
+        expires_at = row.expires_at
+    if cache_seconds > 0:
+        with _verified_lock:
+            if len(_verified) >= _VERIFIED_MAX:
+                _verified.clear()
+            _verified[(db.url, digest)] = _Verified(principal, expires_at,
+                                                    _clock() + cache_seconds)
+    return principal
+
+
+def forget_verified(token_id: str | None = None) -> None:
+    """Drop a token (or, with None, every token) from this process's verified tokens."""
+    with _verified_lock:
+        for key in [k for k, v in _verified.items()
+                    if token_id is None or v.principal.token_id == token_id]:
+            del _verified[key]
 
 
 @dataclass(frozen=True)
@@ -218,13 +267,15 @@ def revoke_token(db: Database, token_id: str, *, by: str) -> TokenRecord:
         row = repo.get(token_id)
         if row is None:
             raise NotFoundError(f"no token '{token_id}'")
+        forget_verified(token_id)
         if repo.revoke(token_id):
             AuditLog(session).append(by, "token.revoke", "token", token_id,
                                      program=row.program,
                                      detail={"participant_id": row.participant_id})
         row = repo.get(token_id)
         assert row is not None
-        return _record(row)
+    forget_verified(token_id)  # again after the commit: a request may have cached it meanwhile
+    return _record(row)
 
 
 def list_tokens(db: Database, *, program: str | None = None,

@@ -11,6 +11,7 @@ from companion.store.identity import (
     people_with_email,
     programs_with_organization,
 )
+from companion.store.jobs import DraftingRun, DraftingRuns, ModelSlots
 from companion.store.org import (
     DatedDraft,
     OrgPerson,
@@ -47,6 +48,6 @@ __all__ = [
     "get_database", "reset_databases", "Outbox", "SignInLinks", "WebSessions",
     "DatedDraft", "OrgPerson", "OrgTree", "ProgramHoldings", "ProgramRecords", "whole_tree",
     "CalendarTokens", "CheckinRepository", "GoalRepository", "Notifications",
-    "SessionRepository",
+    "SessionRepository", "DraftingRun", "DraftingRuns", "ModelSlots",
     "PersonByEmail", "people_with_email", "programs_with_organization",
 ]

@@ -504,6 +504,16 @@ class PairingRepository:
             query = query.where(PairingRow.mentor_id.in_(builtins.list(mentor_ids)))
         return [self._model(r) for r in self.session.scalars(query.order_by(PairingRow.id))]
 
+    def links_of(self, participant_id: str, statuses: Iterable[PairingStatus]
+                 ) -> builtins.list[tuple[str, str, str]]:
+        """(pairing id, mentee id, mentor id) of the participant's pairings in `statuses`:
+        three columns and no models, for the access check most requests make."""
+        query = select(PairingRow.id, PairingRow.mentee_id, PairingRow.mentor_id).where(
+            PairingRow.program_id == self.program.id,
+            PairingRow.status.in_([s.value for s in statuses]),
+            (PairingRow.mentee_id == participant_id) | (PairingRow.mentor_id == participant_id))
+        return [(r[0], r[1], r[2]) for r in self.session.execute(query)]
+
     def seat_holders(self, mentor_id: str) -> builtins.list[Pairing]:
         """The pairings holding a seat of `mentor_id`: approved, active, or locked pending."""
         query = select(PairingRow).where(
@@ -649,8 +659,8 @@ class DraftRepository:
         self._add_version(draft.id, 1, draft, author=author, diff=None, note=None)
         return self.get(draft.id)
 
-    def start(self, draft: Draft, *, request: dict[str, Any], worker: str,
-              lease_until: datetime) -> Draft:
+    def start(self, draft: Draft, *, request: dict[str, Any], worker: str | None,
+              lease_until: datetime | None, stage: str | None = None) -> Draft:
         """Record a draft being written (status `drafting`, version 0, no content yet) with
         what was asked, so a run a crash interrupts can be resumed or failed visibly."""
         now = utcnow()
@@ -659,7 +669,8 @@ class DraftRepository:
             kind=draft.kind.value, status=DraftStatus.drafting.value, version=0,
             generator=draft.generator, topic=draft.topic, reviewer_id=draft.reviewer_id,
             pairing_id=draft.pairing_id, partner_id=draft.partner_id, request=request,
-            worker=worker, lease_until=lease_until, created_at=now, updated_at=now,
+            worker=worker, lease_until=lease_until, stage=stage, created_at=now,
+            updated_at=now,
         ))
         self.session.flush()
         return self.get(draft.id)
@@ -672,7 +683,7 @@ class DraftRepository:
                  else DraftRow.worker == expected_worker)
         result = self.session.execute(update(DraftRow).where(
             DraftRow.id == draft_id, DraftRow.status == DraftStatus.drafting.value, owner
-        ).values(worker=worker, lease_until=lease_until))
+        ).values(worker=worker, lease_until=lease_until, stage="gathering"))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def drafting(self) -> builtins.list[tuple[str, str | None, datetime | None]]:
@@ -764,11 +775,16 @@ class DraftRepository:
                              created_at=r.created_at)
                 for r in rows]
 
-    def renew(self, draft_id: str, *, worker: str, lease_until: datetime) -> None:
-        """Extend the drafting run's claim (only while it is `drafting`)."""
+    def renew(self, draft_id: str, *, worker: str, lease_until: datetime,
+              stage: str | None = None) -> None:
+        """Extend the drafting run's claim (only while it is `drafting`) and record where it
+        is (`stage`, unchanged when None)."""
+        values: dict[str, Any] = {"worker": worker, "lease_until": lease_until}
+        if stage is not None:
+            values["stage"] = stage
         self.session.execute(update(DraftRow).where(
             DraftRow.id == draft_id, DraftRow.status == DraftStatus.drafting.value
-        ).values(worker=worker, lease_until=lease_until))
+        ).values(**values))
 
     def revise(self, draft_id: str, *, expected_version: int, status: DraftStatus,
                author: str, content: Draft | None = None, diff: str | None = None,
@@ -825,6 +841,7 @@ class DraftRepository:
             retrieved_ids=row.retrieved_ids, reviewer_id=row.reviewer_id,
             failure_reason=row.failure_reason, pairing_id=row.pairing_id,
             partner_id=row.partner_id, rationale=row.rationale or {},
+            stage=row.stage if row.status == DraftStatus.drafting.value else None,
             created_at=row.created_at, updated_at=row.updated_at,
         )
 

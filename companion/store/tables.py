@@ -184,11 +184,25 @@ class DraftRow(Base):
     #: the process drafting it now (host:pid) and until when its claim holds
     worker: Mapped[str | None] = mapped_column(String(160))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: where a `drafting` run is (queued, gathering, drafting 2/3, checking ...): its progress
+    stage: Mapped[str | None] = mapped_column(String(60))
     #: the current version's rationale (why the drafter chose what it chose)
     rationale: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict,
                                                       server_default=text("'{}'"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ModelSlotRow(Base):
+    """One of an organisation's concurrent model-call slots (issue 15): a call holds a slot
+    while it runs; a holder that died stops holding it when its lease runs out."""
+
+    __tablename__ = "model_call_slots"
+
+    scope: Mapped[str] = mapped_column(String(160), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DraftVersionRow(Base):

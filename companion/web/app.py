@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from companion.api.app import _warm_up as warm_up
 from companion.api.app import create_app as create_api
 from companion.config import get_settings
 from companion.logs import configure_logging
@@ -34,6 +35,8 @@ def create_server() -> FastAPI:
     (COMPANION_LOG_FORMAT), then the whole app."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    if settings.warm_before_serving:  # uvicorn accepts requests only once this returns
+        warm_up()
     return create_app()
 
 

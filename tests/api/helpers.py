@@ -12,6 +12,8 @@ from companion.store import AuditLog, ParticipantRepository, ProgramRepository
 from tests.api.conftest import World
 
 P = "/api/v1"
+#: RFC 7240: wait (up to 30 s) for a requested draft to be written; 201 with it then
+WAIT = {"Prefer": "wait=30"}
 
 
 def call(world: World, who: str | None, method: str, path: str, *,
@@ -73,3 +75,11 @@ def each(cases: Iterable[Any], check: Callable[..., None]) -> None:
         except AssertionError as exc:
             failures.append(f"{str(args)[:150]}: {str(exc)[:400]}")
     assert not failures, f"{len(failures)} failing case(s):\n" + "\n".join(failures)
+
+
+def request_draft(world: World, who: str, body: dict[str, Any], *, program: str = "Pilot",
+                  headers: dict[str, str] | None = None, status: int = 201) -> Any:
+    """Request a draft and wait for it to be written (the API answers 202 at once without
+    `Prefer: wait`); the written draft's JSON."""
+    return ok(post(world, who, f"/programs/{program}/drafts", json=body,
+                   headers={**WAIT, **(headers or {})}), status)

@@ -3,16 +3,17 @@ document, independently of the app's own response models; extra keys are fine)."
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
 from companion.services import matching
 from tests.api.conftest import World
-from tests.api.helpers import assert_problem, get, ok, post
+from tests.api.helpers import assert_problem, get, ok, post, request_draft
 
 KINDS = {"agenda", "questions", "goals", "framework"}
-STATUSES = {"pending_review", "approved", "rejected", "failed"}
+STATUSES = {"pending_review", "approved", "rejected", "failed", "drafting"}
 
 
 def _str(value: Any) -> None:
@@ -160,13 +161,35 @@ def test_drafts_of_every_kind(world: World) -> None:
     for who, body in (("e3", {"kind": "agenda", "topic": "first session"}),
                       ("e3", {"kind": "questions"}), ("e3", {"kind": "goals"}),
                       ("m1", {"kind": "framework", "topic": "feedback on missed deadlines"})):
-        made = ok(post(world, who, "/programs/Pilot/drafts", json=body), 201)
+        made = request_draft(world, who, body)
         check_draft(made)
         assert made["kind"] == body["kind"] and made["version"] >= 1
         assert made["citations"], made
         read = get(world, who, f"/drafts/{made['id']}")
         check_draft(ok(read))
         assert read.json() == made and read.headers["etag"] == f'"{made["version"]}"'
+
+
+def test_a_draft_request_is_accepted_at_once_and_written_in_the_background(
+        world: World) -> None:
+    response = post(world, "e3", "/programs/Pilot/drafts", json={"kind": "questions"})
+    made = ok(response, 202)
+    assert made["status"] == "drafting" and made["stage"] == "queued" and made["version"] == 0
+    assert response.headers["location"] == f"/api/v1/drafts/{made['id']}"
+    assert response.headers["retry-after"] == "1"
+    deadline = time.monotonic() + 30
+    while (read := ok(get(world, "e3", f"/drafts/{made['id']}")))["status"] == "drafting":
+        assert time.monotonic() < deadline, read
+        time.sleep(0.05)
+    check_draft(read)
+    assert read["status"] == "pending_review" and read["stage"] is None
+    # Prefer: wait=0 is honoured (and said so); a preference it cannot read is ignored
+    quick = post(world, "e3", "/programs/Pilot/drafts", json={"kind": "goals"},
+                 headers={"Prefer": "wait=0"})
+    assert quick.status_code in (201, 202) and quick.headers["preference-applied"] == "wait=0"
+    odd = post(world, "e3", "/programs/Pilot/drafts", json={"kind": "goals"},
+               headers={"Prefer": "wait=soon"})
+    assert odd.status_code == 202 and "preference-applied" not in odd.headers
 
 
 def test_drafts_list_and_review(world: World) -> None:

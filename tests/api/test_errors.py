@@ -26,7 +26,7 @@ from companion.services.tokens import create_token
 from companion.store import PairingRepository, ProgramRepository, get_database, reset_databases
 from tests import factories
 from tests.api.conftest import World
-from tests.api.helpers import P, assert_problem, call, each, error_fields, get, ok, post
+from tests.api.helpers import WAIT, P, assert_problem, call, each, error_fields, get, ok, post
 
 
 def _raw(world: World, who: str, method: str, path: str, data: bytes,
@@ -292,7 +292,8 @@ def test_tokens_and_idempotency_over_http_on_postgresql(
     me = client.get(f"{P}/me", headers=e1)
     assert ok(me)["participant_id"] == "e1"
     url = f"{P}/programs/Pilot/drafts"
-    first = client.post(url, json={"kind": "questions"}, headers={**e1, "Idempotency-Key": "k"})
+    first = client.post(url, json={"kind": "questions"},
+                        headers={**e1, **WAIT, "Idempotency-Key": "k"})
     made = ok(first, 201)
     again = client.post(url, json={"kind": "questions"}, headers={**e1, "Idempotency-Key": "k"})
     assert ok(again)["id"] == made["id"] and again.headers["idempotency-replayed"] == "true"
@@ -333,7 +334,8 @@ def test_long_participant_ids_fit_the_database_on_postgresql(
     assert_problem(client.get(f"{P}/programs/Pilot/report", headers=partner), 403)
     url = f"{P}/programs/Pilot/drafts"
     body = {"kind": "questions", "participant_id": "e1"}
-    made = ok(client.post(url, json=body, headers={**admin, "Idempotency-Key": "k"}), 201)
+    made = ok(client.post(url, json=body, headers={**admin, **WAIT, "Idempotency-Key": "k"}),
+              201)
     again = client.post(url, json=body, headers={**admin, "Idempotency-Key": "k"})
     assert ok(again)["id"] == made["id"]
     events = ok(client.get(f"{P}/audit?limit=50", headers=admin))["events"]

@@ -12,7 +12,7 @@ import httpx
 
 from companion.services import drafts
 from tests.api.conftest import World
-from tests.api.helpers import assert_problem, error_fields, ok, post
+from tests.api.helpers import WAIT, assert_problem, error_fields, ok, post
 
 URL = "/programs/Pilot/drafts"
 BODY = {"kind": "questions", "topic": "first session"}
@@ -20,7 +20,7 @@ BODY = {"kind": "questions", "topic": "first session"}
 
 def _request(world: World, who: str, key: str | None, body: dict[str, Any] | None = None
              ) -> httpx.Response:
-    headers = {} if key is None else {"Idempotency-Key": key}
+    headers = {**WAIT, **({} if key is None else {"Idempotency-Key": key})}
     return post(world, who, URL, json=BODY if body is None else body, headers=headers)
 
 

@@ -120,8 +120,9 @@ def test_metrics_drafts_by_status_and_model_calls(world: World) -> None:
     before = _metrics(world)
     assert _sample(before, "companion_drafts", status="pending_review") >= 1
     assert "companion_queue_depth" in before
-    made = post(world, "e1", "/programs/Pilot/drafts", json={"kind": "agenda"})
-    assert made.status_code in (201, 202), made.text
+    made = post(world, "e1", "/programs/Pilot/drafts", json={"kind": "agenda"},
+                headers={"Prefer": "wait=30"})
+    assert made.status_code == 201, made.text
     after = _metrics(world)
     calls = "companion_model_calls_total"
     assert _sample(after, calls, provider="offline", outcome="ok") > _sample(

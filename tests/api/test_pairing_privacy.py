@@ -7,7 +7,7 @@ from companion.domain import Pairing, PairingStatus
 from companion.store import PairingRepository, ProgramRepository
 from companion.store.tables import DraftRow
 from tests.api.conftest import World
-from tests.api.helpers import assert_problem, audit, get, ok, post
+from tests.api.helpers import assert_problem, audit, get, ok, post, request_draft
 
 
 def _second_mentee(world: World) -> None:
@@ -19,9 +19,9 @@ def _second_mentee(world: World) -> None:
 
 def test_a_framework_about_one_mentee_is_hidden_from_the_other(world: World) -> None:
     _second_mentee(world)
-    made = ok(post(world, "m1", "/programs/Pilot/drafts", json={
+    made = request_draft(world, "m1", {
         "kind": "framework", "partner_id": "e3",
-        "topic": "Ed is close to burnout after the reorg"}), 201)
+        "topic": "Ed is close to burnout after the reorg"})
     assert (made["pairing_id"], made["partner_id"]) == ("pr-e3", "e3")
     approved = ok(post(world, "m1", f"/drafts/{made['id']}/review",
                        json={"decision": "approve", "version": made["version"],
@@ -46,7 +46,7 @@ def test_a_framework_about_one_mentee_is_hidden_from_the_other(world: World) -> 
 
 
 def test_the_draft_records_the_token_behind_each_action(world: World) -> None:
-    made = ok(post(world, "e1", "/programs/Pilot/drafts", json={"kind": "questions"}), 201)
+    made = request_draft(world, "e1", {"kind": "questions"})
     events = audit(world, entity_id=made["id"])
     assert events and {e.token_id for e in events} == {world.token_ids["e1"]}
     with world.db.session() as session:
@@ -56,7 +56,7 @@ def test_the_draft_records_the_token_behind_each_action(world: World) -> None:
 
 def test_draft_listings_are_paged(world: World) -> None:
     for _ in range(3):
-        ok(post(world, "e1", "/programs/Pilot/drafts", json={"kind": "questions"}), 201)
+        request_draft(world, "e1", {"kind": "questions"})
     first = ok(get(world, "e1", "/drafts?limit=2"))
     assert len(first["drafts"]) == 2 and first["next_offset"] == 2
     seen, page = [d["id"] for d in first["drafts"]], first

@@ -172,8 +172,9 @@ def test_kill_9_during_a_redraft_keeps_the_draft_and_finishes_it_after_restart(
     mentee = _headers(db, "e1", "mentee")
     slow = {"COMPANION_TEST_SLOW_MODEL": "60", "COMPANION_TEST_FAST_CALLS": "1"}
     with _server(env, extra=slow) as (base, process):
-        made = httpx.post(f"{base}/programs/Pilot/drafts", headers=mentee,
-                          json={"kind": "questions"}, timeout=30).json()
+        made = httpx.post(f"{base}/programs/Pilot/drafts",
+                          headers={**mentee, "Prefer": "wait=30"},
+                          json={"kind": "questions"}, timeout=40).json()
         assert made["status"] == "pending_review", made
         draft = f"{base}/drafts/{made['id']}"
 

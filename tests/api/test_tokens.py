@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text, update
 
-from companion.config import Settings
+from companion.config import Settings, get_settings
 from companion.domain import AccessRole
 from companion.errors import BadInputError, ConflictError, NotFoundError
 from companion.services import idempotency, tokens
@@ -24,10 +24,15 @@ from tests.api.conftest import World
 from tests.api.helpers import assert_problem, audit, call, each, get, ok
 
 
-def _expire(db: Database, token_id: str) -> None:
+def _expire(db: Database, token_id: str, *, forget: bool = True) -> None:
+    """Expire a token by editing its row. A running worker trusts a token it verified for
+    COMPANION_TOKEN_CACHE_SECONDS, so by default the edit also forgets it (as time passing
+    would; `forget=False` is another process's edit)."""
     with db.session() as session:
         session.execute(update(TokenRow).where(TokenRow.id == token_id)
                         .values(expires_at=utcnow() - timedelta(seconds=1)))
+    if forget:
+        tokens.forget_verified(token_id)
 
 
 # -- through the API ---------------------------------------------------------------------
@@ -68,6 +73,27 @@ def test_revocation_by_the_service_is_seen_by_a_running_app(world: World) -> Non
     ok(get(world, "m1", "/me"))
     tokens.revoke_token(world.db, world.token_ids["m1"], by="cli")
     assert_problem(get(world, "m1", "/drafts"), 401)
+
+
+def test_a_worker_trusts_a_verified_token_for_the_cache_window_only(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A token changed by another process (here: its row edited) keeps working in a worker
+    that verified it for at most COMPANION_TOKEN_CACHE_SECONDS, then is refused."""
+    ok(get(world, "e1", "/me"))
+    _expire(world.db, world.token_ids["e1"], forget=False)
+    ok(get(world, "e1", "/me"))  # within the window: not read again
+    later = tokens._clock() + get_settings().token_cache_seconds + 0.1
+    monkeypatch.setattr(tokens, "_clock", lambda: later)
+    assert_problem(get(world, "e1", "/me"), 401)
+
+
+def test_with_no_cache_window_every_request_reads_the_token(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMPANION_TOKEN_CACHE_SECONDS", "0")
+    get_settings.cache_clear()
+    ok(get(world, "e1", "/me"))
+    _expire(world.db, world.token_ids["e1"], forget=False)
+    assert_problem(get(world, "e1", "/me"), 401)
 
 
 def test_an_expired_token_is_refused(world: World) -> None:

@@ -15,7 +15,7 @@ from companion.api.auth import WITHHELD
 from companion.domain import Pairing
 from companion.store import PairingRepository, ProgramRepository
 from tests.api.conftest import World
-from tests.api.helpers import assert_problem, audit, call, get, ok, post
+from tests.api.helpers import assert_problem, audit, call, get, ok, post, request_draft
 
 SHAREABLE = {"id", "name", "role", "organization", "department", "title", "timezone",
              "languages", "expertise", "skills", "format"}
@@ -212,7 +212,7 @@ def test_an_approved_draft_of_a_partner_is_readable_a_pending_one_is_not(world: 
 
 
 def test_a_partner_coordinator_sees_approved_drafts_of_own_people_only(world: World) -> None:
-    made = ok(post(world, "e2", "/programs/Pilot/drafts", json={"kind": "questions"}), 201)
+    made = request_draft(world, "e2", {"kind": "questions"})
     assert made["id"] not in _draft_ids(world, "partner")  # pending: only e2 sees it
     ok(post(world, "e2", f"/drafts/{made['id']}/review",
             json={"decision": "approve", "version": made["version"]}))

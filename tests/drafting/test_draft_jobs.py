@@ -69,9 +69,27 @@ def test_a_refusal_comes_back_in_line(program_db: Database, cfg: Settings, deps:
     assert list_drafts(program_db, participant_id="e1") == []
 
 
-def test_an_agent_error_ends_the_draft_failed(program_db: Database, cfg: Settings, deps: Deps,
-                                              model: FakeChatModel) -> None:
+@pytest.fixture(autouse=True)
+def _quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(draft_jobs, "RETRY_WAIT", 0.01)
+
+
+def test_an_error_is_retried_and_the_run_carries_on(program_db: Database, cfg: Settings,
+                                                    deps: Deps, model: FakeChatModel) -> None:
     model.enqueue(RuntimeError("the model server went away"))
+    model.enqueue(answer())
+    draft_id = draft_jobs.start_request(program_db, cfg, ELLA, program="Pilot",
+                                        kind="questions", key="k-5", deps=deps)
+    _until(lambda: get_draft(program_db, draft_id).status is not DraftStatus.drafting)
+    assert get_draft(program_db, draft_id).status is DraftStatus.pending_review
+    # carried on from its checkpoint: gathered and retrieved once, drafted twice
+    assert deps.calls.count("gather") == 1 and deps.calls.count("draft") == 2
+
+
+def test_an_agent_error_that_stays_ends_the_draft_failed(
+        program_db: Database, cfg: Settings, deps: Deps, model: FakeChatModel) -> None:
+    for _ in range(draft_jobs.MAX_ATTEMPTS):
+        model.enqueue(RuntimeError("the model server went away"))
     draft_id = draft_jobs.start_request(program_db, cfg, ELLA, program="Pilot",
                                         kind="questions", key="k-3", deps=deps)
     _until(lambda: get_draft(program_db, draft_id).status is not DraftStatus.drafting)

@@ -14,6 +14,7 @@ from companion.api.outputs import DraftVersionsOut
 from companion.api.paging import PageRequest, link_next, page_params
 from companion.api.schemas import DraftOut, DraftRequest, DraftReview, DraftReviewOut, Drafts
 from companion.domain import DraftStatus
+from companion.services import draft_jobs
 from companion.services import drafts as service
 
 router = APIRouter(tags=["drafts"])
@@ -21,30 +22,60 @@ DraftId = Annotated[str, PathParam(min_length=1, max_length=32)]
 DraftsPage = Annotated[PageRequest, Depends(page_params(100, service.MAX_PAGE))]
 
 
-@router.post("/programs/{program}/drafts", status_code=201, response_model=DraftOut,
-             summary="Request a draft (agenda, questions, goals, framework); it waits for "
-                     "the requester's review",
+PreferHeader = Annotated[str | None, Header(
+    alias="Prefer", max_length=200,
+    description="`wait=N` (RFC 7240): wait up to N seconds (at most 60) for the draft to be "
+                "written; 201 with the written draft if it was, 202 otherwise.")]
+MAX_WAIT = 60.0
+
+
+def _wait_seconds(prefer: str | None) -> float | None:
+    """N of a `Prefer: wait=N` header (None without one; a bad one is ignored, as RFC 7240
+    asks of preferences a server does not understand)."""
+    for part in (prefer or "").replace(";", ",").split(","):
+        name, _, value = part.strip().partition("=")
+        if name.strip().lower() == "wait":
+            try:
+                return max(0.0, min(float(value.strip()), MAX_WAIT))
+            except ValueError:
+                return None
+    return None
+
+
+@router.post("/programs/{program}/drafts", status_code=202, response_model=DraftOut,
+             summary="Request a draft (agenda, questions, goals, framework): 202 with the draft "
+                     "`drafting` (its `stage` says where it is); poll its Location, or send "
+                     "`Prefer: wait=N`. Once written it waits for the requester's review",
              responses={200: {"description": "A retry with the same Idempotency-Key: the "
                               "draft the first request made"},
+                        201: {"description": "With `Prefer: wait=N`: the draft was written "
+                              "within N seconds"},
                         429: {"description": "Too many drafts requested in the last hour"}})
 def request_draft(program: ProgramName, principal: PrincipalDep, body: DraftRequest,
-                  db: DatabaseDep, settings: SettingsDep, deps: DraftDepsDep,
-                  response: Response,
+                  db: DatabaseDep, settings: SettingsDep, response: Response,
                   idempotency_key: Annotated[str | None, Header(
                       alias="Idempotency-Key", max_length=200,
                       description="Send the same key on a retry to get the same draft.")
-                  ] = None) -> dict[str, Any]:
-    outcome = service.request_as(db, settings, principal, program=program, kind=body.kind,
-                                 participant_id=body.participant_id, topic=body.topic,
-                                 partner_id=body.partner_id, idempotency_key=idempotency_key,
-                                 deps=deps)
+                  ] = None, prefer: PreferHeader = None) -> dict[str, Any]:
+    outcome = draft_jobs.submit_request(
+        db, settings, principal, program=program, kind=body.kind,
+        participant_id=body.participant_id, topic=body.topic, partner_id=body.partner_id,
+        idempotency_key=idempotency_key)
+    draft = outcome.draft
+    wait = _wait_seconds(prefer)
+    if wait is not None:
+        draft = draft_jobs.wait_for(db, draft.id, wait)
+        response.headers["Preference-Applied"] = f"wait={wait:g}"
+    response.headers["Location"] = f"/api/v1/drafts/{draft.id}"
     if outcome.replayed:
         response.status_code = 200
         response.headers["Idempotency-Replayed"] = "true"
+    elif draft.status is not DraftStatus.drafting:
+        response.status_code = 201
     else:
-        response.headers["Location"] = f"/api/v1/drafts/{outcome.draft.id}"
-    response.headers["ETag"] = etag(outcome.draft.version)
-    return service.draft_json(outcome.draft)
+        response.headers["Retry-After"] = "1"
+    response.headers["ETag"] = etag(draft.version)
+    return service.draft_json(draft)
 
 
 @router.get("/drafts", response_model=Drafts,

@@ -21,10 +21,11 @@ from companion.cli.commands import (
     sessions,
     tokens,
     web,
+    worker,
 )
 
 __all__ = [
     "audit", "backup", "calendar", "config", "db", "demo", "drafts", "evals", "goals",
     "knowledge", "matching", "outbox", "oversight", "participants", "programs", "sample", "serve",
-    "sessions", "tokens", "web",
+    "sessions", "tokens", "web", "worker",
 ]

@@ -42,7 +42,20 @@ def _context(db: Database, web: WebSession, draft_id: str) -> dict[str, Any]:
             # the drafter's reasons are for the person deciding on the draft
             "why": explain(draft.rationale) if reviewer else None,
             "failed": failed_checks(draft) if reviewer else [],
-            "home": home_of(web), "csrf": web.csrf, "me": web.principal}
+            "home": home_of(web), "csrf": web.csrf, "me": web.principal,
+            "progress": draft_jobs.stage_label(draft), "elapsed": _elapsed(draft)}
+
+
+def _elapsed(draft: Draft) -> str | None:
+    """How long ago a `drafting` draft was asked for, in words (None once done)."""
+    if draft.status is not DraftStatus.drafting or draft.created_at is None:
+        return None
+    from datetime import UTC, datetime
+
+    seconds = int((datetime.now(UTC) - draft.created_at).total_seconds())
+    if seconds < 5:
+        return None
+    return f"{seconds} s so far" if seconds < 120 else f"{seconds // 60} min so far"
 
 
 def _title(draft: Draft) -> str:
