@@ -126,7 +126,7 @@ def _start(session: Session, settings: Settings, holder: Holder, *, via: str,
     WebSessions(session).add(WebSessionRow(
         id=session_id, secret_hash=_hash(secret), participant_id=holder.participant_id,
         role=holder.role.value, program=holder.program, organization=holder.organization,
-        via=via[:32], created_at=utcnow(), expires_at=expires))
+        via=via[:300], created_at=utcnow(), expires_at=expires))
     principal = _principal(session_id, holder)
     AuditLog(session).append(principal.actor, "signin", "web_session",
                              session_id, program=holder.program,

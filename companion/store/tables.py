@@ -318,8 +318,8 @@ class WebSessionRow(HolderColumns, Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    #: how the person got in: "link:<id>" today; "oidc:<issuer>" once single sign-on exists
-    via: Mapped[str] = mapped_column(String(32))
+    #: how the person got in: "link:<id>", or "oidc:<issuer>" (single sign-on)
+    via: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from companion.config import OidcProvider, Settings
 from companion.domain import AccessRole
@@ -16,14 +17,16 @@ from companion.services.participants import import_participants_file
 from companion.services.programs import build_program, create_program
 from companion.services.tokens import Holder
 from companion.store import AuditLog, Database
+from companion.store.tables import WebSessionRow
 from tests import factories
 
 HOST = "Harbourline"
 
 
 def _provider(organization: str = HOST, **options: Any) -> OidcProvider:
-    return OidcProvider(issuer="https://id.example", client_id="companion",
-                        client_secret="s3cret", organization=organization, **options)
+    options.setdefault("issuer", "https://id.example")
+    return OidcProvider(client_id="companion", client_secret="s3cret",
+                        organization=organization, **options)
 
 
 @pytest.fixture
@@ -245,6 +248,17 @@ def test_the_chosen_holder_signs_in(world: Database, with_provider: Settings) ->
     assert event.actor == "mentor:b1"
     assert event.detail == {"via": "oidc:https://id.example", "provider": "harbour",
                             "subject": "bo-sub"}
+
+
+def test_a_long_issuer_is_kept_whole(world: Database, settings: Settings) -> None:
+    issuer = "https://login.microsoftonline.com/4f0c6a1e-9b7d-4c2e-8a53-0d2f1b6e7c91/v2.0"
+    long = settings.model_copy(update={"oidc": {"harbour": _provider(issuer=issuer)}})
+    done = sso.choose(world, long, "harbour", flow=_choice_flow(long), key="the-key",
+                      option=0)
+    assert isinstance(done, sso.SignedIn)
+    with world.session() as session:
+        [row] = session.scalars(select(WebSessionRow)).all()
+    assert row.via == f"oidc:{issuer}"
 
 
 @pytest.mark.parametrize(("case", "reason"), [
