@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from companion import embeddings
 from companion.config import Settings
 from companion.domain import Participant
 from companion.embeddings import (
@@ -36,6 +37,47 @@ def test_cache_embeds_each_text_once_per_model(tmp_path: Path) -> None:
     other = CachedEmbedder(HashingEmbedder(dimension=64), cached.cache)
     other.embed(["alpha beta"])
     assert other.misses == 1  # another model never reuses these vectors
+
+
+def test_recent_queries_are_answered_from_memory_and_big_calls_are_not_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cached = CachedEmbedder(HashingEmbedder(), EmbeddingCache(tmp_path / "e.sqlite"))
+    first = cached.embed(["how do I give feedback"])
+    monkeypatch.setattr(embeddings, "RECENT_VECTORS", 2)
+    big = [f"goal {i}" for i in range(embeddings.RECENT_CALL + 1)]
+    cached.embed(big)  # a batch (a whole pool) does not flush the queries out
+
+    def no_file(*_args: object) -> dict[str, bytes]:
+        raise AssertionError("a recent query went to the SQLite cache")
+
+    monkeypatch.setattr(cached.cache, "get_blobs", no_file)
+    assert np.array_equal(cached.embed(["how do I give feedback"]), first)
+    monkeypatch.undo()
+    monkeypatch.setattr(embeddings, "RECENT_VECTORS", 2)
+    cached.embed(["one"])
+    cached.embed(["two"])  # the oldest of three falls out of memory...
+    read: list[int] = []
+    original = cached.cache.get_blobs
+
+    def counted(model: str, hashes: list[str]) -> dict[str, bytes]:
+        read.append(len(hashes))
+        return original(model, hashes)
+
+    monkeypatch.setattr(cached.cache, "get_blobs", counted)
+    model_calls = len(cached.inner.calls)  # type: ignore[attr-defined]
+    assert np.array_equal(cached.embed(["how do I give feedback"]), first)
+    assert read == [1]  # ...and comes back from the SQLite cache,
+    assert len(cached.inner.calls) == model_calls  # type: ignore[attr-defined]  # not the model
+
+
+def test_load_runs_the_model_even_when_the_query_is_cached(tmp_path: Path) -> None:
+    inner = HashingEmbedder()
+    cached = CachedEmbedder(inner, EmbeddingCache(tmp_path / "e.sqlite"))
+    cached.embed(["warm up"])
+    cached.embed(["warm up"])
+    assert len(inner.calls) == 1
+    cached.load()  # what the server's start-up warm-up calls
+    assert len(inner.calls) == 2
 
 
 def test_editing_one_profile_re_embeds_only_that_profile(tmp_path: Path) -> None:
