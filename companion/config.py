@@ -172,6 +172,12 @@ class Settings(BaseSettings):
         "draft waits for a cold model). Off: they load in the background and the first "
         "such request waits for them (10-30 s on a busy machine).",
     )
+    otel_endpoint: str | None = Field(
+        default=None,
+        description="OTLP (gRPC) collector address for request traces, e.g. "
+        "http://127.0.0.1:4317 (needs the `otel` extra); unset, the standard "
+        "OTEL_EXPORTER_OTLP_ENDPOINT is used, and without either there is no tracing.",
+    )
     token_cache_seconds: float = Field(
         default=5.0, ge=0, le=300,
         description="How long an API worker trusts a bearer token it has verified before "

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from companion.api.app import _warm_up as warm_up
 from companion.api.app import create_app as create_api
+from companion.api.tracing import install_tracing
 from companion.config import get_settings
 from companion.logs import configure_logging
 from companion.web import errors
@@ -37,7 +38,9 @@ def create_server() -> FastAPI:
     configure_logging(settings.log_level, settings.log_format)
     if settings.warm_before_serving:  # uvicorn accepts requests only once this returns
         warm_up()
-    return create_app()
+    app = create_app()
+    install_tracing(app, settings)  # only with an OTLP endpoint configured
+    return app
 
 
 def mount(app: FastAPI) -> None:
