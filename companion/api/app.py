@@ -104,6 +104,11 @@ def _warm_up() -> None:
         load = getattr(embedder, "load", None)  # the search's vector may have been cached
         if load is not None:
             load()
+        if settings.drafting == "in-process":  # this process writes drafts: its planner too
+            from companion.api.deps import database_dep
+            from companion.services.draft_jobs import process_deps
+
+            process_deps(database_dep(settings), settings)
     except Exception:  # a failed warm-up only means a slower first request
         logging.getLogger("companion.api").warning("warm-up failed", exc_info=True)
 

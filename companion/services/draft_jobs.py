@@ -174,7 +174,7 @@ def stage_label(draft: Draft) -> str | None:
         return None
     stage = draft.stage or QUEUED
     if stage.startswith(QUEUED):
-        return ("Waiting for a drafting worker" if "retrying" not in stage
+        return ("Waiting for its turn to be written" if "retrying" not in stage
                 else "Waiting to try again after an interruption")
     if stage == "gathering":
         return "Reading the program, your goals and the guidelines"
@@ -293,29 +293,30 @@ def wait_for(db: Database, draft_id: str, seconds: float, *,
 def start_review(db: Database, settings: Settings, principal: Principal, draft_id: str,
                  decision: str, *, version: int, note: str | None = None,
                  content: dict[str, Any] | None = None, deps: Deps | None = None,
-                 wait: float = START_WAIT, confirm_failed_checks: bool | None = None
-                 ) -> drafts.ReviewOutcome | None:
-    """`drafts.review_as`, returning once the decision landed. Only a rejection with a note
-    calls the model (the agent rewrites the draft), so only that one goes on in the
-    background, the draft `drafting` meanwhile (None is returned then); the other decisions
-    are made in line and return their outcome, and every refusal (a stale version, a bad
-    edit, failed checks not confirmed) is raised here."""
-    deps = deps or drafts.default_deps(db, settings)
-    note = (note or "").strip() or None
-    if decision != "reject" or note is None:
-        return drafts.review_as(db, settings, principal, draft_id, decision, version=version,
-                                note=note, content=content, deps=deps,
-                                confirm_failed_checks=confirm_failed_checks)
+                 confirm_failed_checks: bool | None = None) -> drafts.ReviewOutcome | None:
+    """`submit_review` for the web app: None when a redraft went to the jobs (the page then
+    shows the draft `drafting`), the outcome otherwise."""
+    outcome = submit_review(db, settings, principal, draft_id, decision, version=version,
+                            note=note, content=content, deps=deps,
+                            confirm_failed_checks=confirm_failed_checks)
+    return None if outcome.draft.status is DraftStatus.drafting else outcome
 
-    def work() -> None:
-        drafts.review_as(db, settings, principal, draft_id, decision, version=version,
-                         note=note, content=content, deps=deps)
 
-    def landed() -> bool:  # the rejection is recorded: the draft moved past `version`
-        return drafts.get_draft(db, draft_id).version > version
-
-    _start(work, landed, f"redraft {draft_id}", wait)
-    return None
+def submit_review(db: Database, settings: Settings, principal: Principal, draft_id: str,
+                  decision: str, *, version: int, note: str | None = None,
+                  content: dict[str, Any] | None = None, deps: Deps | None = None,
+                  confirm_failed_checks: bool | None = None) -> drafts.ReviewOutcome:
+    """`drafts.review_as` without waiting for the model: approvals, edits and rejections
+    without a note are made in line; a rejection with a note is recorded (the draft
+    `drafting`, queued) and its redraft handed to the jobs. Every refusal (a stale version,
+    a bad edit, failed checks not confirmed) is raised here."""
+    outcome = drafts.review_as(db, settings, principal, draft_id, decision, version=version,
+                               note=note, content=content,
+                               deps=deps or process_deps(db, settings),
+                               confirm_failed_checks=confirm_failed_checks, run=False)
+    if outcome.draft.status is DraftStatus.drafting:
+        dispatch(db, settings, draft_id, deps)
+    return outcome
 
 
 # -- the worker ----------------------------------------------------------------------------

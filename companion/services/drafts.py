@@ -133,9 +133,11 @@ def _app(deps: Deps, saver: Any, settings: Settings) -> Any:
     return app
 
 
-def _run(deps: Deps, settings: Settings, draft_id: str, payload: Any) -> None:
+def _run(deps: Deps, settings: Settings, draft_id: str, payload: Any, *,
+         stop_before: list[str] | None = None) -> None:
     with checkpointer(settings) as saver:
-        _app(deps, saver, settings).invoke(payload, {"configurable": {"thread_id": draft_id}})
+        _app(deps, saver, settings).invoke(payload, {"configurable": {"thread_id": draft_id}},
+                                           interrupt_before=stop_before)
 
 
 def _resume(deps: Deps, settings: Settings, draft_id: str, request: dict[str, Any]) -> None:
@@ -508,9 +510,12 @@ def review_draft(db: Database, settings: Settings, draft_id: str, decision: str,
 def decide_draft(db: Database, settings: Settings, draft_id: str, decision: str, *, by: str,
                  version: int | None = None, note: str | None = None,
                  content: dict[str, Any] | None = None, deps: Deps | None = None,
-                 confirm_failed_checks: bool | None = None) -> ReviewOutcome:
+                 confirm_failed_checks: bool | None = None, run: bool = True
+                 ) -> ReviewOutcome:
     """`review_draft`, with warnings: approving a version that failed checks is allowed, but
-    the outcome names them and the audit log records them. `confirm_failed_checks=False`
+    the outcome names them and the audit log records them. `run=False`: a rejection with a
+    note is recorded (the draft `drafting`, queued) and its redraft left to a job
+    (`companion.services.draft_jobs`). `confirm_failed_checks=False`
     (a face that asks for an explicit confirmation and did not get it) refuses such an
     approval instead; None asks for no confirmation."""
     from companion.domain.content import ContentError, parse_content
@@ -546,10 +551,17 @@ def decide_draft(db: Database, settings: Settings, draft_id: str, decision: str,
     if not idempotency.claim_decision(db, draft_id, current.version):
         raise ConflictError(f"draft '{draft_id}' is being decided by someone else (version "
                             f"{current.version}); reload and decide again")
+    later = not run and decision == "reject" and note is not None
     try:
+        # later: only as far as recording the decision (the draft `drafting`); the job
+        # carries the graph on from there (its checkpoint: before the redraft's retrieval)
         _run(deps, settings, draft_id, Command(resume={
             "decision": decision, "by": by, "note": note, "content": content,
-            "version": current.version, "detail": detail}))
+            "version": current.version, "detail": detail}),
+            stop_before=["retrieve"] if later else None)
+        if later:
+            with db.session() as session:
+                DraftingRuns(session).release(draft_id, worker_name(), QUEUED)
     except BaseException:
         after = get_draft(db, draft_id)
         if after.version == current.version:  # nothing landed
@@ -775,13 +787,13 @@ def request_as(db: Database, settings: Settings, principal: Principal, *, progra
 def review_as(db: Database, settings: Settings, principal: Principal, draft_id: str,
               decision: str, *, version: int, note: str | None = None,
               content: dict[str, Any] | None = None, deps: Deps | None = None,
-              confirm_failed_checks: bool | None = None) -> ReviewOutcome:
+              confirm_failed_checks: bool | None = None, run: bool = True) -> ReviewOutcome:
     """A decision by `principal`, who must be the draft's reviewer (see `decide_draft`)."""
     draft, access = visible_draft(db, principal, draft_id)
     require_reviewer(draft, access)
     return decide_draft(db, settings, draft_id, decision, by=access.reviewer_name,
                         version=version, note=note, content=content, deps=deps,
-                        confirm_failed_checks=confirm_failed_checks)
+                        confirm_failed_checks=confirm_failed_checks, run=run)
 
 
 def require_reviewer(draft: Draft, access: Access) -> None:

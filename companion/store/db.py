@@ -57,6 +57,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: The PostgreSQL advisory lock migrating processes take (any constant of Companion's own).
+_MIGRATE_LOCK = 7_283_001
+
+
 class Database:
     """One database: an engine, a session factory and its migrations."""
 
@@ -98,9 +102,16 @@ class Database:
             try:
                 if self.current_revision() != head_revision():
                     with self.engine.begin() as conn:
-                        config = _alembic_config()
-                        config.attributes["connection"] = conn
-                        command.upgrade(config, "head")
+                        # one process migrates; the others wait here, then find it done
+                        if conn.dialect.name == "postgresql":
+                            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATE_LOCK})")
+                        elif conn.dialect.name == "sqlite":
+                            conn.exec_driver_sql("BEGIN IMMEDIATE")
+                        if MigrationContext.configure(conn).get_current_revision() \
+                                != head_revision():
+                            config = _alembic_config()
+                            config.attributes["connection"] = conn
+                            command.upgrade(config, "head")
             except OperationalError as exc:
                 raise classify(exc, self.url) or StorageUnavailable(
                     f"cannot reach the database at {_redact(self.url)}: {exc.orig}. "

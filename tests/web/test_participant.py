@@ -61,7 +61,8 @@ def test_mentee_requests_edits_and_approves_an_agenda(site: Site, page: Any) -> 
     # offline drafter, the agenda itself already); never a blank or frozen page
     expect(page.get_by_text("Drafting…").or_(page.get_by_role("button", name="Approve"))
            ).to_be_visible()
-    expect(page.get_by_role("button", name="Approve")).to_be_visible()
+    # written in the background (the first draft of a process also loads its planner)
+    expect(page.get_by_role("button", name="Approve")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Status:")).to_contain_text("pending review")
     expect(page.locator("ol.agenda li").first).to_be_visible()
     expect(page.get_by_role("heading", name="Where this comes from")).to_be_visible()

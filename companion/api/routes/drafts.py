@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi import Path as PathParam
 
 from companion.api.auth import PrincipalDep
-from companion.api.common import DraftDepsDep, IfMatch, ProgramName, etag, expected_version
+from companion.api.common import IfMatch, ProgramName, etag, expected_version
 from companion.api.deps import DatabaseDep, SettingsDep
 from companion.api.outputs import DraftVersionsOut
 from companion.api.paging import PageRequest, link_next, page_params
@@ -112,17 +112,30 @@ def versions(draft_id: DraftId, principal: PrincipalDep, db: DatabaseDep) -> dic
 
 
 @router.post("/drafts/{draft_id}/review", response_model=DraftReviewOut,
-             summary="Approve, edit (a new version) or reject with feedback (redrafts)",
-             responses={409: {"description": "Stale version, or the draft is not pending"},
+             summary="Approve, edit (a new version) or reject with feedback: the redraft is "
+                     "written in the background (202, the draft `drafting`; `Prefer: wait=N` "
+                     "waits for it)",
+             responses={202: {"description": "A rejection with a note: the draft is being "
+                              "redrafted with it"},
+                        409: {"description": "Stale version, or the draft is not pending"},
                         428: {"description": "No version and no If-Match"}})
 def review(draft_id: DraftId, body: DraftReview, principal: PrincipalDep, db: DatabaseDep,
-           settings: SettingsDep, deps: DraftDepsDep, response: Response,
-           if_match: IfMatch = None) -> dict[str, Any]:
+           settings: SettingsDep, response: Response, if_match: IfMatch = None,
+           prefer: PreferHeader = None) -> dict[str, Any]:
     draft, access = service.visible_draft(db, principal, draft_id)
     service.require_reviewer(draft, access)  # 404 / 403 before any 428 about versions
     version = expected_version(body.version, if_match)
-    outcome = service.review_as(db, settings, principal, draft_id, body.decision,
-                                version=version, note=body.note, content=body.content,
-                                deps=deps)
-    response.headers["ETag"] = etag(outcome.draft.version)
-    return {**service.draft_json(outcome.draft), "warnings": outcome.warnings}
+    outcome = draft_jobs.submit_review(db, settings, principal, draft_id, body.decision,
+                                       version=version, note=body.note, content=body.content)
+    decided = outcome.draft
+    if decided.status is DraftStatus.drafting:
+        wait = _wait_seconds(prefer)
+        if wait is not None:
+            decided = draft_jobs.wait_for(db, draft_id, wait)
+            response.headers["Preference-Applied"] = f"wait={wait:g}"
+        if decided.status is DraftStatus.drafting:
+            response.status_code = 202
+            response.headers["Retry-After"] = "1"
+            response.headers["Location"] = f"/api/v1/drafts/{draft_id}"
+    response.headers["ETag"] = etag(decided.version)
+    return {**service.draft_json(decided), "warnings": outcome.warnings}
