@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from typing import TYPE_CHECKING
 
 import click
 import typer
@@ -13,10 +14,13 @@ from companion import __version__
 from companion.config import Settings, SettingsError, get_settings
 from companion.errors import CompanionError
 from companion.logs import configure_logging
-from companion.store import Database, get_database
 
 from .hints import hint_for
 from .output import err, esc
+
+if TYPE_CHECKING:
+    from companion.embeddings import Embedder
+    from companion.store import Database
 
 app = typer.Typer(
     name="companion",
@@ -34,7 +38,20 @@ def settings() -> Settings:
 
 
 def database() -> Database:
+    # imported here, not at the top: SQLAlchemy and Alembic take a third of a second to
+    # import, and `--help`, `config show` or `sample generate` never open the database
+    from companion.store import get_database
+
     return get_database(get_settings())
+
+
+def get_embedder(config: Settings) -> Embedder:
+    """The configured embedder. Commands that embed call it (through their own module's name,
+    which tests replace); importing companion.embeddings (numpy, then the model) waits until
+    then."""
+    from companion.embeddings import get_embedder as configured
+
+    return configured(config)
 
 
 def _version(value: bool) -> None:

@@ -6,7 +6,6 @@ import typer
 
 from companion.cli.app import app, database
 from companion.cli.output import OutputFormat, print_json, table, visible
-from companion.services.audit import list_events
 
 audit_app = typer.Typer(help="The audit log of every decision.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
@@ -19,6 +18,8 @@ def list_(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format"),
 ) -> None:
     """Newest audit events first."""
+    from companion.services.audit import list_events
+
     events = list_events(database(), program=program, limit=limit)
     if fmt is OutputFormat.json:
         print_json({"events": [e.model_dump(mode="json") for e in events]})

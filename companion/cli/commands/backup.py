@@ -10,7 +10,6 @@ import typer
 from companion.cli.app import app, settings
 from companion.cli.output import BarProgress, OutputFormat, esc, out, print_json, table
 from companion.errors import ConflictError
-from companion.services import backup as service
 
 
 def _size(n: int) -> str:
@@ -30,6 +29,8 @@ def backup(
 ) -> None:
     """Save a consistent snapshot of COMPANION_HOME (database, drafting checkpoints, Chroma,
     caches) into one archive; safe while a server is running."""
+    from companion.services import backup as service
+
     result = service.backup(settings(), path,
                             progress=BarProgress() if fmt is OutputFormat.table else None)
     if fmt is OutputFormat.json:
@@ -57,6 +58,8 @@ def restore(
 ) -> None:
     """Restore an archive into COMPANION_HOME (stop servers and workers first). Its checksums
     are verified and an older schema is migrated; a newer one is refused."""
+    from companion.services import backup as service
+
     try:
         result = service.restore(settings(), path, force=force)
     except ConflictError as exc:  # the service says what; the CLI says which flag

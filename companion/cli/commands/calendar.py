@@ -10,7 +10,6 @@ import typer
 from companion.cli.app import app, database, settings
 from companion.cli.output import OutputFormat, esc, out, print_json
 from companion.errors import BadInputError
-from companion.services import calendar
 
 
 @app.command("calendar")
@@ -27,6 +26,8 @@ def calendar_(
 ) -> None:
     """Print PARTICIPANT_ID's sessions as an .ics feed (RFC 5545) on stdout; --link makes
     the URL calendar apps subscribe to, --revoke stops it."""
+    from companion.services import calendar  # icalendar: slow to import, needed only here
+
     if link and revoke:
         raise BadInputError("--link and --revoke exclude each other", field="link")
     db = database()

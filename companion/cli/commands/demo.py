@@ -8,20 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from companion.cli.app import app, database, settings
+from companion.cli.app import app, database, get_embedder, settings
 from companion.cli.commands.participants import show_import
 from companion.cli.output import BarProgress, esc, out, table
 from companion.domain import Participant, Program, ProgramType, Role
 from companion.domain.program import add_months
-from companion.embeddings import get_embedder
-from companion.services import matching
-from companion.services.participants import import_participants_file, list_participants
-from companion.services.programs import (
-    build_program,
-    create_program,
-    get_program,
-    list_programs,
-)
 
 if TYPE_CHECKING:
     from companion.store import Database
@@ -32,6 +23,8 @@ DEMO_PROGRAM = "Leadership Accelerator"
 def demo_program(today: date, organizations: list[str]) -> Program:
     """A 12-month one-to-one program that started three months ago (so it is running), run by
     the first organisation with the others as partners."""
+    from companion.services.programs import build_program
+
     start = add_months(today.replace(day=1), -3)
     return build_program(
         DEMO_PROGRAM, type=ProgramType.one_to_one, start=start, months=12, cadence_weeks=3,
@@ -45,6 +38,9 @@ def demo(
     seed: int = typer.Option(2027, "--seed", help="Seed of the sample participants."),
 ) -> None:
     """Create the sample program, import its participants and summarise it."""
+    from companion.services.participants import import_participants_file, list_participants
+    from companion.services.programs import create_program, get_program, list_programs
+
     cfg = settings()
     db = database()
     out.rule("[bold]Companion demo")
@@ -111,6 +107,8 @@ def _web_links(db: Database, pairing: dict[str, Any]) -> None:
 
 def _matching(db: Database, people: list[Participant]) -> dict[str, Any] | None:
     """Suggest for one mentee, assign the whole pool, show the strongest proposals."""
+    from companion.services import matching
+
     embedder = get_embedder(settings())
     names = {p.id: p.name for p in people}
     out.rule("[bold]Matching")

@@ -3,7 +3,7 @@ checkin due|list|submit|summary`: a pair's tracked goals and the pulse/closing c
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -11,9 +11,11 @@ from companion.cli.app import app, database
 from companion.cli.output import OutputFormat, esc, out, print_json, table
 from companion.domain.clock import FixedClock
 from companion.errors import BadInputError
-from companion.services import checkins, goals
-from companion.services.checkins import checkin_json
-from companion.services.goals import GoalView, checkpoint_json
+
+if TYPE_CHECKING:
+    from companion.services.goals import GoalView
+
+# The services are imported inside each command, so that `--help` never loads the store.
 
 goals_app = typer.Typer(help="Tracked goals of a pairing: from an approved goals draft, "
                         "progress updates, checkpoints, readjusting (a new version).",
@@ -57,6 +59,8 @@ def _show_goal(view: GoalView, fmt: OutputFormat, verb: str) -> None:
 def list_(pairing: str = typer.Option(..., "--pairing", help="The pairing's id."),
           fmt: OutputFormat = FORMAT) -> None:
     """A pairing's current goals with checkpoints, updates and earlier versions."""
+    from companion.services import goals
+
     views = goals.list_goals(database(), pairing)
     if fmt is OutputFormat.json:
         print_json({"pairing_id": pairing, "goals": [v.json() for v in views]})
@@ -77,6 +81,8 @@ def track(draft: str = typer.Argument(..., metavar="DRAFT_ID"),
           by: str = BY, fmt: OutputFormat = FORMAT) -> None:
     """Track an approved goals draft as the pairing's goals (approval does this already
     for a draft made for the pairing; tracking twice changes nothing)."""
+    from companion.services import goals
+
     result = goals.track_draft(database(), draft, by=by, pairing_id=pairing)
     if fmt is OutputFormat.json:
         print_json(result.json())
@@ -94,6 +100,8 @@ def update(goal: str = typer.Argument(..., metavar="GOAL_ID"),
            version: int = typer.Option(None, "--version", help="Expected goal version."),
            by: str = BY, fmt: OutputFormat = FORMAT) -> None:
     """Record progress on a goal: a status and its evidence."""
+    from companion.services import goals
+
     _show_goal(goals.update_goal(database(), goal, status, by=by, note=note,
                                  version=version), fmt, "updated")
 
@@ -107,6 +115,8 @@ def readjust(goal: str = typer.Argument(..., metavar="GOAL_ID"),
              version: int = typer.Option(None, "--version", help="Expected goal version."),
              by: str = BY, fmt: OutputFormat = FORMAT) -> None:
     """Readjust a goal: a new version becomes current, the old one is kept as history."""
+    from companion.services import goals
+
     _show_goal(goals.readjust(database(), goal, by=by, statement=statement,
                               time_bound=time_bound, reason=reason, version=version),
                fmt, "readjusted")
@@ -118,6 +128,9 @@ def checkpoint(checkpoint_id: int = typer.Argument(..., metavar="CHECKPOINT_ID")
                                          "or open again."),
                by: str = BY, fmt: OutputFormat = FORMAT) -> None:
     """Mark a goal's checkpoint done (or undone)."""
+    from companion.services import goals
+    from companion.services.goals import checkpoint_json
+
     point = goals.set_checkpoint(database(), checkpoint_id, by=by, done=done)
     if fmt is OutputFormat.json:
         print_json(checkpoint_json(point))
@@ -131,6 +144,8 @@ def due(program: str = typer.Option(..., "--program"),
         within: int = typer.Option(7, "--within", help="Days ahead."), now: str = NOW,
         fmt: OutputFormat = FORMAT) -> None:
     """Open checkpoints due within --within days, or overdue."""
+    from companion.services import goals
+
     found = goals.due_checkpoints(database(), program, _clock(now), within_days=within)
     rows = [{"checkpoint_id": d.checkpoint_id, "goal_id": d.goal_id,
              "pairing_id": d.pairing_id, "due_on": d.due_on.isoformat(),
@@ -147,6 +162,8 @@ def due(program: str = typer.Option(..., "--program"),
 def completion(program: str = typer.Option(..., "--program"),
                fmt: OutputFormat = FORMAT) -> None:
     """Goal completion per pairing (counts only)."""
+    from companion.services import goals
+
     found = goals.completion(database(), program)
     if fmt is OutputFormat.json:
         print_json({"pairings": [c.json() for c in found]})
@@ -163,6 +180,8 @@ def completion(program: str = typer.Option(..., "--program"),
 def checkin_due(program: str = typer.Option(..., "--program"), now: str = NOW,
                 fmt: OutputFormat = FORMAT) -> None:
     """Create the check-ins due by today (idempotent, cron-friendly) and list the open ones."""
+    from companion.services import checkins
+
     report = checkins.due_checkins(database(), program, _clock(now))
     if fmt is OutputFormat.json:
         print_json(report.json())
@@ -176,6 +195,9 @@ def checkin_list(participant: str = typer.Option(None, "--participant", help="On
                  program: str = typer.Option(None, "--program"),
                  fmt: OutputFormat = FORMAT) -> None:
     """Check-ins by due date (the local operator's view: answers included)."""
+    from companion.services import checkins
+    from companion.services.checkins import checkin_json
+
     found = checkins.list_checkins(database(), program=program, participant_id=participant)
     if fmt is OutputFormat.json:
         print_json({"checkins": [checkin_json(c) for c in found]})
@@ -195,6 +217,9 @@ def checkin_submit(checkin_id: int = typer.Argument(..., metavar="ID"),
                    text: str = typer.Option(None, "--text", help="Anything else."),
                    fmt: OutputFormat = FORMAT) -> None:
     """Answer a check-in on its owner's behalf (once; late is fine)."""
+    from companion.services import checkins
+    from companion.services.checkins import checkin_json
+
     done = checkins.submit_checkin(database(), checkin_id, by=None, rating=rating,
                                    meetings_per_month=meetings, recommend=recommend,
                                    text=text)
@@ -209,6 +234,8 @@ def checkin_summary(program: str = typer.Option(..., "--program"), now: str = NO
                     fmt: OutputFormat = FORMAT) -> None:
     """What coordinators see: aggregates (groups under 3 respondents suppressed), free text
     without names from 3 respondents, who is overdue."""
+    from companion.services import checkins
+
     found = checkins.summary(database(), program, _clock(now))
     data = found.json()
     if fmt is OutputFormat.json:

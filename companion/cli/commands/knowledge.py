@@ -6,9 +6,8 @@ from pathlib import Path
 
 import typer
 
-from companion.cli.app import app, settings
+from companion.cli.app import app, get_embedder, settings
 from companion.cli.output import BarProgress, OutputFormat, out, print_json, table
-from companion.embeddings import get_embedder
 
 knowledge_app = typer.Typer(help="Program guidelines: ingest them and search them.",
                             no_args_is_help=True)

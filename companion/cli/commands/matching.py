@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from companion.cli.app import app, database, settings
+from companion.cli.app import app, database, get_embedder, settings
 from companion.cli.output import BarProgress, OutputFormat, esc, out, print_json, table
 from companion.domain import PairingStatus
-from companion.embeddings import get_embedder
 from companion.errors import BadInputError
-from companion.services import matching, pairings
-from companion.services.fairness import Fairness
-from companion.services.participants import list_participants
+
+if TYPE_CHECKING:
+    from companion.services.fairness import Fairness
+
+# The services are imported inside each command: `companion --help` and the commands that
+# do not match never pay for numpy and the store.
 
 match_app = typer.Typer(help="Suggest and assign mentors, with reasons.", no_args_is_help=True)
 pairing_app = typer.Typer(help="Review pairings: approve, reject, swap, lock, activate, end.",
@@ -29,6 +31,8 @@ VERSION = typer.Option(None, "--version", help="Expected pairing version (optimi
 
 
 def _names(program: str) -> dict[str, str]:
+    from companion.services.participants import list_participants
+
     return {p.id: p.name for p in list_participants(database(), program)}
 
 
@@ -40,6 +44,8 @@ def suggest(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Top-K mentors per mentee with score, components and plain-language reasons."""
+    from companion.services import matching
+
     result = matching.suggest(database(), program, get_embedder(settings()), top=top,
                               mentee_id=mentee, progress=BarProgress()).json()
     if fmt is OutputFormat.json:
@@ -81,6 +87,8 @@ def assign(
 ) -> None:
     """Assign the whole pool under capacities and hard rules; creates PENDING pairings for a
     coordinator to review. Approved and locked pairings are kept; rejected pairs stay banned."""
+    from companion.services import matching
+
     result = matching.assign(database(), program, get_embedder(settings()),
                              objective=objective, actor=by,  # type: ignore[arg-type]
                              progress=BarProgress(),
@@ -112,6 +120,8 @@ def assign(
 
 def _min_coverage(text: str) -> Fairness:
     """`department=0.5` → the service's option (which checks the values)."""
+    from companion.services.fairness import Fairness
+
     field, sep, share = text.partition("=")
     try:
         value = float(share)
@@ -147,6 +157,8 @@ def exclude(
     by: str = BY,
 ) -> None:
     """Record a do-not-match pair: never suggested, never assigned."""
+    from companion.services import matching
+
     added = matching.exclude_pair(database(), program, mentee, mentor, reason, actor=by)
     out.print(f"{esc(mentee)} and {esc(mentor)} will never be matched in {esc(program)}."
               if added else f"{esc(mentee)} and {esc(mentor)} were already excluded.")
@@ -159,6 +171,8 @@ UNMATCHED_SHOWN = 25
 @match_app.command("report")
 def report(program: str = PROGRAM, fmt: OutputFormat = FORMAT) -> None:
     """Coverage, score distribution, and breakdowns by department, organisation and level."""
+    from companion.services import matching
+
     result = matching.report(database(), program).json()
     if fmt is OutputFormat.json:
         print_json(result)
@@ -199,6 +213,8 @@ def list_(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Pairings of a program (pending ones are the coordinator's review queue)."""
+    from companion.services import pairings
+
     found = pairings.list_pairings(database(), program, status)
     if fmt is OutputFormat.json:
         print_json({"program": program, "pairings": [p.model_dump(mode="json")
@@ -213,6 +229,8 @@ def list_(
 
 
 def _decide(pairing_id: str, decision: str, fmt: OutputFormat, **kwargs: Any) -> None:
+    from companion.services import pairings
+
     result = pairings.review(database(), pairing_id, decision, **kwargs).json()
     if fmt is OutputFormat.json:
         print_json(result)

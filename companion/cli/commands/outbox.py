@@ -6,7 +6,6 @@ import typer
 
 from companion.cli.app import app, database, settings
 from companion.cli.output import OutputFormat, err, esc, out, print_json, table
-from companion.services import mail
 
 outbox_app = typer.Typer(help="E-mail waiting to be sent, and what was sent (invitations). "
                          "COMPANION_MAIL_BACKEND chooses how: console, file or smtp.",
@@ -17,6 +16,8 @@ app.add_typer(outbox_app, name="outbox")
 @outbox_app.command("send")
 def send(fmt: OutputFormat = typer.Option(OutputFormat.table, "--format")) -> None:
     """Send the messages still waiting (a failed one is tried again, at most 5 times)."""
+    from companion.services import mail
+
     cfg = settings()
     done = mail.deliver_outbox(database(), cfg)
     if fmt is OutputFormat.json:
@@ -37,6 +38,8 @@ def list_(
 ) -> None:
     """The newest messages and whether they were sent (never their bodies: an invitation
     holds a sign-in link)."""
+    from companion.services import mail
+
     found = [m.json() for m in mail.list_outbox(database(), limit=limit)]
     if fmt is OutputFormat.json:
         print_json({"messages": found})

@@ -12,7 +12,8 @@ from companion.cli.app import app, database
 from companion.cli.output import OutputFormat, esc, out, print_json, table
 from companion.domain.clock import Clock, FixedClock
 from companion.errors import BadInputError
-from companion.services import dashboard, health, mail, nudges
+
+# The services are imported inside each command, so that `--help` never loads the store.
 
 FORMAT = typer.Option(OutputFormat.table, "--format", help="table for people, json for scripts.")
 PROGRAM = typer.Option(..., "--program", help="The program's name.")
@@ -39,6 +40,8 @@ def _clock(text: str | None) -> Clock | None:
 @app.command("health")
 def health_(program: str = PROGRAM, now: str = NOW, fmt: OutputFormat = FORMAT) -> None:
     """Each approved or active pairing: too_early, on_track, needs_checkin or at_risk."""
+    from companion.services import health
+
     found = health.program_health(database(), program, clock=_clock(now))
     if fmt is OutputFormat.json:
         print_json(found.json())
@@ -55,6 +58,8 @@ def health_(program: str = PROGRAM, now: str = NOW, fmt: OutputFormat = FORMAT) 
 def run(program: str = PROGRAM, now: str = NOW, fmt: OutputFormat = FORMAT) -> None:
     """Write (once) the nudges, coordinator-queue notices, check-in reminders (checkin_due)
     and goal-checkpoint reminders (checkpoint_due) due, then send their e-mails."""
+    from companion.services import mail, nudges
+
     db = database()
     done = nudges.run_nudges(db, program, clock=_clock(now))
     if any(n.channel.value == "email" for n in done.nudges):
@@ -77,6 +82,8 @@ def run(program: str = PROGRAM, now: str = NOW, fmt: OutputFormat = FORMAT) -> N
 @app.command("dashboard")
 def dashboard_(program: str = PROGRAM, now: str = NOW, fmt: OutputFormat = FORMAT) -> None:
     """Coverage, meetings per pair per month, pairs by health, goals and check-ins."""
+    from companion.services import dashboard
+
     board = dashboard.program_dashboard(database(), program, clock=_clock(now))
     if fmt is OutputFormat.json:
         print_json(board.json())
@@ -103,6 +110,8 @@ def export(program: str = PROGRAM,
            to: Path = typer.Option(..., "--to", help="FILE.csv or FILE.xlsx."),
            now: str = NOW, fmt: OutputFormat = FORMAT) -> None:
     """One row per pairing for HR (no notes, goal statements or check-in comments)."""
+    from companion.services import dashboard
+
     rows = dashboard.export_to(database(), program, to, clock=_clock(now))
     if fmt is OutputFormat.json:
         print_json({"program": program, "path": str(to), "rows": rows})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -21,12 +21,11 @@ from companion.cli.output import (
     table,
 )
 from companion.domain import Role
-from companion.services.participants import (
-    ImportReport,
-    import_participants_file,
-    list_participants,
-    read_mapping,
-)
+
+if TYPE_CHECKING:
+    from companion.services.participants import ImportReport
+
+# The services are imported inside each command, so that `--help` never loads the store.
 
 import_app = typer.Typer(help="Import data into a program.", no_args_is_help=True)
 participants_app = typer.Typer(help="Inspect a program's participants.", no_args_is_help=True)
@@ -55,6 +54,8 @@ def import_participants(
     """Import participants. All rows are validated first: with any invalid row nothing is
     imported (exit 2) unless --skip-invalid. Re-importing updates people by id. Common HR
     headers (English, German, French) are recognised; list the others in --map."""
+    from companion.services.participants import import_participants_file, read_mapping
+
     mapping = read_mapping(map_file) if map_file is not None else None
     report = import_participants_file(database(), program, path, skip_invalid=skip_invalid,
                                       progress=BarProgress(), mapping=mapping,
@@ -150,6 +151,8 @@ def list_(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Everyone in a program."""
+    from companion.services.participants import list_participants
+
     people = list_participants(database(), program, role=role)
     if fmt is OutputFormat.json:
         print_json({"program": program,

@@ -12,17 +12,8 @@ from companion.cli.app import app, database
 from companion.cli.commands.participants import show_would_flag
 from companion.cli.output import OutputFormat, err, esc, out, print_json, table
 from companion.domain import Program, ProgramType
-from companion.services.org_chart import import_org_chart, org_records
-from companion.services.programs import (
-    build_program,
-    create_program,
-    delete_program,
-    edit_program,
-    get_program,
-    list_programs,
-    start_warnings,
-)
-from companion.services.reporting_checks import reporting_conflicts
+
+# The services are imported inside each command, so that `--help` never loads the store.
 
 program_app = typer.Typer(help="Create and inspect mentoring programs.", no_args_is_help=True)
 app.add_typer(program_app, name="program")
@@ -50,6 +41,8 @@ def create(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Create a program; its launch / development / completion phases are computed."""
+    from companion.services.programs import build_program, create_program, start_warnings
+
     program = build_program(
         name, type=type, start=_date(start), months=months, cadence_weeks=cadence_weeks,
         session_minutes=session_minutes, host_organization=host,
@@ -81,6 +74,8 @@ def edit(
 ) -> None:
     """Change a program's name, dates or session rhythm (phases follow new dates). Drafts
     and pairings the new dates leave outside are named in warnings, not changed."""
+    from companion.services.programs import edit_program
+
     result = edit_program(database(), name, {
         "name": new_name, "start_date": _date(start), "months": months,
         "cadence_weeks": cadence_weeks, "session_minutes": session_minutes,
@@ -110,6 +105,8 @@ def delete(
 ) -> None:
     """Delete a program with its participants, pairings and drafts (refused without --yes,
     saying what would be deleted)."""
+    from companion.services.programs import delete_program
+
     result = delete_program(database(), name, confirmed=yes)
     if fmt is OutputFormat.json:
         print_json({"deleted": result.program, **result.holdings._asdict()})
@@ -123,6 +120,8 @@ def delete(
 @program_app.command("list")
 def list_(fmt: OutputFormat = FORMAT) -> None:
     """All programs."""
+    from companion.services.programs import list_programs
+
     programs = list_programs(database())
     if fmt is OutputFormat.json:
         print_json({"programs": [program_json(p) for p in programs]})
@@ -141,6 +140,8 @@ def list_(fmt: OutputFormat = FORMAT) -> None:
 def show(name: str = typer.Argument(..., help="Program name."), fmt: OutputFormat = FORMAT
          ) -> None:
     """One program with its phases and settings."""
+    from companion.services.programs import get_program
+
     program = get_program(database(), name)
     if fmt is OutputFormat.json:
         print_json(program_json(program))
@@ -173,6 +174,9 @@ def org_chart(
     """The organisation beyond the program's participants: managers outside it, kept for the
     reporting-line rule (never matched). With PATH, import them (all rows or none); then list
     them and the live pairings the reporting lines forbid."""
+    from companion.services.org_chart import import_org_chart, org_records
+    from companion.services.reporting_checks import reporting_conflicts
+
     db = database()
     if path is not None:
         report = import_org_chart(db, name, path, dry_run=dry_run)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -12,8 +12,11 @@ from companion.cli.app import app, database
 from companion.cli.output import OutputFormat, esc, out, print_json, table
 from companion.domain.relationship import MentoringSession, SessionFormat
 from companion.errors import BadInputError
-from companion.services import sessions
-from companion.services.sessions import SessionView
+
+if TYPE_CHECKING:
+    from companion.services.sessions import SessionView
+
+# The services are imported inside each command, so that `--help` never loads the store.
 
 session_app = typer.Typer(help="Mentoring sessions of approved pairings: schedule (a past "
                           "date logs one held), reschedule, cancel, mark held with notes.",
@@ -52,7 +55,9 @@ def _show(meeting: MentoringSession, fmt: OutputFormat, verb: str) -> None:
 
 
 def _view(meeting: MentoringSession) -> SessionView:
+    from companion.services import sessions
     from companion.services.pairings import get_pairing
+    from companion.services.sessions import SessionView
 
     db = database()
     pairing = get_pairing(db, meeting.pairing_id)
@@ -80,6 +85,8 @@ def schedule(
     action: list[str] = ACTION, fmt: OutputFormat = FORMAT,
 ) -> None:
     """Schedule a session of an approved or active pairing (or log a past one as held)."""
+    from companion.services import sessions
+
     created = sessions.schedule(database(), pairing, at, by=by, minutes=minutes, format=mode,
                                 location=where, timezone=tz, agenda_draft_id=agenda,
                                 notes=_notes(notes), action_items=action or None)
@@ -94,6 +101,8 @@ def list_(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Sessions by start time, with each person's local time."""
+    from companion.services import sessions
+
     db = database()
     found = sessions.list_sessions(db, program=program, pairing_id=pairing,
                                    participant_id=participant)
@@ -118,6 +127,8 @@ def done(
 ) -> None:
     """Record a session as held, with the pair's private notes and action items (again on a
     held session: replace them)."""
+    from companion.services import sessions
+
     changed = sessions.mark_done(database(), session_id, by=by, notes=_notes(notes),
                                  action_items=action or None, version=version)
     _show(changed, fmt, "recorded")
@@ -130,6 +141,8 @@ def cancel(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Cancel a scheduled session."""
+    from companion.services import sessions
+
     _show(sessions.cancel(database(), session_id, by=by, reason=reason, version=version),
           fmt, "cancelled")
 
@@ -143,6 +156,8 @@ def reschedule(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Move a scheduled session to another (future) time; calendars update."""
+    from companion.services import sessions
+
     _show(sessions.reschedule(database(), session_id, at, by=by, minutes=minutes, format=mode,
                               location=where, timezone=tz, version=version), fmt,
           "rescheduled")

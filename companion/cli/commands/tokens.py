@@ -6,7 +6,10 @@ import typer
 
 from companion.cli.app import app, database
 from companion.cli.output import OutputFormat, esc, out, print_json, table
-from companion.services import tokens
+
+#: companion.services.tokens.DEFAULT_DAYS, spelled out because --days needs it at import and
+#: the service imports the store (tests/cli/test_startup.py keeps the two equal).
+DEFAULT_DAYS = 30
 
 token_app = typer.Typer(help="Bearer tokens for the HTTP API (stored hashed, revocable, "
                         "with expiry).", no_args_is_help=True)
@@ -25,10 +28,12 @@ def create(
     organization: str = typer.Option(None, "--organization", help="Coordinators of a partner "
                                      "organisation: they see other organisations' people's "
                                      "shareable fields only."),
-    days: int = typer.Option(tokens.DEFAULT_DAYS, "--days", help="Days until it expires."),
+    days: int = typer.Option(DEFAULT_DAYS, "--days", help="Days until it expires."),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format"),
 ) -> None:
     """Issue a token. It is shown once: only its hash is stored."""
+    from companion.services import tokens
+
     issued = tokens.create_token(database(), participant_id=participant, role=role,
                                  program=program, organization=organization, days=days,
                                  created_by="cli")
@@ -50,6 +55,8 @@ def list_(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format"),
 ) -> None:
     """Tokens with their status (never their secrets)."""
+    from companion.services import tokens
+
     found = [t.json() for t in tokens.list_tokens(database(), program=program,
                                                   participant_id=participant)]
     if fmt is OutputFormat.json:
@@ -67,6 +74,8 @@ def revoke(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format"),
 ) -> None:
     """Revoke a token: it stops working at once."""
+    from companion.services import tokens
+
     record = tokens.revoke_token(database(), token_id, by="cli").json()
     if fmt is OutputFormat.json:
         print_json(record)

@@ -6,7 +6,6 @@ import typer
 
 from companion.cli.app import app, database, settings
 from companion.cli.output import OutputFormat, esc, out, print_json
-from companion.services import web_auth
 
 web_app = typer.Typer(help="The web app (served by `companion serve` at /).",
                       no_args_is_help=True)
@@ -30,6 +29,8 @@ def link(
 ) -> None:
     """Print a sign-in link. It works once, then the browser stays signed in for
     COMPANION_SESSION_HOURS."""
+    from companion.services import web_auth
+
     made = web_auth.create_link(database(), settings(), participant_id=participant or role,
                                 role=role, program=program, organization=organization,
                                 created_by="cli", hours=hours)
