@@ -28,6 +28,7 @@ from companion.domain import (
     PairingStatus,
     Participant,
     Program,
+    Role,
 )
 from companion.errors import AccessDenied, NotFoundError, forbidden, hidden
 from companion.services.paging import Page, PageRequest, key_part, paginate
@@ -218,6 +219,13 @@ def people_of(db: Database, program: str, ids: Iterable[str] | None = None
         wanted = list(dict.fromkeys(ids))
         found = repo.by_ids(wanted)  # one query, in the order asked
         return {pid: found[pid] for pid in wanted if pid in found}
+
+
+def participant_ids(db: Database, program: str, role: Role | None = None) -> list[str]:
+    """The program's participant ids, ordered (with `role`: exactly that role)."""
+    with db.session() as session:
+        row = ProgramRepository(session).row(program)
+        return ParticipantRepository(session, row.id).ids(role)
 
 
 def partners_of(db: Database, program: str, participant_id: str) -> Partners:

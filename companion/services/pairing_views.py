@@ -78,13 +78,26 @@ def visible_pairings(db: Database, principal: Principal, program: str, *,
     their own people's; participants: their approved and active ones), a page at a time:
     `page` (limit and cursor, or offset), else `limit` and `offset`; oldest first."""
     access = access_to(db, principal, program)
-    people = people_of(db, program)
-    found = [p for p in pairings.list_pairings(db, program, status)
-             if access.sees_pairing(p, people)]
-    chosen = paginate(found, _pairing_key, page or PageRequest(limit, offset=offset),
-                      scope=f"pairings|{program}|{status}")
+    request = page or PageRequest(limit, offset=offset)
+    scope = f"pairings|{program}|{status}"
+    if access.host_coordinator:  # sees every pairing: page the keys, load the page's rows
+        keys = paginate(pairings.pairing_keys(db, program, status),
+                        lambda k: (key_part(k[0]), k[1]), request, scope=scope)
+        shown = pairings.pairings_by_ids(db, program, [k[1] for k in keys.items])
+        # nothing withheld from the host's coordinators: their view reads no participant
+        return PairingPage(program, keys.total or 0, [view(access, p, {}) for p in shown],
+                           keys)
+    found = pairings.list_pairings(db, program, status)
+    people = people_of(db, program, _members(found))
+    found = [p for p in found if access.sees_pairing(p, people)]
+    chosen = paginate(found, _pairing_key, request, scope=scope)
     return PairingPage(program, len(found), [view(access, p, people) for p in chosen.items],
                        chosen)
+
+
+def _members(found: list[Pairing]) -> list[str]:
+    """The mentees and mentors of `found`: all a pairing's view and visibility look at."""
+    return [pid for p in found for pid in (p.mentee_id, p.mentor_id)]
 
 
 def _pairing_key(pairing: Pairing) -> Key:
@@ -170,9 +183,10 @@ def review_queue(db: Database, principal: Principal, *, limit: int = 100,
         except NotFoundError:  # the token's program was deleted
             continue
         if access.coordinator:
-            people = people_of(db, name)
-            waiting += [(p, view(access, p, people)) for p in pairings.list_pairings(
-                db, name, PairingStatus.pending) if access.sees_pairing(p, people)]
+            pending = pairings.list_pairings(db, name, PairingStatus.pending)
+            people = people_of(db, name, _members(pending))
+            waiting += [(p, view(access, p, people)) for p in pending
+                        if access.sees_pairing(p, people)]
     scope = f"queue|{principal.role.value}|{principal.program}"
     if request.cursor is not None:
         of_pairings, of_drafts = decode_cursor(request.cursor, scope, (str, str))

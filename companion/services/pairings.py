@@ -6,7 +6,9 @@ decision) and lands in the audit log."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 import numpy as np
@@ -52,6 +54,21 @@ def list_pairings(db: Database, program: str, status: PairingStatus | None = Non
     with db.session() as session:
         row = ProgramRepository(session).row(program)
         return PairingRepository(session, row).list(None if status is None else [status])
+
+
+def pairing_keys(db: Database, program: str, status: PairingStatus | None = None
+                 ) -> list[tuple[datetime, str]]:
+    """(created_at, id) of the program's pairings (in `status`), oldest first."""
+    with db.session() as session:
+        row = ProgramRepository(session).row(program)
+        return PairingRepository(session, row).keys(None if status is None else [status])
+
+
+def pairings_by_ids(db: Database, program: str, ids: Iterable[str]) -> list[Pairing]:
+    """The program's pairings among `ids`, oldest first."""
+    with db.session() as session:
+        row = ProgramRepository(session).row(program)
+        return PairingRepository(session, row).by_ids(ids)
 
 
 @dataclass(frozen=True)

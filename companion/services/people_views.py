@@ -11,7 +11,13 @@ from typing import Any
 from companion.domain import AccessRole, Program, Role
 from companion.errors import forbidden, hidden
 from companion.services import matching
-from companion.services.access import Access, access_to, partners_of, people_of
+from companion.services.access import (
+    Access,
+    access_to,
+    participant_ids,
+    partners_of,
+    people_of,
+)
 from companion.services.paging import Page, PageRequest, paginate
 from companion.services.programs import (
     build_program,
@@ -83,6 +89,15 @@ def participants_as(db: Database, principal: Principal, program: str, *,
     """The participants the principal may see, each as much as they may see of them, by id,
     a page at a time (`page`: limit and cursor or offset; else `limit` and `offset`)."""
     access = access_to(db, principal, program)
+    request = page or PageRequest(limit, offset=offset)
+    scope = f"participants|{program}|{role}"
+    if access.coordinator:  # sees everyone (wholly or in part): page the ids, read the page
+        ids = paginate(participant_ids(db, program, role), lambda pid: (pid,), request,
+                       scope=scope)
+        people = people_of(db, program, ids.items)
+        views = [view for pid in ids.items if pid in people
+                 if (view := access.participant_view(people[pid], ())) is not None]
+        return ParticipantPage(program, ids.total or 0, views, ids)
     partners = _partners(db, access)
     # a participant sees themselves and their partners: read just those
     people = people_of(db, program, None if access.coordinator else [access.me,
@@ -90,9 +105,7 @@ def participants_as(db: Database, principal: Principal, program: str, *,
     shown = [view for person in people.values()
              if role is None or person.role is role
              if (view := access.participant_view(person, partners)) is not None]
-    chosen = paginate(shown, lambda view: (str(view["id"]),),
-                      page or PageRequest(limit, offset=offset),
-                      scope=f"participants|{program}|{role}")
+    chosen = paginate(shown, lambda view: (str(view["id"]),), request, scope=scope)
     return ParticipantPage(program, len(shown), chosen.items, chosen)
 
 

@@ -164,6 +164,14 @@ class ParticipantRepository:
             query = query.where(ParticipantRow.role.in_(wanted))
         return self._read(query)
 
+    def ids(self, role: Role | None = None) -> builtins.list[str]:
+        """The participants' ids, ordered, those whose role is exactly `role` if given (a
+        `both` participant is not listed under `mentee`)."""
+        query = select(ParticipantRow.pid).where(ParticipantRow.program_id == self.program_id)
+        if role is not None:
+            query = query.where(ParticipantRow.role == role.value)
+        return builtins.list(self.session.scalars(query.order_by(ParticipantRow.pid)))
+
     def by_ids(self, pids: Iterable[str]) -> dict[str, Participant]:
         """The stored participants among `pids` (absent ids are left out)."""
         wanted = sorted(set(pids))
@@ -492,6 +500,29 @@ class PairingRepository:
             query = query.where(wanted | PairingRow.locked.is_(True) if or_locked else wanted)
         rows = self.session.scalars(query.order_by(PairingRow.created_at, PairingRow.id))
         return [self._model(r) for r in rows]
+
+    def keys(self, statuses: Iterable[PairingStatus] | None = None
+             ) -> builtins.list[tuple[datetime, str]]:
+        """(created_at, id) of the pairings in `statuses` (all: None), oldest first: the
+        sort keys of a page, without loading the pairings."""
+        query = select(PairingRow.created_at, PairingRow.id).where(
+            PairingRow.program_id == self.program.id)
+        if statuses is not None:
+            query = query.where(PairingRow.status.in_([s.value for s in statuses]))
+        rows = self.session.execute(query.order_by(PairingRow.created_at, PairingRow.id))
+        return [(r[0], r[1]) for r in rows]
+
+    def by_ids(self, pairing_ids: Iterable[str]) -> builtins.list[Pairing]:
+        """The pairings among `pairing_ids` (others, and other programs', left out), oldest
+        first."""
+        wanted = builtins.list(dict.fromkeys(pairing_ids))
+        found: builtins.list[Pairing] = []
+        for start in range(0, len(wanted), _IN_CHUNK):
+            query = select(PairingRow).where(
+                PairingRow.program_id == self.program.id,
+                PairingRow.id.in_(wanted[start:start + _IN_CHUNK]))
+            found += [self._model(r) for r in self.session.scalars(query)]
+        return sorted(found, key=lambda p: (p.created_at, p.id))
 
     def live_of(self, mentee_ids: Iterable[str] | None = None, *,
                 mentor_ids: Iterable[str] | None = None) -> builtins.list[Pairing]:

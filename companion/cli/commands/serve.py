@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from companion.cli.app import app
@@ -21,6 +23,7 @@ def serve(
     import uvicorn
     import uvicorn.config
 
+    from companion.cli import serving
     from companion.config import get_settings
     from companion.metrics import MULTIPROC_ENV
 
@@ -34,7 +37,17 @@ def serve(
     json_logs = settings.log_format == "json"
     # json: every worker sets up its own logging (create_server) and writes the access lines;
     # uvicorn's own access log would repeat them without the request id
-    uvicorn.run("companion.web.app:create_server", factory=True, host=host, port=port,
-                workers=workers, log_level="info",
-                log_config=None if json_logs else uvicorn.config.LOGGING_CONFIG,
-                access_log=not json_logs)
+    options: dict[str, Any] = {
+        "factory": True, "host": host, "port": port, "workers": workers, "log_level": "info",
+        "log_config": None if json_logs else uvicorn.config.LOGGING_CONFIG,
+        "access_log": not json_logs}
+    if workers > 1 and settings.reuse_port and serving.supported():
+        try:
+            serving.check_free(host, port)
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot listen on {host}:{port}: {exc.strerror}",
+                                     param_hint="--port") from None
+        # each worker its own socket: the kernel spreads connections across the workers
+        serving.run(uvicorn.Config("companion.web.app:create_server", **options))
+    else:
+        uvicorn.run("companion.web.app:create_server", **options)

@@ -1,0 +1,79 @@
+"""Several `companion serve` workers, each with a listening socket of its own (SO_REUSEPORT).
+
+uvicorn's `--workers N` shares one listening socket between the workers, and asyncio accepts
+every pending connection in one go when its socket wakes up: clients that connect at once
+(a proxy's upstream pool, a load test, a browser's six connections) mostly land on the
+worker that woke first and stay there for as long as they are kept alive, so `--workers 2`
+served them with one core (measured in docs/benchmarks.md, "API reads under load").
+
+With SO_REUSEPORT every worker binds the same address with its own socket and the kernel
+spreads new connections across them by a hash of the client's address and port. uvicorn's
+supervisor (restarts of dead or hung workers, SIGHUP rolling restarts, SIGTTIN/SIGTTOU) is
+kept as it is: only the socket each worker listens on changes. Linux shares a port this way
+only between sockets of the same user, and a worker whose bind fails stops the server as
+uvicorn does for a bad address.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+from typing import Any
+
+from uvicorn.config import STARTUP_FAILURE, Config
+from uvicorn.supervisors import multiprocess
+
+logger = logging.getLogger("uvicorn.error")
+
+
+def supported() -> bool:
+    return hasattr(socket, "SO_REUSEPORT") and sys.platform.startswith("linux")
+
+
+def reuse_port_socket(host: str, port: int, backlog: int = 2048) -> socket.socket:
+    """A listening TCP socket on host:port that other workers of this user may bind too."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+        sock.listen(backlog)
+        sock.set_inheritable(True)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class _OwnSocketProcess(multiprocess.Process):
+    """A uvicorn worker process that binds its own SO_REUSEPORT socket when it starts."""
+
+    def target(self, sockets: list[socket.socket] | None = None) -> None:  # pragma: no cover
+        try:
+            own = reuse_port_socket(self.config.host, self.config.port, self.config.backlog)
+        except OSError as exc:
+            logger.error("cannot listen on %s:%s: %s", self.config.host, self.config.port, exc)
+            sys.exit(STARTUP_FAILURE)
+        super().target([own])
+
+
+def check_free(host: str, port: int) -> None:
+    """Fail at once, in the parent, when the address is taken by a process that does not
+    share it (the workers would each fail the same way)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:  # bound, never listening
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        probe.bind((host, port))
+
+
+def run(config: Config) -> None:
+    """uvicorn's multi-process supervisor, each worker on its own SO_REUSEPORT socket."""
+    original: Any = multiprocess.Process
+    multiprocess.Process = _OwnSocketProcess  # type: ignore[misc]
+    try:
+        multiprocess.Multiprocess(config, sockets=[]).run()
+    finally:
+        multiprocess.Process = original  # type: ignore[misc]
