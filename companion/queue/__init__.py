@@ -97,7 +97,8 @@ class Handlers:
     sweep: Callable[[], int]
 
 
-def worker_app(database_url: str, handlers: Handlers, *, sweep_every: int = 15) -> Any:
+def worker_app(database_url: str, handlers: Handlers, *, sweep_every: int = 15,
+               stalled_after: float = STALLED_AFTER) -> Any:
     """The procrastinate app of `companion worker`: the drafting task (retried with
     exponential backoff, MAX_ATTEMPTS in all) and a periodic sweep that retries the jobs of
     workers that stopped heartbeating and queues drafts no live run is writing."""
@@ -113,12 +114,14 @@ def worker_app(database_url: str, handlers: Handlers, *, sweep_every: int = 15) 
         attempt = (context.job.attempts or 0) + 1
         handlers.draft(draft_id, attempt, attempt >= MAX_ATTEMPTS)
 
-    @app.periodic(cron=f"*/{sweep_every} * * * * *", periodic_id="sweep")
+    # croniter puts seconds last: "* * * * * */15" is every 15 s ("*/15 * * * * *" would be
+    # every second of minutes 0, 15, 30 and 45)
+    @app.periodic(cron=f"* * * * * */{sweep_every}", periodic_id="sweep")
     @app.task(name=SWEEP_TASK, queue=QUEUE, pass_context=True,
               queueing_lock="companion-sweep")
     async def sweep(context: JobContext, timestamp: int) -> None:
         stalled = await context.app.job_manager.get_stalled_jobs(
-            seconds_since_heartbeat=STALLED_AFTER)
+            seconds_since_heartbeat=stalled_after)
         for job in stalled:
             if job.task_name == DRAFT_TASK:
                 log.warning("job %s of a stopped worker: queued again", job.id)
