@@ -43,6 +43,40 @@ USE_LANGUAGES = ("ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt
 LANGUAGE_CONFIDENCE = 0.9
 
 
+def cpu_bf16() -> bool:
+    """Whether this CPU does bfloat16 arithmetic in hardware (avx512_bf16 or amx_bf16 in
+    Linux's /proc/cpuinfo). Elsewhere (macOS, older x86) False: torch would emulate it,
+    slower than float32."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as info:
+            for line in info:
+                if line.startswith("flags"):
+                    return bool({"avx512_bf16", "amx_bf16"} & set(line.split(":", 1)[1].split()))
+    except OSError:
+        pass
+    return False
+
+
+def resolve_precision(requested: str) -> str:
+    """`fp32` or `bf16` for a `COMPANION_EMBEDDING_PRECISION` value (`auto`: what the CPU
+    does fast)."""
+    if requested == "auto":
+        return "bf16" if cpu_bf16() else "fp32"
+    if requested not in ("fp32", "bf16"):
+        raise ConfigurationError(f"embedding precision must be auto, fp32 or bf16, not "
+                                 f"{requested!r}")
+    return requested
+
+
+def index_name(embedder: Embedder) -> str:
+    """The name a vector index is kept under: the model without its arithmetic precision.
+    A bf16 query against passages embedded in fp32 (or the reverse) finds the same passages
+    (cosine of a text's two vectors ≥ 0.99), so a precision change keeps the guideline index
+    and the guidelines a deployment ingested; the vector cache, which feeds matching, is
+    keyed by the full name."""
+    return str(getattr(embedder, "index_name", embedder.name))
+
+
 class Embedder(Protocol):
     """Turns texts into L2-normalised float32 vectors (one row per text)."""
 
@@ -120,11 +154,16 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded lazily, never downloaded at run time."""
 
     def __init__(self, model: str | None = None, *, stamp: Path | None = None,
-                 batch_size: int = 64) -> None:
+                 batch_size: int = 64, precision: str = "fp32") -> None:
         self._requested = model
         self._stamp = stamp
         self.batch_size = batch_size
-        self.name = f"{BUNDLED_MODEL_NAME}@{BUNDLED_MODEL_SHA256[:12]}" if model is None else model
+        self.precision = resolve_precision(precision)
+        self.index_name = (f"{BUNDLED_MODEL_NAME}@{BUNDLED_MODEL_SHA256[:12]}" if model is None
+                           else model)
+        # float32 keeps the name vectors were always cached under; another precision is a
+        # model of its own for the cache (its vectors differ in the last digits)
+        self.name = self.index_name + ("" if self.precision == "fp32" else f"+{self.precision}")
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -149,7 +188,12 @@ class SentenceTransformerEmbedder:
             else:
                 source = self._requested
             try:
-                self._model = SentenceTransformer(source, device="cpu")
+                model = SentenceTransformer(source, device="cpu")
+                if self.precision == "bf16":
+                    import torch
+
+                    model = model.to(torch.bfloat16)
+                self._model = model
             except Exception as exc:
                 raise ConfigurationError(
                     f"cannot load embedding model {source!r}: {exc}. Companion never downloads "
@@ -163,15 +207,20 @@ class SentenceTransformerEmbedder:
         if not texts:
             dim = model.get_sentence_embedding_dimension() or 0
             return np.zeros((0, dim), dtype=np.float32)
+        # longest first across the whole call (encode sorts only within what it is given):
+        # batches of similar length pad less; the rows go back to the caller's order
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         chunks = []
         for start in range(0, len(texts), self.batch_size * 8):
-            batch = list(texts[start:start + self.batch_size * 8])
+            batch = [texts[i] for i in order[start:start + self.batch_size * 8]]
             chunks.append(model.encode(batch, batch_size=self.batch_size,
                                        convert_to_numpy=True, normalize_embeddings=True,
                                        show_progress_bar=False))
             if tick is not None:
                 tick(len(batch))
-        return _normalise(np.vstack(chunks))
+        vectors = np.empty((len(texts), chunks[0].shape[1]), dtype=np.float32)
+        vectors[order] = np.vstack(chunks)
+        return _normalise(vectors)
 
 
 class UniversalSentenceEncoder:
@@ -291,6 +340,7 @@ class MultilingualEmbedder:
         self.projection = projection
         self.detector = detector or LanguageDetector()
         self.name = f"{inner.name}+{multilingual.name}"
+        self.index_name = f"{index_name(inner)}+{multilingual.name}"
 
     def embed(self, texts: Sequence[str], *, tick: Tick | None = None) -> np.ndarray:
         other = self.detector.not_english(texts)
@@ -368,6 +418,7 @@ class CachedEmbedder:
         self.inner = inner
         self.cache = cache
         self.name = inner.name
+        self.index_name = index_name(inner)
         self.hits = 0
         self.misses = 0
         # Vectors of recent short calls (search queries, one profile's goals) in memory: a
@@ -464,9 +515,10 @@ class HashingEmbedder:
 
 
 @lru_cache(maxsize=4)
-def _embedder_for(model: str | None, home: Path, multilingual: bool) -> CachedEmbedder:
+def _embedder_for(model: str | None, home: Path, multilingual: bool,
+                  precision: str = "fp32") -> CachedEmbedder:
     inner: Embedder = SentenceTransformerEmbedder(
-        model, stamp=home / "cache" / "model-verified.json")
+        model, stamp=home / "cache" / "model-verified.json", precision=precision)
     projection = bundled_projection() if multilingual and model is None else None
     if projection is not None:
         inner = MultilingualEmbedder(
@@ -479,4 +531,5 @@ def get_embedder(settings: Settings) -> CachedEmbedder:
     """The process-wide cached embedder for the configured model: the bundled
     all-MiniLM-L6-v2, reading texts in other languages through the multilingual model
     (`COMPANION_MULTILINGUAL`), or the model `COMPANION_EMBEDDING_MODEL` names."""
-    return _embedder_for(settings.embedding_model, settings.home, settings.multilingual)
+    return _embedder_for(settings.embedding_model, settings.home, settings.multilingual,
+                         resolve_precision(settings.embedding_precision))

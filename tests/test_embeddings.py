@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -134,3 +135,88 @@ def test_bundled_model_is_verified_and_understands_paraphrase(settings: Settings
     assert float(goal @ expert) > float(goal @ unrelated)
     assert (settings.home / "cache" / "model-verified.json").exists()
     assert embedder.cache.count(embedder.name) == 3
+
+
+# -- precision (issue 16) ------------------------------------------------------------------
+
+def test_precision_auto_follows_the_cpu_and_fp32_can_be_forced(monkeypatch: pytest.MonkeyPatch
+                                                                ) -> None:
+    monkeypatch.setattr(embeddings, "cpu_bf16", lambda: True)
+    assert embeddings.resolve_precision("auto") == "bf16"
+    assert embeddings.resolve_precision("fp32") == "fp32"
+    monkeypatch.setattr(embeddings, "cpu_bf16", lambda: False)
+    assert embeddings.resolve_precision("auto") == "fp32"
+    assert embeddings.resolve_precision("bf16") == "bf16"  # forced: slow, but honoured
+    with pytest.raises(ConfigurationError, match="auto, fp32 or bf16"):
+        embeddings.resolve_precision("int8")
+
+
+def test_bad_precision_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from companion.config import SettingsError, load_settings
+
+    monkeypatch.setenv("COMPANION_EMBEDDING_PRECISION", "half")
+    with pytest.raises(SettingsError, match="COMPANION_EMBEDDING_PRECISION.*'half'"):
+        load_settings()
+
+
+def test_cpu_flags_are_read_from_cpuinfo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import builtins
+
+    real_open = builtins.open
+    info = tmp_path / "cpuinfo"
+
+    def fake_open(path: Any, *args: Any, **kwargs: Any) -> Any:
+        return real_open(info if path == "/proc/cpuinfo" else path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    info.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_vnni\n")
+    assert embeddings.cpu_bf16() is False
+    info.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16 amx_tile\n")
+    assert embeddings.cpu_bf16() is True
+
+
+def test_precision_is_part_of_the_cache_key_not_of_the_index_name(tmp_path: Path) -> None:
+    fp32 = embeddings.SentenceTransformerEmbedder(precision="fp32")
+    bf16 = embeddings.SentenceTransformerEmbedder(precision="bf16")
+    # fp32 keeps the name vectors were always cached under (no re-embedding on upgrade)
+    assert fp32.name == f"{embeddings.BUNDLED_MODEL_NAME}@{BUNDLED_MODEL_SHA256[:12]}"
+    assert bf16.name == fp32.name + "+bf16"
+    cache = EmbeddingCache(tmp_path / "e.sqlite")
+    assert CachedEmbedder(fp32, cache).name != CachedEmbedder(bf16, cache).name
+    # one guideline index for both: a deployment's ingested guidelines survive the switch
+    assert embeddings.index_name(CachedEmbedder(bf16, cache)) == \
+        embeddings.index_name(CachedEmbedder(fp32, cache)) == fp32.name
+
+
+@pytest.mark.slow
+def test_bf16_vectors_keep_the_fp32_neighbours(tmp_path: Path) -> None:
+    """The same texts in both precisions: each text's nearest neighbour is the same, the
+    two vectors of a text nearly identical, the order of the caller kept."""
+    texts = [
+        "I freeze when senior leaders challenge my numbers in quarterly reviews",
+        "Present forecasts to the executive committee with confidence",
+        "Delegate more of the weekly reporting to my team",
+        "Give honest feedback to a peer who misses deadlines",
+        "Build a business case for a new analytics platform",
+        "Lead my first cross-functional project across three countries",
+        "Handle conflict between two senior engineers on my team",
+        "Grow tomatoes and run marathons at the weekend",
+        "Short",
+        "Negotiate budget with finance without losing the relationship, "
+        "and explain trade-offs to stakeholders who are not technical",
+    ]
+    fp32 = embeddings.SentenceTransformerEmbedder(precision="fp32").embed(texts)
+    bf16 = embeddings.SentenceTransformerEmbedder(precision="bf16").embed(texts)
+    assert bf16.dtype == np.float32 and bf16.shape == fp32.shape
+    same = np.sum(fp32 * bf16, axis=1)
+    assert float(same.min()) > 0.99, same
+    for vectors in (fp32, bf16):
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    # rows stay in the caller's order although the model sees them longest first
+    one_by_one = np.vstack([embeddings.SentenceTransformerEmbedder(precision="fp32").embed([t])
+                            for t in texts[:3]])
+    assert np.allclose(one_by_one, fp32[:3], atol=1e-4)
+    scores32, scores16 = fp32 @ fp32.T, bf16 @ bf16.T
+    np.fill_diagonal(scores32, -1)
+    np.fill_diagonal(scores16, -1)
+    assert (scores32.argmax(axis=1) == scores16.argmax(axis=1)).all()

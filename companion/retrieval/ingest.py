@@ -19,7 +19,7 @@ import numpy as np
 
 from companion.config import Settings
 from companion.domain.passages import Passage
-from companion.embeddings import Embedder
+from companion.embeddings import Embedder, index_name
 from companion.errors import BadInputError, CompanionError, ConfigurationError
 from companion.progress import NoProgress, Progress, Tick
 
@@ -160,7 +160,7 @@ def ingest(settings: Settings, embedder: Embedder, paths: Iterable[Path] | None 
     are kept) and the rest are ingested; a missing path raises BadInputError."""
     progress = progress or NoProgress()
     targets = _targets([default_knowledge_dir()] if paths is None else paths)
-    store = open_store(settings, embedder.name)
+    store = open_store(settings, index_name(embedder))
     report = IngestReport(collection=store.name)
     changes: list[_Change] = []
     removed: list[str] = []

@@ -8,7 +8,7 @@ from typing import Any
 
 from companion.config import Settings
 from companion.domain.passages import Passage
-from companion.embeddings import Embedder
+from companion.embeddings import Embedder, index_name
 from companion.errors import BadInputError
 
 from .chunking import KINDS, PHASES
@@ -59,7 +59,7 @@ def search(settings: Settings, embedder: Embedder, query: str, top: int = 5,
         raise BadInputError(f"top must be a whole number from 1 to {MAX_TOP}, not {top!r}",
                             field="top")
     condition = chroma_where(where)
-    store = open_store(settings, embedder.name)
+    store = open_store(settings, index_name(embedder))
     default = default_knowledge_dir()
     if not store.has_folder(default.name):
         with _first_ingest:  # concurrent first searches (API workers' threads) ingest once
