@@ -109,7 +109,8 @@ def run_in_site(site: Site, script: str) -> Any:
 
 @contextmanager
 def running_site(home: Path, *, before: Callable[[dict[str, str]], None] | None = None,
-                 port: int | None = None, **settings: str) -> Iterator[Site]:
+                 port: int | None = None, factory: str = "tests.web.app_factory:create",
+                 **settings: str) -> Iterator[Site]:
     """The seeded program in `home` behind a real server with these COMPANION_* settings;
     `before(env)` may add to the home before the server starts; `port`: where it listens
     (a free one when not given)."""
@@ -119,7 +120,7 @@ def running_site(home: Path, *, before: Callable[[dict[str, str]], None] | None 
         before(env)
     port = port or free_port()
     env["COMPANION_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
-    with serve("tests.web.app_factory:create", env, port=port) as (url, _):
+    with serve(factory, env, port=port) as (url, _):
         site = Site(url, home, env, seeded["people"])
         site.approved = seeded["approved"]  # type: ignore[attr-defined]
         yield site

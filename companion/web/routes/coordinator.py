@@ -27,6 +27,7 @@ from companion.services import (
     oversight_views,
     pairing_views,
     people_views,
+    preparation,
     program_views,
 )
 from companion.services.fairness import Fairness
@@ -37,7 +38,7 @@ from companion.services.participants import (
     mapping_from_text,
 )
 from companion.services.web_auth import WebSession
-from companion.web.render import flash, page
+from companion.web.render import TEMPLATES, flash, page
 from companion.web.session import Posted, Session
 
 
@@ -91,6 +92,8 @@ def overview(request: Request, web: Session, db: DatabaseDep, embedder: Embedder
         programs = people_views.programs_of(db, web.principal)
         return page(request, T + "choose.html", {"programs": programs})
     name = _program(request, web, program)
+    if (waiting := _preparing(request, web, db, embedder, name)) is not None:
+        return waiting
     view = program_views.overview_as(db, web.principal, name, embedder)
     queue = oversight_views.queue_as(db, web.principal, name)  # pairs that need you
     response = page(request, T + "overview.html", _ctx(web, name, view=view, queue=queue))
@@ -105,8 +108,27 @@ def overview(request: Request, web: Session, db: DatabaseDep, embedder: Embedder
 def pairings(request: Request, web: Session, db: DatabaseDep, embedder: EmbedderDep,
              name: Program,
              offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+    if (waiting := _preparing(request, web, db, embedder, name)) is not None:
+        return waiting
     queue = program_views.review_queue_as(db, web.principal, name, embedder, offset=offset)
     return page(request, T + "pairings.html", _ctx(web, name, queue=queue))
+
+
+def _preparing(request: Request, web: WebSession, db: DatabaseDep, embedder: EmbedderDep,
+               name: str) -> Response | None:
+    """A page that matches waits for the program's profiles to be read: the progress while
+    they are (it reloads itself when done), None once they are."""
+    polled = request.query_params.get("preparing") == "1" and request.headers.get("hx-request")
+    running = preparation.prepare_as(db, web.principal, name, embedder)
+    if running is None:
+        if polled:  # the progress box asked: reload, and the page shows itself
+            return Response(status_code=204, headers={"HX-Refresh": "true"})
+        return None
+    poll = request.url.include_query_params(preparing="1")
+    context = _ctx(web, name, running=running, poll=f"{poll.path}?{poll.query}")
+    if polled:
+        return TEMPLATES.TemplateResponse(request, T + "_preparing.html", context)
+    return page(request, T + "preparing.html", context)
 
 
 def _names(db: DatabaseDep, web: WebSession, program: str) -> dict[str, str]:

@@ -1,0 +1,102 @@
+"""Reading a program's profiles into vectors before a page needs them (issue 16).
+
+A program imported a minute ago has none of its goals and expertise embedded yet: the first
+page that matches (the coordinator's overview, the pairing review) would wait 10-20 s on a
+2-core machine with nothing on screen. `prepare` starts the embedding in the background (one
+run per program and model in a process, shared by every request that asks), waits a moment
+in case it is quick, and otherwise hands the face a `Preparation` to show — how many of the
+program's texts are read — until it is done. The vectors land in the embedding cache, so the
+page that follows finds them all there.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from companion.domain import Role
+from companion.embeddings import CachedEmbedder, Embedder
+from companion.matching.centre import reference_texts
+from companion.matching.texts import expertise_phrases, goal_texts
+from companion.services.access import access_to, people_of
+from companion.services.tokens import Principal
+from companion.store import Database
+
+log = logging.getLogger(__name__)
+
+#: How long a request waits for a preparation before showing its progress instead.
+WAIT_SECONDS = 1.5
+
+
+@dataclass
+class Preparation:
+    """One program's texts being embedded: `done` of `total` read so far."""
+
+    program: str
+    total: int
+    done: int = 0
+    error: Exception | None = None
+    finished: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def percent(self) -> int:
+        return min(99, int(100 * self.done / self.total)) if self.total else 99
+
+    def tick(self, count: int) -> None:
+        self.done = min(self.total, self.done + count)
+
+
+_running: dict[tuple[int, str, str], Preparation] = {}
+_lock = threading.Lock()
+
+
+def profile_texts(db: Database, program: str) -> list[str]:
+    """The texts matching embeds for `program`: mentees' goals, mentors' expertise phrases,
+    and the frozen reference corpus scores are centred and calibrated on (once per model)."""
+    texts: list[str] = reference_texts()
+    for person in people_of(db, program).values():
+        if person.role.is_mentored:
+            texts += goal_texts(person)
+        if person.role in (Role.mentor, Role.both):
+            texts += expertise_phrases(person)
+    return list(dict.fromkeys(texts))
+
+
+def prepare_as(db: Database, principal: Principal, program: str, embedder: Embedder, *,
+               wait: float = WAIT_SECONDS) -> Preparation | None:
+    """None when the program's profiles are embedded (or were within `wait` seconds); else the
+    preparation still running, for the face to show. Only for a program's coordinators: it
+    is their pages that match."""
+    access_to(db, principal, program).require_coordinator("see the program's matches")
+    if not isinstance(embedder, CachedEmbedder):  # nothing would be kept for the next page
+        return None
+    key = (id(db), program, embedder.name)
+    with _lock:
+        running = _running.get(key)
+        if running is None:
+            texts = profile_texts(db, program)
+            if not texts or embedder.missing(texts) == 0:
+                return None
+            running = _running[key] = Preparation(program, len(texts))
+            threading.Thread(target=_embed, args=(key, running, embedder, texts),
+                             name=f"prepare-{program}", daemon=True).start()
+    if not running.finished.wait(wait):
+        return running
+    if running.error is not None:  # the page itself would fail the same way: say so there
+        return None
+    return None
+
+
+def _embed(key: tuple[int, str, str], running: Preparation, embedder: CachedEmbedder,
+           texts: list[str]) -> None:
+    try:
+        embedder.embed(texts, tick=running.tick)
+    except Exception as exc:  # shown by the page that asked, which embeds again and fails
+        log.warning("embedding %s's profiles failed: %s", running.program, exc)
+        running.error = exc
+    finally:
+        running.done = running.total
+        with _lock:
+            _running.pop(key, None)
+        running.finished.set()
