@@ -8,12 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi import Path as PathParam
 
-from companion.api.deps import DatabaseDep, SettingsDep
+from companion.api.deps import SettingsDep
 from companion.embeddings import Embedder
 from companion.errors import BadInputError
-from companion.services.drafts import Deps
 
-__all__ = ["DraftDepsDep", "EmbedderDep", "IfMatch", "ProgramName", "etag",
+__all__ = ["EmbedderDep", "IfMatch", "ProgramName", "etag",
            "expected_version", "no_nul_characters"]
 
 ProgramName = Annotated[str, PathParam(min_length=1, max_length=100,
@@ -42,14 +41,6 @@ async def embedder_dep(settings: SettingsDep) -> Embedder:
 
 EmbedderDep = Annotated[Embedder, Depends(embedder_dep)]
 
-
-def draft_deps_dep(db: DatabaseDep, settings: SettingsDep) -> Deps:
-    from companion.services.drafts import default_deps
-
-    return default_deps(db, settings)
-
-
-DraftDepsDep = Annotated[Deps, Depends(draft_deps_dep)]
 
 
 

@@ -25,16 +25,18 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from companion.config import Settings
 from companion.domain import Draft, DraftKind, DraftStatus
 from companion.services import drafts
 from companion.services.draft_store import QUEUED, alive_worker
-from companion.services.drafts import Deps
 from companion.services.tokens import Principal
 from companion.store import Database, DraftingRuns
 from companion.store.tables import utcnow
+
+if TYPE_CHECKING:
+    from companion.drafting.deps import Deps
 
 log = logging.getLogger("companion.draft_jobs")
 #: In-process attempts of one draft before it ends `failed` (the worker's are the queue's).

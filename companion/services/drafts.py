@@ -13,8 +13,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from langgraph.types import Command
-
 from companion.config import Settings
 from companion.domain import (
     AccessRole,
@@ -24,10 +22,6 @@ from companion.domain import (
     DraftStatus,
     DraftVersion,
 )
-from companion.drafting.checkpoint import checkpointer
-from companion.drafting.deps import Deps
-from companion.drafting.plan import Planner
-from companion.drafting.topology import build_graph
 from companion.errors import (
     BadInputError,
     ConflictError,
@@ -82,6 +76,8 @@ from companion.store import (
 from companion.store.tables import ProgramRow, utcnow
 
 if TYPE_CHECKING:
+    from companion.drafting.deps import Deps
+    from companion.drafting.plan import Planner
     from companion.embeddings import Embedder
 
 log = logging.getLogger("companion.drafts")
@@ -95,6 +91,7 @@ MAX_PAGE = 500
 
 def default_deps(db: Database, settings: Settings) -> Deps:
     """The real model (COMPANION_MODEL, default offline) and retrieval over knowledge/."""
+    from companion.drafting.deps import Deps
     from companion.embeddings import get_embedder
     from companion.llm import model_from_settings
     from companion.retrieval import search
@@ -115,6 +112,7 @@ def planner_for(embedder: Embedder, folder: Path | None = None) -> Planner:
     """The draft planner over the guidelines in `folder` (default: the bundled `knowledge/`
     or COMPANION_KNOWLEDGE_DIR), ranking by meaning with `embedder`."""
     from companion.drafting.catalogue import load_catalogue
+    from companion.drafting.plan import Planner
     from companion.retrieval import default_knowledge_dir
 
     return Planner(load_catalogue(folder or default_knowledge_dir()), embedder.embed,
@@ -122,6 +120,8 @@ def planner_for(embedder: Embedder, folder: Path | None = None) -> Planner:
 
 
 def _app(deps: Deps, saver: Any, settings: Settings) -> Any:
+    from companion.drafting.topology import build_graph
+
     # The SQLite saver lives as long as the process, so its compiled graph can be reused;
     # a PostgreSQL saver is per run (its connection closes after it).
     reusable = settings.database_kind != "postgresql"
@@ -135,6 +135,8 @@ def _app(deps: Deps, saver: Any, settings: Settings) -> Any:
 
 def _run(deps: Deps, settings: Settings, draft_id: str, payload: Any, *,
          stop_before: list[str] | None = None) -> None:
+    from companion.drafting.checkpoint import checkpointer
+
     with checkpointer(settings) as saver:
         _app(deps, saver, settings).invoke(payload, {"configurable": {"thread_id": draft_id}},
                                            interrupt_before=stop_before)
@@ -143,6 +145,8 @@ def _run(deps: Deps, settings: Settings, draft_id: str, payload: Any, *,
 def _resume(deps: Deps, settings: Settings, draft_id: str, request: dict[str, Any]) -> None:
     """Carry an interrupted run on from its last checkpoint, or start it again from what
     was asked when it had none (the crash came before the first node finished)."""
+    from companion.drafting.checkpoint import checkpointer
+
     config = {"configurable": {"thread_id": draft_id}}
     with checkpointer(settings) as saver:
         app = _app(deps, saver, settings)
@@ -552,6 +556,8 @@ def decide_draft(db: Database, settings: Settings, draft_id: str, decision: str,
         raise ConflictError(f"draft '{draft_id}' is being decided by someone else (version "
                             f"{current.version}); reload and decide again")
     later = not run and decision == "reject" and note is not None
+    from langgraph.types import Command
+
     try:
         # later: only as far as recording the decision (the draft `drafting`); the job
         # carries the graph on from there (its checkpoint: before the redraft's retrieval)
