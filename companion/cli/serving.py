@@ -16,6 +16,7 @@ uvicorn does for a bad address.
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 import sys
@@ -60,8 +61,19 @@ class _OwnSocketProcess(multiprocess.Process):
 
 
 def check_free(host: str, port: int) -> None:
-    """Fail at once, in the parent, when the address is taken by a process that does not
-    share it (the workers would each fail the same way)."""
+    """Fail at once, in the parent, when the address is taken: by a process that does not
+    share it (the workers would each fail the same way), or by one that does — another
+    `companion serve` of this user, which SO_REUSEPORT would otherwise let the new workers
+    join silently, splitting the traffic between old and new code."""
+    target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    try:
+        with socket.create_connection((target, port), timeout=0.5):
+            raise OSError(errno.EADDRINUSE, "address already in use (a server answers there)")
+    except (ConnectionRefusedError, TimeoutError):
+        pass
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:  # bound, never listening
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

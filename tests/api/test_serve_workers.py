@@ -107,3 +107,23 @@ def test_a_taken_port_is_refused_before_any_worker_starts(tmp_path: Path) -> Non
     assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr.decode()
     assert "Traceback" not in done.stderr.decode()
+
+
+def test_a_second_server_on_the_same_port_is_refused(tmp_path: Path) -> None:
+    """SO_REUSEPORT lets any process of the same user bind the port: a second `companion
+    serve` (an old one left running during an upgrade) would silently take half the
+    connections. It is refused instead, as a plain bind would be."""
+    port = free_port()
+    first = _start(tmp_path / "first", port)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", "from companion.cli import main; main()", "serve",
+             "--workers", "2", "--port", str(port)],
+            cwd=ROOT, env=clean_env(tmp_path / "second" / "home"), capture_output=True,
+            timeout=120)
+        assert done.returncode == 2, done.stderr.decode()[-2000:]
+        assert f"cannot listen on 127.0.0.1:{port}" in done.stderr.decode()
+        assert _listening(first, port) == 2  # the first server is untouched
+    finally:
+        first.terminate()
+        first.communicate(timeout=30)
