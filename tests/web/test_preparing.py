@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import PROGRAM, running_site
+from tests.web.conftest import PROGRAM, running_site, shot
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +31,7 @@ def test_a_program_not_yet_read_shows_progress_then_opens(tmp_path: Path, browse
             first = int(counts.inner_text().split()[0])
             total = int(counts.inner_text().split()[2])
             assert 0 <= first < total
+            shot(page, "coordinator-preparing")
             # it moves on by itself (htmx polls) ...
             expect(counts).not_to_have_text(f"{first} of {total} read")
             # ... and the overview opens when every text is read, without a click
