@@ -19,7 +19,8 @@ def test_approving_failed_checks_needs_the_box_ticked(site: Site, page: Any) -> 
     page.goto(site.link("mentee", me))
     page.get_by_label("Topic (optional)").fill("failed checks")
     page.get_by_role("button", name="Request questions").click()
-    expect(page.get_by_role("button", name="Approve")).to_be_visible()
+    # the first draft of the server process also builds its drafting pipeline (model, index)
+    expect(page.get_by_role("button", name="Approve")).to_be_visible(timeout=60_000)
 
     page.get_by_role("link", name="Edit").click()
     page.get_by_text("Edit as JSON").click()

@@ -99,7 +99,7 @@ def test_mentee_requests_edits_and_approves_an_agenda(site: Site, page: Any) -> 
 def test_a_bad_edit_keeps_what_was_typed_and_says_why(site: Site, page: Any) -> None:
     _sign_in(site, page, "mentee", mentee_of(site))
     page.get_by_role("button", name="Request questions").click()
-    expect(page.get_by_role("button", name="Approve")).to_be_visible()
+    expect(page.get_by_role("button", name="Approve")).to_be_visible(timeout=60_000)
     shot(page, "draft-questions")
     page.get_by_role("link", name="Edit").click()
     page.get_by_label("Question 1", exact=True).fill("")
@@ -157,7 +157,8 @@ def test_mentor_frameworks_a_mentee_rejects_with_a_note_and_approves(site: Site,
 
     page.get_by_label("Topic", exact=True).fill("feedback on missed deadlines")
     page.get_by_role("button", name="Request framework").click()
-    expect(page.get_by_role("heading", name=re.compile("Conversation framework"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Conversation framework"))).to_be_visible(
+        timeout=60_000)
     expect(page.get_by_role("button", name="Reject")).to_be_visible()
     expect(page.locator("ol.steps > li").first).to_be_visible()
     draft_url = page.url
@@ -192,7 +193,7 @@ def test_mentor_frameworks_a_mentee_rejects_with_a_note_and_approves(site: Site,
 def test_others_find_nothing_where_they_may_not_look(site: Site, page: Any, browser: Any) -> None:
     _sign_in(site, page, "mentee", mentee_of(site))
     page.get_by_role("button", name="Request goals").click()
-    expect(page.get_by_role("button", name="Approve")).to_be_visible()
+    expect(page.get_by_role("button", name="Approve")).to_be_visible(timeout=60_000)
     expect(page.get_by_role("heading", name=re.compile(r"^Goal 1: "))).to_be_visible()
     shot(page, "draft-goals")
     pending = page.url
@@ -295,7 +296,7 @@ def test_a_decision_on_a_stale_version_says_so_plainly(site: Site, page: Any) ->
     _sign_in(site, page, "mentee", mentee_of(site))
     page.get_by_label("Topic (optional)").fill("stale decision")
     page.get_by_role("button", name="Request questions").click()
-    expect(page.get_by_role("button", name="Approve")).to_be_visible()
+    expect(page.get_by_role("button", name="Approve")).to_be_visible(timeout=60_000)
     draft_url = page.url
     # a second tab opens the edit form on version 1 ...
     other = page.context.new_page()
