@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from companion.domain import Pairing, PairingStatus, Participant, Program, Role
+from companion.domain import Pairing, PairingStatus, Program, Role
 from companion.domain.clock import Clock, clock_or_system
 from companion.domain.relationship import CheckinKind, GoalStatus, Health
 from companion.errors import BadInputError
@@ -27,6 +27,7 @@ from companion.store import (
     GoalRepository,
     PairingRepository,
     ParticipantRepository,
+    PersonBrief,
     ProgramRepository,
     SessionRepository,
 )
@@ -98,7 +99,7 @@ class _Loaded:
     model: Program
     today: date
     pairings: list[Pairing]
-    people: dict[str, Participant]
+    people: dict[str, PersonBrief]
     health: dict[str, PairingHealth]
     held: list[tuple[str, datetime]]
     goals: dict[str, Counter[str]]  # pairing -> current goals by status
@@ -121,7 +122,7 @@ def _load(db: Database, program: str, today: date) -> _Loaded:
         live = [p for p in pairings if p.status in LIVE]
         counts = GoalRepository(session, row).status_counts()
         facts = load_facts(session, row, model, today, live, counts)
-        people = {p.id: p for p in ParticipantRepository(session, row.id).list()}
+        people = ParticipantRepository(session, row.id).briefs()
         held = SessionRepository(session, row).held_starts()
         goals: dict[str, Counter[str]] = {pid: Counter(c) for pid, c in counts.items()}
         checkins = CheckinRepository(session, row).list()
@@ -159,11 +160,11 @@ def _months(data: _Loaded) -> list[MonthFigures]:
     return found
 
 
-def _mentees(people: dict[str, Participant]) -> list[Participant]:
+def _mentees(people: dict[str, PersonBrief]) -> list[PersonBrief]:
     return [p for p in people.values() if p.role in (Role.mentee, Role.both)]
 
 
-def _group_of(person: Participant | None, by: str) -> str:
+def _group_of(person: PersonBrief | None, by: str) -> str:
     value = getattr(person, by, None) if person is not None else None
     return NONE if value in (None, "") else str(value)
 
@@ -271,7 +272,7 @@ def export_rows(db: Database, program: str, *, clock: Clock | None = None) -> Ex
     return Export(EXPORT_COLUMNS, rows)
 
 
-def _plain(person: Participant | None, name: str) -> str:
+def _plain(person: PersonBrief | None, name: str) -> str:
     value = getattr(person, name, None) if person is not None else None
     return "" if value is None else str(value)
 

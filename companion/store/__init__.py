@@ -34,6 +34,7 @@ from companion.store.repositories import (
     IdempotencyKeys,
     PairingRepository,
     ParticipantRepository,
+    PersonBrief,
     ProgramRepository,
     TokenRepository,
     audit_scope,
@@ -43,7 +44,7 @@ from companion.store.web import Outbox, SignInLinks, WebSessions
 
 __all__ = [
     "AuditLog", "AuditScope", "Database", "DraftRepository", "DuplicateRowError", "IdempotencyKeys",
-    "PairingRepository", "Session", "TokenRepository",
+    "PairingRepository", "PersonBrief", "Session", "TokenRepository",
     "ParticipantRepository", "ProgramRepository", "audit_scope", "current_audit_scope",
     "get_database", "reset_databases", "Outbox", "SignInLinks", "WebSessions",
     "DatedDraft", "OrgPerson", "OrgTree", "ProgramHoldings", "ProgramRecords", "whole_tree",

@@ -164,6 +164,16 @@ class ParticipantRepository:
             query = query.where(ParticipantRow.role.in_(wanted))
         return self._read(query)
 
+    def briefs(self) -> dict[str, PersonBrief]:
+        """Every participant's id, name, role, organisation, department and level, by id:
+        five columns, no JSON and no models (aggregates and exports need no more)."""
+        query = select(ParticipantRow.pid, ParticipantRow.name, ParticipantRow.role,
+                       ParticipantRow.organization, ParticipantRow.department,
+                       ParticipantRow.level).where(
+            ParticipantRow.program_id == self.program_id).order_by(ParticipantRow.pid)
+        return {r[0]: PersonBrief(r[0], r[1], Role(r[2]), r[3], r[4], r[5])
+                for r in self.session.execute(query)}
+
     def ids(self, role: Role | None = None) -> builtins.list[str]:
         """The participants' ids, ordered, those whose role is exactly `role` if given (a
         `both` participant is not listed under `mentee`)."""
@@ -460,6 +470,17 @@ def _program_holding(session: Session, table: type[PairingRow] | type[DraftRow],
     if row is None:
         raise NotFoundError(f"no {what} '{row_id}'")
     return row
+
+
+class PersonBrief(NamedTuple):
+    """What aggregates read of a participant (see `ParticipantRepository.briefs`)."""
+
+    id: str
+    name: str
+    role: Role
+    organization: str | None
+    department: str | None
+    level: int | None
 
 
 class PairingRepository:
