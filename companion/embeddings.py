@@ -390,6 +390,18 @@ class EmbeddingCache:
                 found.update(rows)
         return found
 
+    def known(self, model: str, hashes: Sequence[str]) -> set[str]:
+        """Which of `hashes` have a stored vector (the keys only: no vector is read)."""
+        found: set[str] = set()
+        unique = list(dict.fromkeys(hashes))
+        with self._lock, self._connect() as conn:
+            for start in range(0, len(unique), 900):  # SQLite's bound-parameter limit
+                part = unique[start:start + 900]
+                found.update(digest for (digest,) in conn.execute(
+                    f"SELECT hash FROM vectors WHERE model = ? AND hash IN "
+                    f"({','.join('?' * len(part))})", [model, *part]))
+        return found
+
     def put_many(self, model: str, items: dict[str, np.ndarray]) -> None:
         with self._lock, self._connect() as conn:
             conn.executemany(
@@ -481,7 +493,7 @@ class CachedEmbedder:
     def missing(self, texts: Sequence[str]) -> int:
         """How many of `texts` would need the model (for progress bars)."""
         hashes = list(dict.fromkeys(text_hash(t) for t in texts))
-        return len(hashes) - len(self.cache.get_many(self.name, hashes))
+        return len(hashes) - len(self.cache.known(self.name, hashes))
 
 
 _WORD = re.compile(r"[a-z0-9]+")

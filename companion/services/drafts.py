@@ -522,6 +522,8 @@ def decide_draft(db: Database, settings: Settings, draft_id: str, decision: str,
     (`companion.services.draft_jobs`). `confirm_failed_checks=False`
     (a face that asks for an explicit confirmation and did not get it) refuses such an
     approval instead; None asks for no confirmation."""
+    from langgraph.types import Command  # loaded to decide, not to read drafts
+
     from companion.domain.content import ContentError, parse_content
 
     if decision not in DECISIONS:
@@ -556,8 +558,6 @@ def decide_draft(db: Database, settings: Settings, draft_id: str, decision: str,
         raise ConflictError(f"draft '{draft_id}' is being decided by someone else (version "
                             f"{current.version}); reload and decide again")
     later = not run and decision == "reject" and note is not None
-    from langgraph.types import Command
-
     try:
         # later: only as far as recording the decision (the draft `drafting`); the job
         # carries the graph on from there (its checkpoint: before the redraft's retrieval)

@@ -100,8 +100,7 @@ def participants_as(db: Database, principal: Principal, program: str, *,
         return ParticipantPage(program, ids.total or 0, views, ids)
     partners = _partners(db, access)
     # a participant sees themselves and their partners: read just those
-    people = people_of(db, program, None if access.coordinator else [access.me,
-                                                                     *sorted(partners)])
+    people = people_of(db, program, [access.me, *sorted(partners)])
     shown = [view for person in people.values()
              if role is None or person.role is role
              if (view := access.participant_view(person, partners)) is not None]

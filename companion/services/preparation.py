@@ -74,18 +74,18 @@ def prepare_as(db: Database, principal: Principal, program: str, embedder: Embed
     key = (id(db), program, embedder.name)
     with _lock:
         running = _running.get(key)
-        if running is None:
-            texts = profile_texts(db, program)
-            if not texts or embedder.missing(texts) == 0:
-                return None
-            running = _running[key] = Preparation(program, len(texts))
-            threading.Thread(target=_embed, args=(key, running, embedder, texts),
-                             name=f"prepare-{program}", daemon=True).start()
-    if not running.finished.wait(wait):
-        return running
-    if running.error is not None:  # the page itself would fail the same way: say so there
-        return None
-    return None
+    if running is None:  # read outside the lock: other programs' pages need not wait on it
+        texts = profile_texts(db, program)
+        if not texts or embedder.missing(texts) == 0:
+            return None
+        with _lock:
+            running = _running.get(key)
+            if running is None:
+                running = _running[key] = Preparation(program, len(texts))
+                threading.Thread(target=_embed, args=(key, running, embedder, texts),
+                                 name=f"prepare-{program}", daemon=True).start()
+    # finished (an error too: the page itself then fails the same way and says so): None
+    return None if running.finished.wait(wait) else running
 
 
 def _embed(key: tuple[int, str, str], running: Preparation, embedder: CachedEmbedder,
