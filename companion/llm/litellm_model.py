@@ -15,10 +15,8 @@ from typing import Any
 import litellm
 import tenacity
 
-from companion.config import Settings
 from companion.llm import base
 from companion.llm.base import (
-    ChatModel,
     ChatResult,
     Message,
     ModelError,
@@ -26,14 +24,13 @@ from companion.llm.base import (
     ModelTimeout,
     ModelUnavailable,
 )
+from companion.llm.offline.draft import OFFLINE_ALIASES
 from companion.llm.offline.provider import OFFLINE_MODEL, OFFLINE_NAME, register_offline_provider
 from companion.metrics import MODEL_CALLS, provider_kind
 
 litellm.suppress_debug_info = True
 log = logging.getLogger(__name__)
 
-#: Settings values that select the offline drafter.
-OFFLINE_ALIASES = frozenset({"offline", OFFLINE_MODEL})
 _UNAVAILABLE = (litellm.APIConnectionError, litellm.ServiceUnavailableError,
                 litellm.InternalServerError, litellm.BadGatewayError)
 
@@ -213,15 +210,8 @@ def _result(response: Any, model: str) -> ChatResult:
                       usage=usage)
 
 
-def model_from_settings(settings: Settings) -> ChatModel:
-    """The configured model: `offline` is the grounded drafter (through litellm's
-    custom-provider path, no network); anything else is a litellm model string."""
-    if settings.model.strip() in OFFLINE_ALIASES:
-        return offline_model()
-    return LiteLLMChatModel(settings.model.strip(), settings.llm_api_base, settings.llm_api_key)
-
-
-def offline_model() -> LiteLLMChatModel:
-    """The deterministic offline drafter as a `ChatModel` named `offline-grounded-drafter-v2`."""
+def offline_litellm_model() -> LiteLLMChatModel:
+    """The offline drafter through litellm's custom-provider path, as a `ChatModel` named
+    `offline-grounded-drafter-v2` (the same text as `OfflineChatModel`; tests compare them)."""
     register_offline_provider()
     return LiteLLMChatModel(OFFLINE_MODEL, max_retries=0, name=OFFLINE_NAME)

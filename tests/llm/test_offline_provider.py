@@ -1,12 +1,16 @@
-"""The offline drafter through litellm's custom-provider path: no network, no switch needed."""
+"""The offline drafter in-process and through litellm's custom-provider path: no network, no
+switch needed, the same text both ways."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import litellm
+import pytest
 
 from companion.llm import (
     OFFLINE_MODEL,
@@ -16,6 +20,7 @@ from companion.llm import (
     register_offline_provider,
 )
 from companion.llm import base as llm_base
+from companion.llm.litellm_model import offline_litellm_model
 
 Messages = Callable[..., list[dict[str, Any]]]
 
@@ -41,7 +46,34 @@ def test_offline_model_works_while_requests_are_blocked(make_messages: Messages)
     assert model.name == result.model == "offline-grounded-drafter-v2"
     assert result.text == draft_offline(messages)
     assert result.usage["total_tokens"] > 0
-    assert model.complete(messages).text == result.text  # deterministic through litellm too
+    assert model.complete(messages).text == result.text  # deterministic
+
+
+@pytest.mark.parametrize(("kind", "files", "topic"), [
+    ("goals", ["smart-er-goals.md"], None),
+    ("agenda", ["session-templates.md"], None),
+    ("framework", ["conversation-frameworks.md"], "feedback on missed deadlines"),
+    ("questions", ["question-bank.md"], None),
+])
+def test_in_process_and_through_litellm_give_the_same_draft(
+        make_messages: Messages, kind: str, files: list[str], topic: str | None) -> None:
+    messages = make_messages(kind, files=files, topic=topic)
+    direct, through = offline_model().complete(messages), offline_litellm_model().complete(messages)
+    assert (direct.text, direct.model, direct.usage) == \
+        (through.text, through.model, through.usage)
+    assert json.loads(direct.text)["content"]
+
+
+def test_the_offline_model_does_not_import_litellm() -> None:
+    code = ("import sys\n"
+            "from companion.config import Settings\n"
+            "from companion.llm import model_from_settings\n"
+            "model = model_from_settings(Settings(model='offline'))\n"
+            "print(model.name, 'litellm' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [OFFLINE_NAME, "False"]
 
 
 def test_registration_is_idempotent_and_keeps_other_providers() -> None:

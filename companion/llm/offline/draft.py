@@ -1,6 +1,7 @@
 """The offline grounded drafter: reads the agent's context block and composes the draft JSON
 only from the passages and the requester's goals it was given. Deterministic: the same messages
-always give the same text. No litellm here (`offline.py` plugs this into litellm)."""
+always give the same text. No litellm here (`model.py` calls it as a `ChatModel`, `provider.py`
+plugs it into litellm)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,16 @@ from companion.llm.offline.text import Context, ContextError, Feedback, parse_co
 OFFLINE_NAME = "offline-grounded-drafter-v2"
 #: The litellm model string that reaches the drafter through the custom-provider path.
 OFFLINE_MODEL = "companion/offline"
+#: Settings values (COMPANION_MODEL) that select the offline drafter.
+OFFLINE_ALIASES = frozenset({"offline", OFFLINE_MODEL})
+
+
+def word_usage(messages: list[dict[str, Any]], text: str) -> dict[str, int]:
+    """The drafter's "token" counts: words in and out (it has no tokenizer)."""
+    prompt = sum(len(str(m.get("content", "")).split()) for m in messages)
+    completion = len(text.split())
+    return {"prompt_tokens": prompt, "completion_tokens": completion,
+            "total_tokens": prompt + completion}
 
 Drafter = Callable[[Context, Feedback], tuple[dict[str, Any], list[dict[str, str]]]]
 DRAFTERS: dict[str, Drafter] = {

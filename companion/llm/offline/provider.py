@@ -14,7 +14,12 @@ import litellm  # noqa: E402
 from litellm import CustomLLM  # noqa: E402
 from litellm.types.utils import ModelResponse, Usage  # noqa: E402
 
-from companion.llm.offline.draft import OFFLINE_MODEL, OFFLINE_NAME, draft  # noqa: E402
+from companion.llm.offline.draft import (  # noqa: E402
+    OFFLINE_MODEL,
+    OFFLINE_NAME,
+    draft,
+    word_usage,
+)
 
 OFFLINE_PROVIDER = OFFLINE_MODEL.split("/", 1)[0]
 __all__ = ["OFFLINE_MODEL", "OFFLINE_NAME", "OFFLINE_PROVIDER", "OfflineDrafterLLM",
@@ -30,11 +35,11 @@ class OfflineDrafterLLM(CustomLLM):
         text = draft(messages)
         response.choices[0].message.content = text
         response.model = OFFLINE_NAME
-        prompt = sum(len(str(m.get("content", "")).split()) for m in messages)
-        completion = len(text.split())
         # litellm reads usage as a dynamic attribute of ModelResponse.
-        usage = Usage(prompt_tokens=prompt, completion_tokens=completion,
-                      total_tokens=prompt + completion)
+        counts = word_usage(messages, text)
+        usage = Usage(prompt_tokens=counts["prompt_tokens"],
+                      completion_tokens=counts["completion_tokens"],
+                      total_tokens=counts["total_tokens"])
         setattr(response, "usage", usage)  # noqa: B010
         return response
 

@@ -1,0 +1,149 @@
+"""`BertMeanPooling`: the bundled model run on torch directly gives sentence-transformers'
+vectors (slow: loads the model twice and imports sentence-transformers)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from companion import embeddings
+from companion.embeddings import BertMeanPooling, SentenceTransformerEmbedder, bundled_model_path
+from companion.matching.centre import reference_texts
+
+TEXTS = [
+    "I want to delegate more and stop being the bottleneck for my team.",
+    "Skills: SQL, forecasting, stakeholder management",
+    "",  # no words: [CLS] [SEP] only
+    "Ünïcödé, accents and emoji 🚀 — still one vector.",
+    "negotiation " * 400,  # far past max_seq_length: truncated like sentence-transformers
+    "Délégation et gestion du temps pour une nouvelle responsable d'équipe.",
+    *reference_texts()[:40],
+]
+
+
+def test_the_bundled_model_is_run_directly() -> None:
+    assert BertMeanPooling.supports(bundled_model_path())
+
+
+@pytest.mark.parametrize("change", ["cls-pooling", "no-normalize", "not-bert", "no-folder"])
+def test_any_other_kind_of_model_goes_through_sentence_transformers(tmp_path: Path,
+                                                                     change: str) -> None:
+    model = tmp_path / "model"
+    if change != "no-folder":
+        shutil.copytree(bundled_model_path(), model,
+                        ignore=shutil.ignore_patterns("model.safetensors"))
+        (model / "model.safetensors").touch()
+    if change == "cls-pooling":
+        pooling = model / "1_Pooling" / "config.json"
+        config = json.loads(pooling.read_text())
+        config.update(pooling_mode_cls_token=True, pooling_mode_mean_tokens=False)
+        pooling.write_text(json.dumps(config))
+    elif change == "no-normalize":
+        modules = json.loads((model / "modules.json").read_text())
+        (model / "modules.json").write_text(json.dumps(modules[:2]))
+    elif change == "not-bert":
+        config = json.loads((model / "config.json").read_text())
+        (model / "config.json").write_text(json.dumps({**config, "model_type": "roberta"}))
+    assert not BertMeanPooling.supports(model)
+
+
+@pytest.mark.slow
+def test_vectors_equal_sentence_transformers() -> None:
+    lean = SentenceTransformerEmbedder().embed(TEXTS)
+    reference = SentenceTransformerEmbedder(lean=False).embed(TEXTS)
+    assert lean.shape == reference.shape == (len(TEXTS), 384)
+    assert float(np.abs(lean - reference).max()) < 1e-5
+    assert float(np.sum(lean * reference, axis=1).min()) > 0.99999
+
+
+@pytest.mark.slow
+def test_bf16_stays_close_to_fp32() -> None:
+    texts = TEXTS[:12]
+    fp32 = SentenceTransformerEmbedder().embed(texts)
+    bf16 = SentenceTransformerEmbedder(precision="bf16").embed(texts)
+    assert bf16.dtype == np.float32
+    assert float(np.sum(fp32 * bf16, axis=1).min()) > 0.99
+
+
+def test_embedding_the_bundled_model_does_not_import_sentence_transformers(
+        tmp_path: Path) -> None:
+    """The point of `BertMeanPooling`: transformers, scikit-learn, scipy and pandas stay out
+    of a process that only embeds (measured 10 s of imports on a 2-core machine)."""
+    code = (
+        "import sys\n"
+        "from companion.embeddings import SentenceTransformerEmbedder\n"
+        "vectors = SentenceTransformerEmbedder().embed(['one text', 'another text'])\n"
+        "assert vectors.shape == (2, 384), vectors.shape\n"
+        "heavy = sorted(m for m in ('sentence_transformers', 'transformers', 'sklearn',\n"
+        "                           'scipy', 'pandas') if m in sys.modules)\n"
+        "print(','.join(heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=False, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
+
+
+def test_a_broken_plain_model_fails_with_the_setting_named(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    shutil.copytree(bundled_model_path(), model,
+                    ignore=shutil.ignore_patterns("model.safetensors"))
+    (model / "model.safetensors").write_bytes(b"not safetensors")
+    embedder = SentenceTransformerEmbedder(str(model))
+    with pytest.raises(embeddings.ConfigurationError, match="cannot load embedding model"):
+        embedder.embed(["a text"])
+
+
+@pytest.mark.slow
+def test_the_shipped_reference_vectors_are_the_bundled_models() -> None:
+    plain = SentenceTransformerEmbedder()
+    texts = list(dict.fromkeys(reference_texts()))
+    shipped = embeddings.shipped_vectors(plain.name)
+    assert len(shipped) == len(texts) == len(set(shipped))
+    computed = plain.embed(texts)
+    stored = np.stack([np.frombuffer(shipped[embeddings.text_hash(t)], dtype=np.float32)
+                       for t in texts])
+    assert float(np.abs(stored - computed).max()) < 1e-5
+
+
+class _Counting:
+    """Stands in for the bundled model under its name; counts the texts it is asked for."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.asked: list[str] = []
+
+    def embed(self, texts: list[str], *, tick: object = None) -> np.ndarray:
+        self.asked.extend(texts)
+        return np.ones((len(texts), 384), dtype=np.float32) / np.sqrt(384)
+
+
+@pytest.mark.parametrize("multilingual", [False, True])
+def test_reference_texts_are_not_embedded_again(tmp_path: Path, multilingual: bool) -> None:
+    name = SentenceTransformerEmbedder().name + ("+use-multilingual-v3" if multilingual else "")
+    inner = _Counting(name)
+    cached = embeddings.CachedEmbedder(inner, embeddings.EmbeddingCache(tmp_path / "c.sqlite"))
+    texts = [*reference_texts()[:50], "a goal nobody shipped"]
+    assert cached.missing(texts) == 1
+    vectors = cached.embed(texts)
+    assert inner.asked == ["a goal nobody shipped"]
+    assert vectors.shape == (51, 384)
+    shipped = embeddings.shipped_vectors(name)
+    assert np.array_equal(vectors[0], np.frombuffer(shipped[embeddings.text_hash(texts[0])],
+                                                    dtype=np.float32))
+    assert cached.missing(texts) == 0
+
+
+def test_another_model_or_precision_gets_no_shipped_vectors(tmp_path: Path) -> None:
+    for name in (SentenceTransformerEmbedder(precision="bf16").name, "my-model"):
+        inner = _Counting(name)
+        cached = embeddings.CachedEmbedder(inner,
+                                           embeddings.EmbeddingCache(tmp_path / "c.sqlite"))
+        cached.embed(reference_texts()[:5])
+        assert len(inner.asked) == len(set(reference_texts()[:5]))
