@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from companion.domain import Role
 from companion.embeddings import CachedEmbedder, Embedder
+from companion.errors import AccessDenied
 from companion.matching.centre import reference_texts
 from companion.matching.texts import expertise_phrases, goal_texts
 from companion.services.access import access_to, people_of
@@ -86,6 +87,18 @@ def prepare_as(db: Database, principal: Principal, program: str, embedder: Embed
                                  name=f"prepare-{program}", daemon=True).start()
     # finished (an error too: the page itself then fails the same way and says so): None
     return None if running.finished.wait(wait) else running
+
+
+def start_as(db: Database, principal: Principal, program: str, embedder: Embedder
+             ) -> Preparation | None:
+    """Start reading `program`'s profiles now without waiting — after an import, so the
+    first page that matches finds them read (or under way). None when there is nothing to
+    read or the principal does not coordinate the program (importing alone does not let
+    them see matches)."""
+    try:
+        return prepare_as(db, principal, program, embedder, wait=0)
+    except AccessDenied:
+        return None
 
 
 def _embed(key: tuple[int, str, str], running: Preparation, embedder: CachedEmbedder,

@@ -309,3 +309,34 @@ def test_the_middleware_uses_the_json_limit_off_the_upload_path() -> None:
 
 def test_the_embedder_override_is_kept(world: World) -> None:
     assert embedder_dep in world.client.app.dependency_overrides  # type: ignore[attr-defined]
+
+
+def test_an_import_starts_reading_the_new_profiles(world: World, tmp_path: Any) -> None:
+    """The suggestions and the assignment that follow an import find its people's goals and
+    expertise read (or under way) instead of embedding them inside their own request."""
+    import time
+
+    from companion.embeddings import CachedEmbedder, EmbeddingCache, HashingEmbedder
+    from companion.services import preparation
+
+    asked: list[str] = []
+
+    class Counting(HashingEmbedder):
+        def embed(self, texts: Any, *, tick: Any = None) -> Any:
+            asked.extend(texts)
+            return super().embed(texts, tick=tick)
+
+    cached = CachedEmbedder(Counting(), EmbeddingCache(tmp_path / "vectors.sqlite"))
+    world.client.app.dependency_overrides[embedder_dep] = lambda: cached  # type: ignore[attr-defined]
+    _check_import(ok(_import(world, GOOD_CSV)), 2)
+    deadline = time.monotonic() + 10
+    while "Grow as a leader" not in asked or preparation._running:
+        assert time.monotonic() < deadline, "the new profiles were not read"
+        time.sleep(0.02)
+    assert cached.missing(["Grow as a leader"]) == 0
+    # a dry run and a file with nothing new read nothing
+    asked.clear()
+    ok(_import(world, GOOD_CSV, query="?dry_run=true"))
+    ok(_import(world, GOOD_CSV))
+    time.sleep(0.2)
+    assert asked == []

@@ -9,7 +9,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 
 from companion.api.auth import PrincipalDep
-from companion.api.common import ProgramName
+from companion.api.common import EmbedderDep, ProgramName
 from companion.api.deps import DatabaseDep, SettingsDep
 from companion.api.errors import problem
 from companion.api.outputs import (
@@ -24,6 +24,7 @@ from companion.api.schemas import ImportResult, Participants, ProgramCreate
 from companion.domain import Role
 from companion.errors import BadInputError
 from companion.services import people_views as views
+from companion.services import preparation
 from companion.services.participants import (
     ImportMapping,
     import_participants_bytes,
@@ -112,7 +113,7 @@ def participant(program: ProgramName, participant_id: ParticipantId, principal: 
             "file": {"type": "string", "format": "binary"},
             "map": {"type": "string", "format": "binary"}}}}}}})
 async def import_(program: ProgramName, principal: PrincipalDep, request: Request,
-                  db: DatabaseDep, settings: SettingsDep,
+                  db: DatabaseDep, settings: SettingsDep, embedder: EmbedderDep,
                   skip_invalid: Annotated[bool, Query()] = False,
                   dry_run: Annotated[bool, Query()] = False,
                   filename: Annotated[str | None, Query(max_length=200)] = None
@@ -140,6 +141,10 @@ async def import_(program: ProgramName, principal: PrincipalDep, request: Reques
         skip_invalid=skip_invalid, actor=principal.actor, mapping=mapping, dry_run=dry_run)
     body = report.model_dump(mode="json")
     if not report.blocked:
+        if report.imported and not dry_run:
+            # read the new profiles in the background: the suggestions and the assignment
+            # that usually follow find them read, or under way
+            await run_in_threadpool(preparation.start_as, db, principal, program, embedder)
         return JSONResponse(body, status_code=200)
     first = report.errors[0] if report.errors else {}
     detail = (f"{len(report.errors)} invalid row(s), nothing imported; first: row "

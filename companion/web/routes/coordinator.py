@@ -248,7 +248,7 @@ def import_page(request: Request, web: Session, db: DatabaseDep,
 
 
 @router.post("/import", response_class=HTMLResponse)
-async def import_file(request: Request, web: Posted, db: DatabaseDep,
+async def import_file(request: Request, web: Posted, db: DatabaseDep, embedder: EmbedderDep,
                       name: Program) -> Response:
     await run_in_threadpool(people_views.require_importer, db, web.principal, name)
     form = await request.form()
@@ -302,9 +302,14 @@ async def import_file(request: Request, web: Posted, db: DatabaseDep,
                 report = checked
         if preview is None and report is None:
             report = await run_in_threadpool(run, False)
+    reading = None
+    if report is not None and report.imported and not report.dry_run:
+        # the new profiles are read in the background while the coordinator reads this page
+        reading = await run_in_threadpool(preparation.start_as, db, web.principal, name,
+                                          embedder)
     status = 200 if preview is not None or (report is not None and report.imported) else 422
     context = _ctx(web, name, report=report, problem=problem, skip_invalid=skip,
-                   preview=preview)
+                   preview=preview, reading=reading)
     if preview is not None:
         context.update(payload=base64.b64encode(data).decode(), filename=filename,
                        map_text=map_text, guessed=_guessed_columns(preview))
@@ -320,7 +325,10 @@ def _guessed_columns(report: ImportReport) -> bool:
 # -- assignment ------------------------------------------------------------------------------
 
 @router.get("/assign", response_class=HTMLResponse)
-def assign_page(request: Request, web: Session, name: Program) -> Response:
+def assign_page(request: Request, web: Session, db: DatabaseDep, embedder: EmbedderDep,
+                name: Program) -> Response:
+    if (waiting := _preparing(request, web, db, embedder, name)) is not None:
+        return waiting
     return page(request, T + "assign.html", _ctx(web, name, result=None,
                                                   objective="best_total", fair_by="",
                                                   min_percent="50"))

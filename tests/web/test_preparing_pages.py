@@ -1,0 +1,129 @@
+"""Reading a program's profiles before matching (issue 16), through the test client: the
+assignment page waits with its progress like the overview, and a web import starts the
+reading at once so the coordinator's next page finds it done or under way."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from companion.api.common import embedder_dep
+from companion.config import Settings
+from companion.domain import AccessRole
+from companion.embeddings import CachedEmbedder, EmbeddingCache, HashingEmbedder
+from companion.services import preparation
+from companion.services.participants import import_participants_bytes
+from companion.services.programs import build_program, create_program
+from companion.services.tokens import Holder
+from companion.services.web_auth import start_session
+from companion.store import Database
+from companion.web.session import COOKIE
+from tests import factories
+
+
+class Gated(HashingEmbedder):
+    """A hashing embedder that holds every call until `release` is set (a first run's model
+    as long as the test likes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.name = "gated-hashing"
+        self.release = threading.Event()
+        self.texts = 0
+
+    def embed(self, texts: Sequence[str], *, tick: Any = None) -> np.ndarray:
+        self.release.wait(30)
+        self.texts += len(texts)
+        if tick is not None:
+            tick(len(texts))
+        return super().embed(texts)
+
+
+PEOPLE = [factories.mentor("m1", capacity="2"),
+          factories.mentee("s1", goals="Lead finance transformations"),
+          factories.mentee("s2", goals="Coach new managers through their first year")]
+
+
+@pytest.fixture
+def site(db: Database, settings: Settings, tmp_path: Path
+         ) -> Iterator[tuple[TestClient, Gated, str]]:
+    from companion.web.app import create_app
+
+    create_program(db, build_program("Pilot", start=date(2027, 1, 11), months=12))
+    inner = Gated()
+    embedder = CachedEmbedder(inner, EmbeddingCache(tmp_path / "vectors.sqlite"))
+    app = create_app()
+    app.dependency_overrides[embedder_dep] = lambda: embedder
+    with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as client:
+        web = start_session(db, settings, Holder("c1", AccessRole.coordinator, "Pilot", None),
+                            via="test")
+        client.cookies.set(COOKIE, web.secret)
+        try:
+            yield client, inner, web.csrf
+        finally:
+            inner.release.set()
+
+
+def _wait_until(check: Any, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_the_assignment_page_waits_for_the_profiles_with_its_progress(
+        site: tuple[TestClient, Gated, str], db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    client, inner, csrf = site
+    monkeypatch.setattr(preparation, "WAIT_SECONDS", 0.05)
+    report = import_participants_bytes(db, "Pilot", factories.csv_text(PEOPLE).encode(),
+                                       name="people.csv", skip_invalid=False, actor="test")
+    assert report.imported
+    html = client.get("/coordinator/assign").text
+    assert "Reading the program's profiles" in html and 'name="objective"' not in html
+    polled = client.get("/coordinator/assign?preparing=1", headers={"HX-Request": "true"})
+    assert polled.status_code == 200 and "of" in polled.text and "read" in polled.text
+    inner.release.set()
+    _wait_until(lambda: client.get("/coordinator/assign?preparing=1",
+                                   headers={"HX-Request": "true"}).status_code == 204)
+    done = client.get("/coordinator/assign?preparing=1", headers={"HX-Request": "true"})
+    assert done.headers.get("HX-Refresh") == "true"
+    html = client.get("/coordinator/assign").text
+    assert 'name="objective"' in html and "Reading the program's profiles" not in html
+
+
+def test_a_web_import_starts_reading_the_new_profiles(site: tuple[TestClient, Gated, str]) -> None:
+    client, inner, csrf = site
+    data = factories.csv_text(PEOPLE).encode()
+    answer = client.post("/coordinator/import", data={"csrf_token": csrf},
+                        files={"file": ("people.csv", data, "text/csv")})
+    assert answer.status_code == 200, answer.text[:500]
+    assert 'id="reading"' in answer.text and "in the background" in answer.text
+    assert inner.texts == 0  # still held: the import answered without waiting for it
+    inner.release.set()
+    _wait_until(lambda: inner.texts > 0)
+    _wait_until(lambda: not preparation._running)
+    # the next page that matches finds every text read: no progress page
+    html = client.get("/coordinator/assign").text
+    assert 'name="objective"' in html
+
+
+def test_an_import_with_nothing_new_to_read_says_nothing(site: tuple[TestClient, Gated, str]
+                                                         ) -> None:
+    client, inner, csrf = site
+    inner.release.set()
+    data = factories.csv_text(PEOPLE).encode()
+    first = client.post("/coordinator/import", data={"csrf_token": csrf},
+                        files={"file": ("people.csv", data, "text/csv")})
+    assert first.status_code == 200
+    _wait_until(lambda: not preparation._running)
+    again = client.post("/coordinator/import", data={"csrf_token": csrf},
+                        files={"file": ("people.csv", data, "text/csv")})
+    assert again.status_code == 200 and 'id="reading"' not in again.text
