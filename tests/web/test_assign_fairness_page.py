@@ -13,15 +13,13 @@ from fastapi.testclient import TestClient
 
 from companion.api.common import embedder_dep
 from companion.config import Settings
-from companion.domain import AccessRole
 from companion.embeddings import HashingEmbedder
 from companion.services.participants import import_participants_bytes
 from companion.services.programs import build_program, create_program
-from companion.services.tokens import Holder
-from companion.services.web_auth import WebSession, start_session
+from companion.services.web_auth import WebSession
 from companion.store import Database
-from companion.web.session import COOKIE
 from tests import factories
+from tests.web.clients import sign_in
 
 FINANCE = "Lead finance transformations and coach new managers"
 
@@ -47,9 +45,7 @@ def signed_in(db: Database, settings: Settings) -> Iterator[tuple[TestClient, We
     embedder = HashingEmbedder()
     app.dependency_overrides[embedder_dep] = lambda: embedder
     with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as client:
-        web = start_session(db, settings, Holder("c1", AccessRole.coordinator, "Pilot", None),
-                            via="test")
-        client.cookies.set(COOKIE, web.secret)
+        web = sign_in(client, db, settings)
         yield client, web
 
 

@@ -13,13 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from companion.config import Settings
-from companion.domain import AccessRole
 from companion.services.participants import list_participants
 from companion.services.programs import build_program, create_program
-from companion.services.tokens import Holder
-from companion.services.web_auth import WebSession, start_session
+from companion.services.web_auth import WebSession
 from companion.store import Database
-from companion.web.session import COOKIE
+from tests.web.clients import sign_in
 
 FILES = Path(__file__).parents[1] / "importing" / "files"
 URL = "/coordinator/import?program=Pilot"
@@ -32,9 +30,7 @@ def client(db: Database, settings: Settings) -> Iterator[tuple[TestClient, WebSe
     create_program(db, build_program("Pilot", start=date(2027, 1, 11)))
     with TestClient(create_app(), raise_server_exceptions=False,
                     follow_redirects=False) as test_client:
-        web = start_session(db, settings, Holder("c1", AccessRole.coordinator, "Pilot", None),
-                            via="test")
-        test_client.cookies.set(COOKIE, web.secret)
+        web = sign_in(test_client, db, settings)
         yield test_client, web
 
 

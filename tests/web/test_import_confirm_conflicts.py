@@ -13,13 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from companion.config import Settings
-from companion.domain import AccessRole, Pairing, PairingStatus
+from companion.domain import Pairing, PairingStatus
 from companion.services.participants import import_participants_bytes, list_participants
 from companion.services.programs import build_program, create_program
-from companion.services.tokens import Holder
-from companion.services.web_auth import WebSession, start_session
+from companion.services.web_auth import WebSession
 from companion.store import AuditLog, Database, PairingRepository, ProgramRepository
-from companion.web.session import COOKIE
+from tests.web.clients import sign_in
 
 URL = "/coordinator/import?program=Pilot"
 FIRST = ("id,name,role,manager_id\n"
@@ -45,9 +44,7 @@ def client(db: Database, settings: Settings) -> Iterator[tuple[TestClient, WebSe
         repo.decide("pr-1", expected_version=2, status=PairingStatus.active, by="setup")
     with TestClient(create_app(), raise_server_exceptions=False,
                     follow_redirects=False) as test_client:
-        web = start_session(db, settings, Holder("c1", AccessRole.coordinator, "Pilot", None),
-                            via="test")
-        test_client.cookies.set(COOKIE, web.secret)
+        web = sign_in(test_client, db, settings)
         yield test_client, web
 
 

@@ -17,16 +17,13 @@ from fastapi.testclient import TestClient
 
 from companion.api.common import embedder_dep
 from companion.config import Settings
-from companion.domain import AccessRole
 from companion.embeddings import CachedEmbedder, EmbeddingCache, HashingEmbedder
 from companion.services import preparation
 from companion.services.participants import import_participants_bytes
 from companion.services.programs import build_program, create_program
-from companion.services.tokens import Holder
-from companion.services.web_auth import start_session
 from companion.store import Database
-from companion.web.session import COOKIE
 from tests import factories
+from tests.web.clients import sign_in
 
 
 class Gated(HashingEmbedder):
@@ -63,9 +60,7 @@ def site(db: Database, settings: Settings, tmp_path: Path
     app = create_app()
     app.dependency_overrides[embedder_dep] = lambda: embedder
     with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as client:
-        web = start_session(db, settings, Holder("c1", AccessRole.coordinator, "Pilot", None),
-                            via="test")
-        client.cookies.set(COOKIE, web.secret)
+        web = sign_in(client, db, settings)
         try:
             yield client, inner, web.csrf
         finally:
