@@ -218,7 +218,10 @@ class BertMeanPooling:
     def get_sentence_embedding_dimension(self) -> int:
         return self.dimension
 
-    def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, **_: Any) -> np.ndarray:
+        """Normalised float32 vectors, one row per text. Takes the keywords Companion passes
+        to `SentenceTransformer.encode` (this always answers as they ask: numpy, normalised,
+        no progress bar of its own), so the two are called the same way."""
         import torch
 
         out = []
@@ -338,12 +341,9 @@ class SentenceTransformerEmbedder:
         chunks = []
         for start in range(0, len(texts), self.batch_size * 8):
             batch = [texts[i] for i in order[start:start + self.batch_size * 8]]
-            if isinstance(model, BertMeanPooling):
-                chunks.append(model.encode(batch, batch_size=self.batch_size))
-            else:
-                chunks.append(model.encode(batch, batch_size=self.batch_size,
-                                           convert_to_numpy=True, normalize_embeddings=True,
-                                           show_progress_bar=False))
+            chunks.append(model.encode(batch, batch_size=self.batch_size,
+                                       convert_to_numpy=True, normalize_embeddings=True,
+                                       show_progress_bar=False))
             if tick is not None:
                 tick(len(batch))
         vectors = np.empty((len(texts), chunks[0].shape[1]), dtype=np.float32)

@@ -58,7 +58,7 @@ def model_name(model: str) -> str:
     """The name a configured model (COMPANION_MODEL) writes drafts under, without importing
     litellm (a serving process that only queues drafts never needs it)."""
     model = model.strip()
-    return OFFLINE_NAME if model in ("offline", OFFLINE_MODEL) else model
+    return OFFLINE_NAME if model in OFFLINE_ALIASES else model
 
 
 def offline_model() -> OfflineChatModel:
