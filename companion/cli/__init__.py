@@ -1,5 +1,5 @@
 """The `companion` command line."""
 
-from companion.cli.app import app, main
+from companion.cli.app import app, console, main
 
-__all__ = ["app", "main"]
+__all__ = ["app", "console", "main"]

@@ -1,5 +1,5 @@
 """`python -m companion.cli` runs the `companion` command."""
 
-from companion.cli.app import main
+from companion.cli.app import console
 
-main()
+console()

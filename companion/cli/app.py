@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import traceback
@@ -68,6 +69,34 @@ def _root(
     # reading the settings here checks them before any command runs (SettingsError: exit 2)
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
+
+
+#: Python's own collection thresholds, which long-running commands restore.
+_GC_DEFAULT = gc.get_threshold()
+#: A command's start-up builds several hundred thousand objects that live until it exits (the
+#: classes of pydantic, SQLAlchemy, LangGraph, Chroma). With Python's thresholds (700, 10, 10)
+#: the collector walks them again and again while they are built: ~0.5 s of a 2.5 s warm
+#: `draft agenda` (docs/benchmarks.md). A first threshold of 50,000 still collects cyclic
+#: garbage, rarely.
+_GC_COMMAND = (50_000, 20, 100)
+
+
+def console() -> None:
+    """The `companion` executable: `main` with the collector set for a short command, and the
+    objects left at exit frozen, so the interpreter does not walk them once more before the
+    process ends (another ~0.7 s of a warm draft). In-process callers (tests) use `main`."""
+    gc.set_threshold(*_GC_COMMAND)
+    try:
+        main()
+    finally:
+        gc.freeze()
+
+
+def long_running() -> None:
+    """For commands that run for hours (`serve`, `worker`): Python's own thresholds again, with
+    what start-up built frozen out of every later collection."""
+    gc.freeze()
+    gc.set_threshold(*_GC_DEFAULT)
 
 
 def main(argv: list[str] | None = None) -> None:

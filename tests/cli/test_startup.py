@@ -73,3 +73,62 @@ def test_constants_spelled_out_for_the_help_match_their_sources() -> None:
 
     assert evals.SUITES == runner.SUITES
     assert tokens.DEFAULT_DAYS == token_service.DEFAULT_DAYS
+
+
+#: Runs `companion.cli.console` (the installed executable's entry) with `main` replaced by one
+#: that records the collector's thresholds while a command runs; prints them, then the
+#: thresholds and frozen count once `console` has returned.
+CONSOLE = """
+import gc, importlib, json
+app = importlib.import_module("companion.cli.app")  # the module: the package's `app` is Typer's
+seen = []
+app.main = lambda: seen.append(gc.get_threshold())
+before = gc.get_threshold()
+app.console()
+print(json.dumps({"before": before, "during": seen[0], "frozen": gc.get_freeze_count()}))
+"""
+
+
+def test_the_executable_collects_rarely_while_a_command_runs_and_not_again_at_exit() -> None:
+    """A warm `draft agenda` spent ~0.5 s in collections during its start-up and ~0.7 s in the
+    interpreter's last walk over everything it built (docs/benchmarks.md, issue 16)."""
+    done = subprocess.run([sys.executable, "-c", CONSOLE], capture_output=True, text=True,
+                          timeout=120, check=True)
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["before"][0] < 1_000  # Python's own first threshold (700)
+    assert seen["during"][0] >= 10_000
+    assert seen["frozen"] > 0  # what the command built is out of the final collection
+
+
+def test_commands_that_run_for_hours_restore_pythons_collector(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve` and `worker` keep Python's thresholds, and leave start-up's objects frozen."""
+    import gc
+    import importlib
+
+    import uvicorn
+
+    from companion.services import draft_jobs
+
+    cli_app = importlib.import_module("companion.cli.app")
+
+    seen: dict[str, tuple[int, ...]] = {}
+    original = gc.get_threshold()
+
+    def record(name: str) -> object:
+        def recorder(*args: object, **kwargs: object) -> None:
+            seen[name] = gc.get_threshold()
+        return recorder
+
+    monkeypatch.setattr(uvicorn, "run", record("serve"))
+    monkeypatch.setattr(draft_jobs, "run_worker", record("worker"))
+    try:
+        for command in (["serve", "--port", "8765"], ["worker"]):
+            gc.set_threshold(*cli_app._GC_COMMAND)
+            with pytest.raises(SystemExit) as exited:
+                cli_app.main(command)
+            assert exited.value.code in (0, None)
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*original)
+    assert seen == {"serve": cli_app._GC_DEFAULT, "worker": cli_app._GC_DEFAULT}

@@ -24,9 +24,11 @@ def serve(
     import uvicorn.config
 
     from companion.cli import serving
+    from companion.cli.app import long_running
     from companion.config import get_settings
     from companion.metrics import MULTIPROC_ENV
 
+    long_running()
     os.environ["COMPANION_WARMUP"] = "1"
     settings = get_settings()
     if workers > 1:  # each worker writes its metric samples here; /metrics sums them

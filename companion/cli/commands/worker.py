@@ -20,7 +20,7 @@ def worker(
     SIGTERM lets the drafts in hand finish first. Run as many as you like, on any host."""
     import logging
 
-    from companion.cli.app import database, settings
+    from companion.cli.app import database, long_running, settings
     from companion.services import draft_jobs
 
     config = settings()
@@ -29,6 +29,7 @@ def worker(
         typer.echo("worker: alive" if healthy else "worker: no heartbeat from this host in "
                    "the last minute", err=not healthy)
         raise typer.Exit(0 if healthy else 1)
+    long_running()
     logging.getLogger("procrastinate").setLevel(logging.WARNING)
 
     def started() -> None:
