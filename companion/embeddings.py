@@ -330,6 +330,10 @@ class SentenceTransformerEmbedder:
                 ) from exc
             return self._model
 
+    def warm(self) -> None:
+        """Load the model now."""
+        self._load()
+
     def embed(self, texts: Sequence[str], *, tick: Tick | None = None) -> np.ndarray:
         model = self._load()
         if not texts:
@@ -413,6 +417,15 @@ class LanguageDetector:
                 self._identifier = identifier
             return self._identifier
 
+    def load(self) -> None:
+        """Unpack the identifier's model now (0.8 s, mostly xz decompression, which runs
+        outside the GIL)."""
+        self._load()
+
+    @property
+    def loaded(self) -> bool:
+        return self._identifier is not None
+
     def language(self, text: str) -> str:
         """The text's language code, or "en" when it is English or the detector is unsure."""
         code, probability = self._load().classify(text)
@@ -471,6 +484,16 @@ class MultilingualEmbedder:
         self.index_name = f"{index_name(inner)}+{multilingual.name}"
 
     def embed(self, texts: Sequence[str], *, tick: Tick | None = None) -> np.ndarray:
+        warm = getattr(self.inner, "warm", None)
+        if texts and not self.detector.loaded and warm is not None:
+            # The first texts of a process: the detector unpacks its model (xz, outside the
+            # GIL) on another thread while this one imports torch and loads the main model.
+            loader = threading.Thread(target=self._load_detector, daemon=True)
+            loader.start()
+            try:
+                warm()
+            finally:
+                loader.join()
         other = self.detector.not_english(texts)
         if not other:
             return self.inner.embed(texts, tick=tick)
@@ -483,6 +506,13 @@ class MultilingualEmbedder:
         if english:
             out[english] = self.inner.embed([texts[i] for i in english], tick=tick)
         return out
+
+
+    def _load_detector(self) -> None:
+        try:
+            self.detector.load()
+        except Exception:  # noqa: S110 - not_english loads again and reports the error
+            pass
 
 
 class EmbeddingCache:
@@ -558,9 +588,13 @@ def shipped_vectors(model: str) -> dict[str, bytes]:
     Every installation embeds the same 376 reference texts (the matching engine's frozen
     corpus, for centring and calibration) with the same SHA-checked model: 30% of the texts
     a 500-person program's first `match assign` embedded. The file holds them for the bundled
-    model in float32 under the names it is cached as; tests check it against the model."""
+    model in float32 under the names it is cached as (a bfloat16 name gets them too); tests
+    check it against the model."""
     from importlib import resources
 
+    # bfloat16 vectors only approximate these (cosine ≥ 0.9999): a bf16 embedder takes the
+    # exact ones, so every installation centres and calibrates on the same reference vectors
+    model = model.replace("+bf16", "")
     try:
         with resources.files(__package__).joinpath(SHIPPED_VECTORS_FILE).open("rb") as handle:
             data = np.load(handle)

@@ -149,3 +149,36 @@ def test_a_german_goal_finds_the_english_delegation_mentor(
     assert first["multilingual"] == {"de-1": "delegation", "fr-1": "speaking"}
     assert first["main"] != first["multilingual"]  # the reproduction: MiniLM alone misses
 
+
+
+def test_the_detector_unpacks_its_model_while_the_main_model_loads() -> None:
+    """The language identifier's model takes ~0.8 s to unpack (xz, outside the GIL) and the
+    main model's first load ~2 s (torch's import): a first embedding does both at once."""
+    import threading
+
+    events: list[tuple[str, str]] = []
+    both = threading.Barrier(2, timeout=10)  # each waits for the other: they must overlap
+
+    class Detector(LanguageDetector):
+        def _load(self) -> object:
+            if self._identifier is None:
+                events.append(("detector", threading.current_thread().name))
+                both.wait()
+            return super()._load()
+
+    class Main(_Recording):
+        def warm(self) -> None:
+            events.append(("main", threading.current_thread().name))
+            both.wait()
+
+    main, other = Main("main", 4, 0.0), _Recording("use", 3, 1.0)
+    projection = Projection(weights=np.eye(3, 4, dtype=np.float32),
+                            x_mean=np.zeros(3, np.float32), y_mean=np.zeros(4, np.float32),
+                            scale=1.0)
+    embedder = MultilingualEmbedder(main, other, projection, Detector())
+    embedder.embed(["Lead my first team", GERMAN])
+    assert dict(events)["main"] == threading.current_thread().name
+    assert dict(events)["detector"] != threading.current_thread().name
+    assert other.calls == [[GERMAN]]  # the detector still did its work
+    embedder.embed(["Coach my team"])  # loaded: no second start
+    assert len(events) == 2

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import networkx as nx
 import numpy as np
 
 from companion.matching.assign import SCALE, Edges, prepare_edges, solve_assignment
@@ -105,6 +104,8 @@ def form_peer_groups(n_people: int, i_idx: object, j_idx: object, scores: object
     edges = prepare_edges(n_people, n_people, np.minimum(raw.mentee, raw.mentor),
                           np.maximum(raw.mentee, raw.mentor), raw.score)
     score = _fit_lookup(edges)
+    import networkx as nx  # here: a tenth of a second that one-to-one and group programs skip
+
     graph = nx.Graph()
     graph.add_nodes_from(range(n_people))
     # Integer weights keep networkx's blossom algorithm exact (floats can mis-compare).

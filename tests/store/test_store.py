@@ -40,6 +40,31 @@ def test_migrations_create_every_table_and_reach_head(any_db: Database) -> None:
     assert any_db.current_revision() == head_revision()
 
 
+def test_the_head_every_command_compares_with_is_alembics() -> None:
+    """HEAD_REVISION spares each command Alembic's import and a parse of every migration; a
+    new migration must move it (else databases would never be upgraded to it)."""
+    from companion.store.db import HEAD_REVISION, scripts_head
+
+    assert HEAD_REVISION == scripts_head()
+
+
+def test_the_revision_read_without_alembic_is_alembics(any_db: Database) -> None:
+    from alembic.runtime.migration import MigrationContext
+
+    def alembics() -> str | None:
+        with any_db.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    any_db.upgrade()
+    assert any_db.current_revision() == alembics() == head_revision()
+    with any_db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0009'")
+    assert any_db.current_revision() == alembics() == "0009"
+    with any_db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE alembic_version")
+    assert any_db.current_revision() is None and alembics() is None
+
+
 def test_upgrade_twice_is_harmless(any_db: Database) -> None:
     any_db.upgrade()
     again = Database(any_db.url)
