@@ -588,21 +588,21 @@ def shipped_vectors(model: str) -> dict[str, bytes]:
     Every installation embeds the same 376 reference texts (the matching engine's frozen
     corpus, for centring and calibration) with the same SHA-checked model: 30% of the texts
     a 500-person program's first `match assign` embedded. The file holds them for the bundled
-    model in float32 under the names it is cached as (a bfloat16 name gets them too); tests
-    check it against the model."""
+    model in float32 under the names it is cached as, and the bfloat16 model's (computed on a
+    CPU with avx512_bf16; another CPU's bf16 kernels may differ in the last bits), so a bf16
+    program is centred on a centre of its own precision; tests check both against the
+    model."""
     from importlib import resources
 
-    # bfloat16 vectors only approximate these (cosine ≥ 0.9999): a bf16 embedder takes the
-    # exact ones, so every installation centres and calibrates on the same reference vectors
-    model = model.replace("+bf16", "")
     try:
         with resources.files(__package__).joinpath(SHIPPED_VECTORS_FILE).open("rb") as handle:
             data = np.load(handle)
-            if model not in {str(name) for name in data["models"]}:
-                return {}
-            vectors = np.ascontiguousarray(data["vectors"], dtype=np.float32)
-            return {str(digest): row.tobytes()
-                    for digest, row in zip(data["hashes"], vectors, strict=True)}
+            for key in ("", "bf16_"):
+                if model in {str(name) for name in data[f"{key}models"]}:
+                    vectors = np.ascontiguousarray(data[f"{key}vectors"], dtype=np.float32)
+                    return {str(digest): row.tobytes()
+                            for digest, row in zip(data["hashes"], vectors, strict=True)}
+            return {}
     except (OSError, KeyError, ValueError):
         return {}
 

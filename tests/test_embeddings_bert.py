@@ -101,15 +101,19 @@ def test_a_broken_plain_model_fails_with_the_setting_named(tmp_path: Path) -> No
 
 
 @pytest.mark.slow
-def test_the_shipped_reference_vectors_are_the_bundled_models() -> None:
-    plain = SentenceTransformerEmbedder()
+@pytest.mark.parametrize(("precision", "bound"), [("fp32", 1e-5), ("bf16", 5e-3)])
+def test_the_shipped_reference_vectors_are_the_bundled_models(precision: str,
+                                                               bound: float) -> None:
+    """bf16: computed on a CPU with avx512_bf16; another CPU's kernels (or torch's emulation
+    where there are none) may round differently in the last bits."""
+    plain = SentenceTransformerEmbedder(precision=precision)
     texts = list(dict.fromkeys(reference_texts()))
     shipped = embeddings.shipped_vectors(plain.name)
     assert len(shipped) == len(texts) == len(set(shipped))
     computed = plain.embed(texts)
     stored = np.stack([np.frombuffer(shipped[embeddings.text_hash(t)], dtype=np.float32)
                        for t in texts])
-    assert float(np.abs(stored - computed).max()) < 1e-5
+    assert float(np.abs(stored - computed).max()) < bound
 
 
 class _Counting:
@@ -147,10 +151,11 @@ def test_another_model_gets_no_shipped_vectors(tmp_path: Path) -> None:
     assert len(inner.asked) == len(set(reference_texts()[:5]))
 
 
-def test_bfloat16_takes_the_exact_shipped_vectors(tmp_path: Path) -> None:
+def test_bfloat16_takes_its_own_shipped_vectors(tmp_path: Path) -> None:
     """The default precision on a bf16 CPU: the reference set is not embedded again (1.2 s of
-    a first `match assign` at 500 people), and every installation calibrates on the same
-    float32 reference vectors."""
+    a first `match assign` at 500 people), and its vectors are bf16's, not float32's: the
+    program's bf16 vectors are centred on them, and bf16's error has a common part (a quarter
+    of it) that a float32 centre would leave in."""
     for name in (SentenceTransformerEmbedder(precision="bf16").name,
                  SentenceTransformerEmbedder(precision="bf16").name + "+use-multilingual-v3"):
         inner = _Counting(name)
@@ -158,6 +163,6 @@ def test_bfloat16_takes_the_exact_shipped_vectors(tmp_path: Path) -> None:
                                            embeddings.EmbeddingCache(tmp_path / "c.sqlite"))
         vectors = cached.embed(reference_texts()[:5])
         assert inner.asked == []
-        fp32 = embeddings.shipped_vectors(name.replace("+bf16", ""))
-        assert np.array_equal(vectors[0], np.frombuffer(
-            fp32[embeddings.text_hash(reference_texts()[0])], dtype=np.float32))
+        fp32 = np.frombuffer(embeddings.shipped_vectors(name.replace("+bf16", ""))[
+            embeddings.text_hash(reference_texts()[0])], dtype=np.float32)
+        assert 0 < float(np.abs(vectors[0] - fp32).max()) < 5e-3

@@ -132,6 +132,52 @@ def test_group_peer_and_fairness_checks(tmp_path: Path, settings: Settings) -> N
         assert "price of the minimum" in row
 
 
+def test_jittered_vectors_are_the_same_for_a_text_and_seed_and_stay_close() -> None:
+    import numpy as np
+
+    base = HashingEmbedder()
+    one, two = formats.Jittered(base, 1), formats.Jittered(base, 2)
+    texts = ["Delegate more", "Lead a team through change", "Delegate more"]
+    a = one.embed(texts)
+    assert np.array_equal(a[0], a[2]) and np.array_equal(a, one.embed(texts))
+    assert not np.array_equal(a, two.embed(texts))
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    # bf16's size: every vector moves, none far (cosine with the original ≥ 0.99)
+    cosine = (a * base.embed(texts)).sum(axis=1)
+    assert np.all(cosine < 1.0) and np.all(cosine > 0.99)
+    assert one.name != two.name != base.name  # cached and calibrated apart
+
+
+def test_a_perturbed_case_reports_the_mean_of_its_runs_and_their_range(
+        tmp_path: Path, settings: Settings) -> None:
+    """The reproduction: bf16's rounding moved the organisations' assigned gap 0.029 → 0.068
+    and the group mentor share 0.344 → 0.246 with every neighbour list intact. One solution
+    out of many near-equal ones is not a measure of the engine; their mean is."""
+    import statistics
+
+    path = tmp_path / "formats.yaml"
+    sample = {"seed": 5, "mentees": 30, "mentors": 10}
+    case = {"id": "g", "tags": ["group"], "check": "group_cohorts", "sample": sample,
+            "random_repeats": 5}
+    path.write_text(yaml.safe_dump({"cases": [{**case, "perturbations": 3}]}))
+    with workspace(settings, HashingEmbedder()) as space:
+        averaged = formats.run(path, space.embedder, space.db)
+    with workspace(settings, HashingEmbedder()) as space:  # a scratch database of its own
+        singles = []
+        programs = formats._Programs(space.db, space.embedder)
+        for seed in range(4):
+            single = formats.FormatsResult()
+            embedder = formats.Jittered(space.embedder, seed) if seed else space.embedder
+            formats._group(formats.FormatCase.model_validate(case),
+                           programs.seen_through(embedder), single)
+            singles.append(single.metrics)
+    for metric, value in averaged.metrics.items():
+        assert value == pytest.approx(statistics.mean(s[metric] for s in singles)), metric
+    row = averaged.rows[0]
+    assert row["runs"].startswith("4:")
+    assert "range over the runs" in row and row["passed"] is True
+
+
 def test_fairness_needs_a_grouping(tmp_path: Path) -> None:
     path = tmp_path / "formats.yaml"
     path.write_text(yaml.safe_dump({"cases": [{"id": "f", "tags": ["x"],
