@@ -50,7 +50,8 @@ made on (`version` in the body, or `If-Match`); a stale one answers 409."""
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """`companion serve` sets COMPANION_WARMUP=1: the embedding model and the guideline index
-    load in the background at start, so the first suggestion or draft does not wait ~10 s."""
+    load in the background at start, so the first suggestion or draft does not wait ~10 s,
+    and every program's profiles not yet read are read (services.preparation.prepare_all)."""
     nudging = sweeping = None
     if os.environ.get("COMPANION_WARMUP") == "1":
         threading.Thread(target=_warm_up, name="companion-warm-up", daemon=True).start()
@@ -104,11 +105,18 @@ def _warm_up() -> None:
         load = getattr(embedder, "load", None)  # the search's vector may have been cached
         if load is not None:
             load()
+        from companion.api.deps import database_dep
+
         if settings.drafting == "in-process":  # this process writes drafts: its planner too
-            from companion.api.deps import database_dep
             from companion.services.draft_jobs import process_deps
 
             process_deps(database_dep(settings), settings)
+        # programs imported with the CLI (or before a restart): their profiles are read now,
+        # not inside the first request that matches them
+        from companion.services.preparation import prepare_all
+
+        prepare_all(database_dep(settings), embedder,
+                    lock=settings.home / "cache" / "prepare.lock")
     except Exception:  # a failed warm-up only means a slower first request
         logging.getLogger("companion.api").warning("warm-up failed", exc_info=True)
 

@@ -11,9 +11,11 @@ page that follows finds them all there.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from companion.domain import Role
 from companion.embeddings import CachedEmbedder, Embedder
@@ -99,6 +101,45 @@ def start_as(db: Database, principal: Principal, program: str, embedder: Embedde
         return prepare_as(db, principal, program, embedder, wait=0)
     except AccessDenied:
         return None
+
+
+def prepare_all(db: Database, embedder: Embedder, lock: Path | None = None) -> list[str]:
+    """Read every program's profiles that are not read yet, one program after another, in
+    this thread (a server's warm-up: programs imported with the CLI, or before a restart,
+    would otherwise be read inside the first request that matches them). A page that asks
+    meanwhile shows this run's progress. With `lock` (a file beside the vector cache), one
+    process of a server does it and the others skip: they share that cache. The programs read.
+    """
+    from companion.services.programs import list_programs
+
+    if not isinstance(embedder, CachedEmbedder):
+        return []
+    handle = None
+    if lock is not None:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        handle = lock.open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # another process of this home is at it
+            handle.close()
+            return []
+    try:
+        read: list[str] = []
+        for program in list_programs(db):
+            key = (id(db), program.name, embedder.name)
+            texts = profile_texts(db, program.name)
+            if not texts or embedder.missing(texts) == 0:
+                continue
+            with _lock:
+                if key in _running:  # a page started it: that run reads them
+                    continue
+                running = _running[key] = Preparation(program.name, len(texts))
+            _embed(key, running, embedder, texts)
+            read.append(program.name)
+        return read
+    finally:
+        if handle is not None:
+            handle.close()
 
 
 def _embed(key: tuple[int, str, str], running: Preparation, embedder: CachedEmbedder,

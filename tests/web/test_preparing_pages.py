@@ -122,3 +122,27 @@ def test_an_import_with_nothing_new_to_read_says_nothing(site: tuple[TestClient,
     again = client.post("/coordinator/import", data={"csrf_token": csrf},
                         files={"file": ("people.csv", data, "text/csv")})
     assert again.status_code == 200 and 'id="reading"' not in again.text
+
+
+def test_a_server_start_reads_the_profiles_of_programs_imported_elsewhere(
+        db: Database, tmp_path: Path) -> None:
+    """Reproduction: a program imported with the CLI, then `companion serve`: the first API
+    suggestion embedded the whole program inside the request. The server's warm-up now reads
+    every program not yet read, once per home (a second process finds the lock taken)."""
+    create_program(db, build_program("Pilot", start=date(2027, 1, 11), months=12))
+    import_participants_bytes(db, "Pilot", factories.csv_text(PEOPLE).encode(), name="p.csv",
+                              skip_invalid=False, actor="cli")
+    inner = HashingEmbedder()
+    embedder = CachedEmbedder(inner, EmbeddingCache(tmp_path / "vectors.sqlite"))
+    texts = preparation.profile_texts(db, "Pilot")
+    assert embedder.missing(texts) > 0
+    lock = tmp_path / "prepare.lock"
+    with lock.open("a") as held:  # another worker of the same home is reading
+        import fcntl
+
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert preparation.prepare_all(db, embedder, lock=lock) == []
+        assert embedder.missing(texts) > 0
+    assert preparation.prepare_all(db, embedder, lock=lock) == ["Pilot"]
+    assert embedder.missing(texts) == 0
+    assert preparation.prepare_all(db, embedder, lock=lock) == []  # nothing left to read
