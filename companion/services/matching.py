@@ -93,6 +93,9 @@ def load_state(db: Database, program: str, *, all_pairings: bool = False) -> Pro
 
 def build_pool(state: ProgramState, embedder: Embedder, progress: Progress | None = None
                ) -> MatchPool:
+    from companion.services.preparation import wait_for
+
+    wait_for(state.program.name, embedder)  # the texts land in the cache; none read twice
     return MatchPool(state.program, state.people, embedder, inputs=state.inputs(),
                      today=max(date.today(), state.program.start_date), progress=progress)
 

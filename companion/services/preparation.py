@@ -103,6 +103,17 @@ def start_as(db: Database, principal: Principal, program: str, embedder: Embedde
         return None
 
 
+def wait_for(program: str, embedder: Embedder, timeout: float = 600) -> None:
+    """Wait for a read of `program`'s profiles under way in this process, if there is one:
+    a request that matches meanwhile (an API suggestion while the server's warm-up reads the
+    program) would otherwise embed the same texts again beside it, on the same cores."""
+    with _lock:
+        running = [p for (_, name, model), p in _running.items()
+                   if name == program and model == embedder.name]
+    for preparation in running:
+        preparation.finished.wait(timeout)
+
+
 def prepare_all(db: Database, embedder: Embedder, lock: Path | None = None) -> list[str]:
     """Read every program's profiles that are not read yet, one program after another, in
     this thread (a server's warm-up: programs imported with the CLI, or before a restart,

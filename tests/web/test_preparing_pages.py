@@ -146,3 +146,30 @@ def test_a_server_start_reads_the_profiles_of_programs_imported_elsewhere(
     assert preparation.prepare_all(db, embedder, lock=lock) == ["Pilot"]
     assert embedder.missing(texts) == 0
     assert preparation.prepare_all(db, embedder, lock=lock) == []  # nothing left to read
+
+
+def test_a_suggestion_asked_while_the_profiles_are_read_waits_and_reads_nothing_twice(
+        db: Database, tmp_path: Path) -> None:
+    """An API suggestion that arrives while the server's warm-up reads the program used to
+    embed the same texts again beside it, on the same two cores."""
+    from companion.services.matching import suggest
+
+    create_program(db, build_program("Pilot", start=date(2027, 1, 11), months=12))
+    import_participants_bytes(db, "Pilot", factories.csv_text(PEOPLE).encode(), name="p.csv",
+                              skip_invalid=False, actor="cli")
+    inner = Gated()
+    embedder = CachedEmbedder(inner, EmbeddingCache(tmp_path / "vectors.sqlite"))
+    warm_up = threading.Thread(target=preparation.prepare_all, args=(db, embedder))
+    warm_up.start()
+    _wait_until(lambda: any(name == "Pilot" for _, name, _ in preparation._running))
+    answers: list[Any] = []
+    asking = threading.Thread(target=lambda: answers.append(suggest(db, "Pilot", embedder)))
+    asking.start()
+    time.sleep(0.3)
+    assert asking.is_alive() and not answers  # waiting for the read under way
+    read_by_warm_up = len(preparation.profile_texts(db, "Pilot"))
+    inner.release.set()
+    warm_up.join(10)
+    asking.join(10)
+    assert answers and answers[0].items
+    assert inner.texts == read_by_warm_up  # the suggestion embedded nothing of its own
