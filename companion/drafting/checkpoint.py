@@ -3,6 +3,7 @@ for review survives restarts)."""
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -29,6 +30,7 @@ def checkpointer(settings: Settings) -> Iterator[Any]:
 
 
 _savers: dict[str, Any] = {}
+_closed_at_exit: list[bool] = []
 
 
 def _sqlite_saver(path: Any) -> Any:
@@ -40,8 +42,23 @@ def _sqlite_saver(path: Any) -> Any:
 
     key = str(path)
     if key not in _savers:
+        if not _closed_at_exit:
+            atexit.register(_close_savers)
+            _closed_at_exit.append(True)
         conn = sqlite3.connect(key, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         _savers[key] = SqliteSaver(conn)
     return _savers[key]
+
+
+def _close_savers() -> None:
+    """Close the checkpoint files at exit: the last close folds the WAL back into the file.
+    The `companion` executable freezes its objects at exit rather than collect them (issue
+    16), so nothing else would close a connection held here."""
+    while _savers:
+        _, saver = _savers.popitem()
+        try:
+            saver.conn.close()
+        except Exception:  # noqa: S110 - at exit: an unclosed file is replayed on next open
+            pass

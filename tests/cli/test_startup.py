@@ -5,8 +5,10 @@ fresh interpreter, so a regression fails on any machine."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -132,3 +134,18 @@ def test_commands_that_run_for_hours_restore_pythons_collector(
         gc.unfreeze()
         gc.set_threshold(*original)
     assert seen == {"serve": cli_app._GC_DEFAULT, "worker": cli_app._GC_DEFAULT}
+
+
+def test_the_executable_leaves_no_sqlite_journal_behind(tmp_path: Path) -> None:
+    """Freezing instead of collecting at exit left SQLAlchemy's pooled connections (in
+    reference cycles) unclosed, so SQLite kept companion.db-wal beside the file: a coordinator
+    copying companion.db would have copied it without the last commits. Engines and the
+    checkpoint files are now closed at exit."""
+    home = tmp_path / "home"
+    env = {**os.environ, "COMPANION_HOME": str(home)}
+    done = subprocess.run([sys.executable, "-m", "companion.cli", "program", "create", "Walk",
+                           "--start", "2027-01-11", "--months", "12"], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (home / "companion.db").is_file()
+    assert not list(home.rglob("*-wal")) and not list(home.rglob("*-shm"))
