@@ -14,7 +14,8 @@ import re
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -526,10 +527,17 @@ class EmbeddingCache:
             conn.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, "
                          "hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, hash))")
 
-    def _connect(self) -> sqlite3.Connection:
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one transaction (committed on success), closed after it: not left
+        to the collector, which the `companion` executable skips at exit (issue 16)."""
         conn = sqlite3.connect(self.path, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
-        return conn
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            with conn:
+                yield conn
+        finally:
+            conn.close()
 
     def get_many(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         return {digest: np.frombuffer(blob, dtype=np.float32)
