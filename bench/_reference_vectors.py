@@ -8,9 +8,9 @@ under each name the cache knows the bundled float32 model by (with and without t
 multilingual reader: the corpus is English, so both give the same vectors — checked here).
 The bfloat16 model's vectors ship too, under its names: what a bf16 deployment computes
 (here on a CPU with avx512_bf16; other CPUs' bf16 kernels may differ in the last bits, which
---check bounds at 5e-3), so its matching centres them with
-a centre of the same precision — float32 reference vectors would leave bf16's common error
-(a quarter of it, measured) in every program vector.
+--check bounds at 5e-3), so its matching centres them with a centre of the same precision —
+float32 reference vectors would leave bf16's common error (a quarter of it, measured) in
+every program vector.
 
     .venv/bin/python bench/_reference_vectors.py          # write the file
     .venv/bin/python bench/_reference_vectors.py --check  # compare it with the model now

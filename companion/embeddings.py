@@ -508,7 +508,6 @@ class MultilingualEmbedder:
             out[english] = self.inner.embed([texts[i] for i in english], tick=tick)
         return out
 
-
     def _load_detector(self) -> None:
         try:
             self.detector.load()

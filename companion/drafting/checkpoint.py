@@ -30,7 +30,6 @@ def checkpointer(settings: Settings) -> Iterator[Any]:
 
 
 _savers: dict[str, Any] = {}
-_closed_at_exit: list[bool] = []
 
 
 def _sqlite_saver(path: Any) -> Any:
@@ -42,9 +41,6 @@ def _sqlite_saver(path: Any) -> Any:
 
     key = str(path)
     if key not in _savers:
-        if not _closed_at_exit:
-            atexit.register(_close_savers)
-            _closed_at_exit.append(True)
         conn = sqlite3.connect(key, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -62,3 +58,6 @@ def _close_savers() -> None:
             saver.conn.close()
         except Exception:  # noqa: S110 - at exit: an unclosed file is replayed on next open
             pass
+
+
+atexit.register(_close_savers)

@@ -38,6 +38,8 @@ class Preparation:
 
     program: str
     total: int
+    key: tuple[int, str, str] = field(repr=False)
+    """(database, program, model): where `_running` holds it while it runs."""
     done: int = 0
     error: Exception | None = None
     finished: threading.Event = field(default_factory=threading.Event)
@@ -74,21 +76,35 @@ def prepare_as(db: Database, principal: Principal, program: str, embedder: Embed
     access_to(db, principal, program).require_coordinator("see the program's matches")
     if not isinstance(embedder, CachedEmbedder):  # nothing would be kept for the next page
         return None
+    running, texts = _claim(db, program, embedder)
+    if running is None:
+        return None
+    if texts:
+        threading.Thread(target=_embed, args=(running, embedder, texts),
+                         name=f"prepare-{program}", daemon=True).start()
+    # finished (an error too: the page itself then fails the same way and says so): None
+    return None if running.finished.wait(wait) else running
+
+
+def _claim(db: Database, program: str, embedder: CachedEmbedder
+           ) -> tuple[Preparation | None, list[str]]:
+    """The read of `program`'s profiles: (the one under way, []), or (a new one, registered,
+    with the texts for the caller to read), or (None, []) when every text is read."""
     key = (id(db), program, embedder.name)
     with _lock:
         running = _running.get(key)
-    if running is None:  # read outside the lock: other programs' pages need not wait on it
-        texts = profile_texts(db, program)
-        if not texts or embedder.missing(texts) == 0:
-            return None
-        with _lock:
-            running = _running.get(key)
-            if running is None:
-                running = _running[key] = Preparation(program, len(texts))
-                threading.Thread(target=_embed, args=(key, running, embedder, texts),
-                                 name=f"prepare-{program}", daemon=True).start()
-    # finished (an error too: the page itself then fails the same way and says so): None
-    return None if running.finished.wait(wait) else running
+    if running is not None:
+        return running, []
+    # read outside the lock: other programs' pages need not wait on it
+    texts = profile_texts(db, program)
+    if not texts or embedder.missing(texts) == 0:
+        return None, []
+    with _lock:
+        running = _running.get(key)
+        if running is not None:
+            return running, []
+        running = _running[key] = Preparation(program, len(texts), key)
+    return running, texts
 
 
 def start_as(db: Database, principal: Principal, program: str, embedder: Embedder
@@ -137,24 +153,18 @@ def prepare_all(db: Database, embedder: Embedder, lock: Path | None = None) -> l
     try:
         read: list[str] = []
         for program in list_programs(db):
-            key = (id(db), program.name, embedder.name)
-            texts = profile_texts(db, program.name)
-            if not texts or embedder.missing(texts) == 0:
-                continue
-            with _lock:
-                if key in _running:  # a page started it: that run reads them
-                    continue
-                running = _running[key] = Preparation(program.name, len(texts))
-            _embed(key, running, embedder, texts)
-            read.append(program.name)
+            running, texts = _claim(db, program.name, embedder)
+            if texts:  # else nothing to read, or a page started it and that run reads them
+                assert running is not None
+                _embed(running, embedder, texts)
+                read.append(program.name)
         return read
     finally:
         if handle is not None:
             handle.close()
 
 
-def _embed(key: tuple[int, str, str], running: Preparation, embedder: CachedEmbedder,
-           texts: list[str]) -> None:
+def _embed(running: Preparation, embedder: CachedEmbedder, texts: list[str]) -> None:
     try:
         embedder.embed(texts, tick=running.tick)
     except Exception as exc:  # shown by the page that asked, which embeds again and fails
@@ -163,5 +173,5 @@ def _embed(key: tuple[int, str, str], running: Preparation, embedder: CachedEmbe
     finally:
         running.done = running.total
         with _lock:
-            _running.pop(key, None)
+            _running.pop(running.key, None)
         running.finished.set()

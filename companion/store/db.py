@@ -191,18 +191,12 @@ def _redact(url: str) -> str:
 
 _databases: dict[str, Database] = {}
 _databases_lock = threading.Lock()
-_closed_at_exit: list[bool] = []
 
 
 def get_database(settings: Settings) -> Database:
     """The shared `Database` for the settings' URL (one engine per URL per process)."""
     url = settings.resolved_database_url
     with _databases_lock:
-        if not _closed_at_exit:
-            # closed at exit, so SQLite folds its WAL back into the file: the `companion`
-            # executable freezes its objects at exit rather than collect them (issue 16)
-            atexit.register(reset_databases)
-            _closed_at_exit.append(True)
         if url not in _databases:
             if url.startswith("sqlite"):
                 settings.ensure_home()
@@ -216,3 +210,8 @@ def reset_databases() -> None:
         for db in _databases.values():
             db.dispose()
         _databases.clear()
+
+
+# Engines close at exit, so SQLite folds its WAL back into the file: the `companion`
+# executable freezes its objects at exit rather than collect them (issue 16).
+atexit.register(reset_databases)
