@@ -160,23 +160,13 @@ _PLAIN_MODULES = ["sentence_transformers.models.Transformer",
                   "sentence_transformers.models.Normalize"]
 
 
-class BertMeanPooling:
+class _PlainBert:
     """A sentence-transformers model folder of the plain kind — a BERT encoder, mean pooling
-    over the tokens, normalised (all-MiniLM-L6-v2 and most of its family) — run directly on
-    torch with the model's own `tokenizers` tokenizer and safetensors weights.
+    over the tokens, normalised (all-MiniLM-L6-v2 and most of its family) — read directly:
+    the model's own `tokenizers` tokenizer and safetensors weights. Subclasses run the
+    forward pass (`BertMeanPooling` on torch, `NumpyBertMeanPooling` on numpy)."""
 
-    Why not `SentenceTransformer(...)`: importing sentence-transformers pulls in transformers,
-    scikit-learn, scipy and pandas — measured 10.1 s on a 2-core AMD EPYC (Zen 3) against
-    2.1 s for torch alone, paid by every process that embeds its first text (a coordinator's
-    first `match assign`, a CLI draft's first search). The forward pass uses the same torch
-    kernels transformers' BertModel does (linear, scaled-dot-product attention, erf GELU,
-    layer norm), so its vectors equal sentence-transformers' to float rounding (max abs
-    difference 1.5e-7 on the reference corpus; tests/test_embeddings_bert.py checks it against
-    sentence-transformers). Any other kind of model goes through sentence-transformers."""
-
-    def __init__(self, path: Path, *, precision: str = "fp32") -> None:
-        import torch
-        from safetensors.torch import load_file
+    def __init__(self, path: Path) -> None:
         from tokenizers import Tokenizer
 
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
@@ -184,9 +174,6 @@ class BertMeanPooling:
         self.layers = int(config["num_hidden_layers"])
         self.eps = float(config["layer_norm_eps"])
         self.dimension = int(config["hidden_size"])
-        dtype = torch.bfloat16 if precision == "bf16" else torch.float32
-        self._weights = {name.removeprefix("bert."): tensor.to(dtype)
-                         for name, tensor in load_file(str(path / "model.safetensors")).items()}
         bert = json.loads((path / "sentence_bert_config.json").read_text(encoding="utf-8"))
         self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self._tokenizer.enable_truncation(int(bert["max_seq_length"]))
@@ -223,21 +210,51 @@ class BertMeanPooling:
         """Normalised float32 vectors, one row per text. Takes the keywords Companion passes
         to `SentenceTransformer.encode` (this always answers as they ask: numpy, normalised,
         no progress bar of its own), so the two are called the same way."""
-        import torch
-
         out = []
-        with torch.inference_mode():
-            for start in range(0, len(texts), batch_size):
-                encoded = self._tokenizer.encode_batch(list(texts[start:start + batch_size]))
-                ids = torch.tensor([e.ids for e in encoded], dtype=torch.long)
-                mask = torch.tensor([e.attention_mask for e in encoded], dtype=torch.long)
-                out.append(self._forward(ids, mask))
+        for start in range(0, len(texts), batch_size):
+            encoded = self._tokenizer.encode_batch(list(texts[start:start + batch_size]))
+            ids = np.array([e.ids for e in encoded], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+            out.append(self._forward(ids, mask))
         return np.vstack(out)
 
-    def _forward(self, ids: Any, mask: Any) -> np.ndarray:
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class BertMeanPooling(_PlainBert):
+    """The plain BERT on torch (float32, or bfloat16 where the CPU has it).
+
+    Why not `SentenceTransformer(...)`: importing sentence-transformers pulls in transformers,
+    scikit-learn, scipy and pandas — measured 10.1 s on a 2-core AMD EPYC (Zen 3) against
+    2.1 s for torch alone, paid by every process that embeds its first text (a coordinator's
+    first `match assign`, a CLI draft's first search). The forward pass uses the same torch
+    kernels transformers' BertModel does (linear, scaled-dot-product attention, erf GELU,
+    layer norm), so its vectors equal sentence-transformers' to float rounding (max abs
+    difference 1.5e-7 on the reference corpus; tests/test_embeddings_bert.py checks it against
+    sentence-transformers). Any other kind of model goes through sentence-transformers."""
+
+    def __init__(self, path: Path, *, precision: str = "fp32") -> None:
+        import torch
+        from safetensors.torch import load_file
+
+        super().__init__(path)
+        dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+        self._weights = {name.removeprefix("bert."): tensor.to(dtype)
+                         for name, tensor in load_file(str(path / "model.safetensors")).items()}
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, **kwargs: Any) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            return super().encode(texts, batch_size=batch_size, **kwargs)
+
+    def _forward(self, ids_array: np.ndarray, mask_array: np.ndarray) -> np.ndarray:
+        import torch
         import torch.nn.functional as F
 
         w = self._weights
+        ids, mask = torch.from_numpy(ids_array), torch.from_numpy(mask_array)
 
         def linear(x: Any, name: str) -> Any:
             return F.linear(x, w[f"{name}.weight"], w[f"{name}.bias"])
@@ -270,9 +287,117 @@ class BertMeanPooling:
         return F.normalize(pooled, dim=1).numpy()
 
 
+#: Eigen's single-precision erf: odd rational function on [-4, 4] (beyond, ±1 to float32),
+#: coefficients highest power first; within a few float32 ulps of the exact function.
+_ERF_P = (-2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06,
+          -5.69250639462346e-05, -7.34990630326855e-04, -2.95459980854025e-03,
+          -1.60960333262415e-02)
+_ERF_Q = (-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03,
+          -7.37332916720468e-03, -1.42647390514189e-02)
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """erf of a float32 array, computed in place of `x`."""
+    np.clip(x, -4.0, 4.0, out=x)
+    x2 = x * x
+    p = x2 * np.float32(_ERF_P[0])
+    p += np.float32(_ERF_P[1])
+    for c in _ERF_P[2:]:
+        p *= x2
+        p += np.float32(c)
+    q = x2 * np.float32(_ERF_Q[0])
+    q += np.float32(_ERF_Q[1])
+    for c in _ERF_Q[2:]:
+        q *= x2
+        q += np.float32(c)
+    x *= p
+    x /= q
+    return x
+
+
+class NumpyBertMeanPooling(_PlainBert):
+    """The plain BERT in float32 on numpy: the same arithmetic as `BertMeanPooling` without
+    torch (max abs difference 2.2e-7 over a 500-person program's texts).
+
+    For a few texts in a process that has not loaded torch — a draft's search queries, a new
+    mentee's goals: importing torch and loading its model costs ~1.7–2.5 s on a 2-core
+    machine, one short text here ~15 ms. Slower than torch per text (~17 ms against ~11 ms on
+    the same machine: numpy's elementwise steps are single-threaded), so large calls go to
+    torch."""
+
+    def __init__(self, path: Path) -> None:
+        from safetensors.numpy import load_file
+
+        super().__init__(path)
+        self._weights: dict[str, np.ndarray] = {}
+        for name, array in load_file(str(path / "model.safetensors")).items():
+            name = name.removeprefix("bert.")
+            array = np.asarray(array, dtype=np.float32)
+            if array.ndim == 2 and not name.startswith("embeddings."):
+                array = np.ascontiguousarray(array.T)  # x @ W.T, laid out once
+            self._weights[name] = array
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        w = self._weights
+
+        def linear(x: np.ndarray, name: str) -> np.ndarray:
+            y = x @ w[f"{name}.weight"]
+            y += w[f"{name}.bias"]
+            return y
+
+        def norm(x: np.ndarray, name: str) -> np.ndarray:
+            x = x - x.mean(axis=-1, keepdims=True)
+            x *= 1.0 / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + np.float32(self.eps))
+            x *= w[f"{name}.weight"]
+            x += w[f"{name}.bias"]
+            return x
+
+        batch, length = ids.shape
+        heads = self.heads
+        x = (w["embeddings.word_embeddings.weight"][ids]
+             + w["embeddings.position_embeddings.weight"][:length]
+             + w["embeddings.token_type_embeddings.weight"][0])
+        width = x.shape[-1]
+        size = width // heads
+        x = norm(x.reshape(batch * length, width), "embeddings.LayerNorm")
+        # padding: a large negative score, so softmax gives it no weight
+        blocked = np.where(mask[:, None, None, :] > 0, 0.0, -1e30).astype(np.float32)
+        scale = np.float32(1.0 / np.sqrt(size))
+        for layer in range(self.layers):
+            p = f"encoder.layer.{layer}"
+            q, k, v = (linear(x, f"{p}.attention.self.{n}").reshape(batch, length, heads, size)
+                       for n in ("query", "key", "value"))
+            scores = (q.transpose(0, 2, 1, 3) * scale) @ k.transpose(0, 2, 3, 1)
+            scores += blocked
+            scores -= scores.max(axis=-1, keepdims=True)
+            np.exp(scores, out=scores)
+            scores /= scores.sum(axis=-1, keepdims=True)
+            context = (scores @ v.transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3)
+            context = context.reshape(batch * length, width)
+            x = norm(linear(context, f"{p}.attention.output.dense") + x,
+                     f"{p}.attention.output.LayerNorm")
+            hidden = linear(x, f"{p}.intermediate.dense")
+            gelu = _erf(hidden * np.float32(0.7071067811865476))  # erf GELU, as torch's
+            gelu += 1.0
+            gelu *= hidden
+            gelu *= 0.5
+            x = norm(linear(gelu, f"{p}.output.dense") + x, f"{p}.output.LayerNorm")
+        weights = mask.astype(np.float32)[:, :, None]
+        pooled = (x.reshape(batch, length, width) * weights).sum(axis=1)
+        pooled /= np.maximum(weights.sum(axis=1), 1e-9)
+        return _normalise(pooled)
+
+
+#: A call of at most this many texts, in a process whose torch model is not loaded, runs on
+#: numpy (`NumpyBertMeanPooling`): below this, torch's import and load (~1.7–2.5 s on 2 cores)
+#: cost more than numpy's slower arithmetic (~6 ms a text more).
+SMALL_CALL = 64
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded lazily, never downloaded at run time (a plain
-    BERT with mean pooling, like the bundled model, runs through `BertMeanPooling`)."""
+    BERT with mean pooling, like the bundled model, runs through `BertMeanPooling`, and a
+    small float32 call in a process without it through `NumpyBertMeanPooling`)."""
 
     def __init__(self, model: str | None = None, *, stamp: Path | None = None,
                  batch_size: int = 64, precision: str = "fp32", lean: bool = True) -> None:
@@ -288,22 +413,24 @@ class SentenceTransformerEmbedder:
         # model of its own for the cache (its vectors differ in the last digits)
         self.name = self.index_name + ("" if self.precision == "fp32" else f"+{self.precision}")
         self._model: Any = None
+        self._small: Any = None  # NumpyBertMeanPooling, or False: this model has none
         self._lock = threading.Lock()
+
+    def _source(self) -> str:
+        # No run-time downloads, ever: a hub name must already be in the local cache.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        if self._requested is None:
+            path = bundled_model_path()
+            verify_weights(path / "model.safetensors", BUNDLED_MODEL_SHA256, stamp=self._stamp)
+            return str(path)
+        return self._requested
 
     def _load(self) -> Any:
         with self._lock:
             if self._model is not None:
                 return self._model
-            # No run-time downloads, ever: a hub name must already be in the local cache.
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            if self._requested is None:
-                path = bundled_model_path()
-                verify_weights(path / "model.safetensors", BUNDLED_MODEL_SHA256,
-                               stamp=self._stamp)
-                source = str(path)
-            else:
-                source = self._requested
+            source = self._source()
             if self.lean and BertMeanPooling.supports(Path(source)):
                 try:
                     self._model = BertMeanPooling(Path(source), precision=self.precision)
@@ -331,12 +458,40 @@ class SentenceTransformerEmbedder:
                 ) from exc
             return self._model
 
-    def warm(self) -> None:
-        """Load the model now."""
-        self._load()
+    def _load_small(self) -> Any:
+        """The numpy model, or None where a call must go to torch: not float32 (numpy has no
+        bfloat16 arithmetic, and the cache keeps precisions apart), not a plain BERT, or torch
+        already loaded (then it is the faster)."""
+        if not self.lean or self.precision != "fp32":
+            return None
+        with self._lock:
+            if self._model is not None or self._small is False:
+                return None
+            if self._small is None:
+                source = Path(self._source())
+                if not NumpyBertMeanPooling.supports(source):
+                    self._small = False
+                    return None
+                try:
+                    self._small = NumpyBertMeanPooling(source)
+                except Exception as exc:
+                    raise ConfigurationError(
+                        f"cannot load embedding model {str(source)!r}: {exc}") from exc
+            return self._small
+
+    def _model_for(self, count: int) -> Any:
+        return (count <= SMALL_CALL and self._load_small()) or self._load()
+
+    def warm(self, texts: int | None = None) -> None:
+        """Load now the model a call of `texts` texts would run on (None: a large call's,
+        torch: a server's warm-up)."""
+        if texts is None:
+            self._load()
+        else:
+            self._model_for(texts)
 
     def embed(self, texts: Sequence[str], *, tick: Tick | None = None) -> np.ndarray:
-        model = self._load()
+        model = self._model_for(len(texts))
         if not texts:
             dim = model.get_sentence_embedding_dimension() or 0
             return np.zeros((0, dim), dtype=np.float32)
@@ -484,17 +639,26 @@ class MultilingualEmbedder:
         self.name = f"{inner.name}+{multilingual.name}"
         self.index_name = f"{index_name(inner)}+{multilingual.name}"
 
-    def embed(self, texts: Sequence[str], *, tick: Tick | None = None) -> np.ndarray:
+    def warm(self, texts: int | None = None) -> None:
+        """Load the detector, and the main model a call of `texts` texts would run on (None:
+        a large call's), at the same time."""
         warm = getattr(self.inner, "warm", None)
-        if texts and not self.detector.loaded and warm is not None:
-            # The first texts of a process: the detector unpacks its model (xz, outside the
-            # GIL) on another thread while this one imports torch and loads the main model.
-            loader = threading.Thread(target=self._load_detector, daemon=True)
-            loader.start()
-            try:
-                warm()
-            finally:
-                loader.join()
+        if self.detector.loaded or warm is None:
+            if warm is not None:
+                warm(texts)
+            return
+        # the detector unpacks its model (xz, outside the GIL) on another thread while this
+        # one imports torch (or numpy's model) and loads the main model
+        loader = threading.Thread(target=self._load_detector, daemon=True)
+        loader.start()
+        try:
+            warm(texts)
+        finally:
+            loader.join()
+
+    def embed(self, texts: Sequence[str], *, tick: Tick | None = None) -> np.ndarray:
+        if texts and not self.detector.loaded:  # the first texts of a process
+            self.warm(len(texts))
         other = self.detector.not_english(texts)
         if not other:
             return self.inner.embed(texts, tick=tick)
@@ -633,7 +797,11 @@ class CachedEmbedder:
 
     def load(self) -> None:
         """Load the model now (a server's warm-up: its first query may well be cached, and
-        the first one that is not would otherwise wait for the load)."""
+        the first one that is not would otherwise wait for the load): the model of large
+        calls, which a serving process makes sooner or later."""
+        warm = getattr(self.inner, "warm", None)
+        if warm is not None:
+            warm()
         self.inner.embed([f"warm up {os.getpid()}"])
 
     def _remembered(self, hashes: Sequence[str]) -> dict[str, bytes]:

@@ -166,3 +166,81 @@ def test_bfloat16_takes_its_own_shipped_vectors(tmp_path: Path) -> None:
         fp32 = np.frombuffer(embeddings.shipped_vectors(name.replace("+bf16", ""))[
             embeddings.text_hash(reference_texts()[0])], dtype=np.float32)
         assert 0 < float(np.abs(vectors[0] - fp32).max()) < 5e-3
+
+
+# --- the numpy form for small calls (issue 16: a draft's searches without torch) -----------
+
+
+def test_numpy_erf_is_erf_to_float32_rounding() -> None:
+    import math
+
+    x = np.linspace(-7.0, 7.0, 20001, dtype=np.float32)
+    exact = np.array([math.erf(float(v)) for v in x])
+    assert float(np.abs(embeddings._erf(x.copy()) - exact).max()) < 1e-6
+
+
+@pytest.mark.slow
+def test_numpy_vectors_equal_torch_vectors() -> None:
+    path = bundled_model_path()
+    texts = [*TEXTS, "A", "Lead", "Two words"]  # lengths 1-3 tokens, padding in a batch
+    on_numpy = embeddings.NumpyBertMeanPooling(path).encode(texts, batch_size=8)
+    on_torch = BertMeanPooling(path).encode(texts, batch_size=8)
+    assert on_numpy.dtype == np.float32 and on_numpy.shape == on_torch.shape
+    assert float(np.abs(on_numpy - on_torch).max()) < 1e-5
+    # a text's vector does not depend on its neighbours' padding
+    alone = embeddings.NumpyBertMeanPooling(path).encode([texts[0]])
+    assert float(np.abs(alone[0] - on_torch[0]).max()) < 1e-5
+
+
+def _backends(embedder: SentenceTransformerEmbedder) -> tuple[object, object]:
+    return embedder._small, embedder._model
+
+
+def test_small_float32_calls_run_on_numpy_and_large_ones_on_torch() -> None:
+    embedder = SentenceTransformerEmbedder()
+    embedder.embed(["a search query"])
+    small, model = _backends(embedder)
+    assert isinstance(small, embeddings.NumpyBertMeanPooling) and model is None
+    embedder.embed([f"goal number {i}" for i in range(embeddings.SMALL_CALL + 1)])
+    assert isinstance(embedder._model, BertMeanPooling)
+    # torch loaded: it is the faster from now on, for small calls too
+    assert embedder._model_for(1) is embedder._model
+
+
+def test_bfloat16_never_runs_on_numpy() -> None:
+    """numpy has no bfloat16 arithmetic: a float32 vector cached under the bf16 name would
+    mix precisions in one cache entry (and bf16's error has a common part the centre of a
+    bf16 pool assumes)."""
+    embedder = SentenceTransformerEmbedder(precision="bf16")
+    assert embedder._load_small() is None
+    assert SentenceTransformerEmbedder(lean=False)._load_small() is None
+
+
+def test_a_server_warm_up_loads_the_model_of_large_calls(tmp_path: Path) -> None:
+    inner = SentenceTransformerEmbedder()
+    embeddings.CachedEmbedder(inner, embeddings.EmbeddingCache(tmp_path / "c.sqlite")).load()
+    assert isinstance(inner._model, BertMeanPooling)
+
+
+def test_a_few_texts_in_a_new_process_do_not_import_torch(tmp_path: Path) -> None:
+    """The reproduction (issue 16): `companion draft agenda` for a mentee not drafted for
+    before took 6.1-6.8 s on a 2-core AMD EPYC (Zen 3), 1.7 s of it torch's import, to embed
+    its few search queries; through the configured embedder (multilingual reader included).
+    float32 (where the CPU has bf16, `auto` keeps torch: numpy has no bf16)."""
+    code = (
+        "import sys\n"
+        "from companion.config import Settings\n"
+        "from companion.embeddings import SMALL_CALL, get_embedder\n"
+        f"embedder = get_embedder(Settings(home={str(tmp_path)!r},\n"
+        "                                  embedding_precision='fp32'))\n"
+        "vectors = embedder.embed(['How do I delegate the weekly report?',\n"
+        "                          'Wie delegiere ich den Wochenbericht an mein Team?'])\n"
+        "assert vectors.shape == (2, 384), vectors.shape\n"
+        "print('torch' in sys.modules)\n"
+        "vectors = embedder.embed([f'goal {i} of many' for i in range(SMALL_CALL + 1)])\n"
+        "print('torch' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=False, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]
