@@ -174,6 +174,14 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024, description="Largest request body / import file accepted."
     )
+    read_after_import: bool = Field(
+        default=True,
+        description="`companion import participants` starts a background process that loads "
+        "the embedding model while the file is imported and then reads the program's new "
+        "goals and expertise into vectors, so the next suggestion or assignment finds them "
+        "read (it waits for a read under way instead of doing it twice). Off: the first "
+        "command that matches reads them.",
+    )
     warm_before_serving: bool = Field(
         default=False,
         description="Each `companion serve` worker loads the embedding model and opens the "

@@ -37,6 +37,9 @@ def companion_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
             monkeypatch.delenv(key)
     home = tmp_path / "home"
     monkeypatch.setenv("COMPANION_HOME", str(home))
+    # no background process after each CLI import (tests/cli/test_read_after_import.py has
+    # its own): thousands of them would share the tests' two cores
+    monkeypatch.setenv("COMPANION_READ_AFTER_IMPORT", "false")
     get_settings.cache_clear()
     reset_databases()
     yield home

@@ -95,7 +95,9 @@ def build_pool(state: ProgramState, embedder: Embedder, progress: Progress | Non
                ) -> MatchPool:
     from companion.services.preparation import wait_for
 
-    wait_for(state.program.name, embedder)  # the texts land in the cache; none read twice
+    # a read under way (a page's, the server's warm-up, the import's background process):
+    # its texts land in the cache, none is read twice
+    wait_for(state.program.name, embedder, people=state.people, progress=progress)
     return MatchPool(state.program, state.people, embedder, inputs=state.inputs(),
                      today=max(date.today(), state.program.start_date), progress=progress)
 

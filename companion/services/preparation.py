@@ -12,16 +12,24 @@ page that follows finds them all there.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
+import os
+import subprocess
+import sys
 import threading
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
-from companion.domain import Role
+from companion.domain import Participant, Role
 from companion.embeddings import CachedEmbedder, Embedder
 from companion.errors import AccessDenied
 from companion.matching.centre import reference_texts
 from companion.matching.texts import expertise_phrases, goal_texts
+from companion.progress import NoProgress, Progress
 from companion.services.access import access_to, people_of
 from companion.services.tokens import Principal
 from companion.store import Database
@@ -59,13 +67,19 @@ _lock = threading.Lock()
 def profile_texts(db: Database, program: str) -> list[str]:
     """The texts matching embeds for `program`: mentees' goals, mentors' expertise phrases,
     and the frozen reference corpus scores are centred and calibrated on (once per model)."""
-    texts: list[str] = reference_texts()
-    for person in people_of(db, program).values():
+    return list(dict.fromkeys([*reference_texts(),
+                               *people_texts(people_of(db, program).values())]))
+
+
+def people_texts(people: Iterable[Participant]) -> list[str]:
+    """Mentees' goals and mentors' expertise phrases, as matching embeds them."""
+    texts: list[str] = []
+    for person in people:
         if person.role.is_mentored:
             texts += goal_texts(person)
         if person.role in (Role.mentor, Role.both):
             texts += expertise_phrases(person)
-    return list(dict.fromkeys(texts))
+    return texts
 
 
 def prepare_as(db: Database, principal: Principal, program: str, embedder: Embedder, *,
@@ -119,15 +133,172 @@ def start_as(db: Database, principal: Principal, program: str, embedder: Embedde
         return None
 
 
-def wait_for(program: str, embedder: Embedder, timeout: float = 600) -> None:
-    """Wait for a read of `program`'s profiles under way in this process, if there is one:
-    a request that matches meanwhile (an API suggestion while the server's warm-up reads the
-    program) would otherwise embed the same texts again beside it, on the same cores."""
+def wait_for(program: str, embedder: Embedder, timeout: float = 600, *,
+             people: Iterable[Participant] = (), progress: Progress | None = None) -> None:
+    """Wait for a read of `program`'s profiles under way, in this process or in another
+    (`read_in_background`), if there is one: a request that matches meanwhile (an API
+    suggestion while the server's warm-up reads the program, `match assign` right after
+    `import participants`) would otherwise embed the same texts again beside it, on the same
+    cores. With `people` and `progress`, another process's read shows as a stage: how many
+    of their texts it has read."""
     with _lock:
         running = [p for (_, name, model), p in _running.items()
                    if name == program and model == embedder.name]
     for preparation in running:
         preparation.finished.wait(timeout)
+    if isinstance(embedder, CachedEmbedder):
+        _wait_for_process(_read_lock(embedder, program), timeout, embedder, people, progress)
+
+
+# --- a read in another process: after `companion import participants` ----------------------
+
+
+def _read_lock(embedder: CachedEmbedder, program: str) -> Path:
+    """The file a background read of `program` for this model holds locked (beside the
+    vector cache it writes to: one per home)."""
+    digest = hashlib.sha256(f"{embedder.name}\0{program}".encode()).hexdigest()[:24]
+    return embedder.cache.path.parent / "reading" / f"{digest}.lock"
+
+
+def _wait_for_process(lock: Path, timeout: float, embedder: CachedEmbedder,
+                      people: Iterable[Participant], progress: Progress | None) -> None:
+    if not lock.exists():
+        return
+    with lock.open("a") as handle:
+        if _try_lock(handle, fcntl.LOCK_SH):
+            return  # no read under way
+        texts = list(dict.fromkeys(people_texts(people))) if progress is not None else []
+        deadline = time.monotonic() + timeout
+        total = len(texts)
+        with (progress or NoProgress()).stage("Reading profiles (started by the import)",
+                                              total) as tick:
+            shown = total - embedder.missing(texts) if texts else 0
+            tick(shown)
+            polled = time.monotonic()
+            while not _try_lock(handle, fcntl.LOCK_SH) and time.monotonic() < deadline:
+                time.sleep(0.05)
+                if texts and time.monotonic() - polled > 0.5:
+                    read = total - embedder.missing(texts)
+                    tick(max(0, read - shown))
+                    shown, polled = max(shown, read), time.monotonic()
+            if texts:
+                tick(max(0, total - embedder.missing(texts) - shown))
+
+
+def _try_lock(handle: IO[str], kind: int) -> bool:
+    """Take `kind` on `handle`'s file if no one holds it the other way; release a shared one
+    at once (it only asks whether a read is under way)."""
+    try:
+        fcntl.flock(handle, kind | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    if kind == fcntl.LOCK_SH:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return True
+
+
+@dataclass
+class BackgroundRead:
+    """A process loading the embedding model while an import runs; `start` tells it the
+    import committed (it then reads the program's texts not yet read, and exits), `cancel`
+    that nothing was imported (it exits). It holds the program's read lock from before it
+    starts until it exits, so `wait_for` in any process waits for it."""
+
+    process: subprocess.Popen[bytes]
+    pipe: IO[str]
+
+    def start(self, program: str) -> None:
+        self._send(program)
+
+    def cancel(self) -> None:
+        self._send("")
+
+    def _send(self, program: str) -> None:
+        if self.pipe.closed:
+            return
+        try:
+            self.pipe.write(program + "\n")
+            self.pipe.close()
+        except OSError:  # it already exited (it could not load the model): nothing to tell
+            pass
+
+
+def read_in_background(embedder: Embedder, program: str, home: Path) -> BackgroundRead | None:
+    """Start a process that loads the model now and reads `program`'s profiles once told the
+    import committed. None when another read of the program is under way (it holds the
+    lock: `wait_for` waits for it, and the texts it misses are read by the command that
+    matches) or the embedder keeps no vectors."""
+    if not isinstance(embedder, CachedEmbedder):
+        return None
+    lock = _read_lock(embedder, program)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as handle:
+        if not _try_lock(handle, fcntl.LOCK_EX):
+            return None
+        # the child inherits the locked file: the lock lasts until it exits, and no command
+        # can find the program unlocked between this import and the child's start
+        told, tell = os.pipe()
+        errors_file = home / "logs" / "background-read.log"
+        errors_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with errors_file.open("ab") as errors:
+                process = subprocess.Popen(
+                    [sys.executable, "-P", "-c", _CHILD, str(told)],
+                    pass_fds=(handle.fileno(), told), stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
+        except OSError as exc:
+            os.close(tell)
+            log.warning("could not start the background read: %s", exc)
+            return None
+        finally:
+            os.close(told)
+    return BackgroundRead(process, os.fdopen(tell, "w"))
+
+
+def _read_when_told(pipe_fd: int) -> None:
+    """The background process: load the model while the import runs, then read the
+    program's texts the cache lacks."""
+    from companion.config import get_settings
+    from companion.embeddings import get_embedder
+    from companion.store import get_database
+
+    settings = get_settings()
+    embedder = get_embedder(settings)
+    loader = threading.Thread(target=_warm, args=(embedder,), daemon=True)
+    loader.start()
+    with os.fdopen(pipe_fd) as pipe:
+        program = pipe.readline().strip()
+    if not program:
+        return
+    texts = profile_texts(get_database(settings), program)
+    if not texts or embedder.missing(texts) == 0:
+        return  # a re-import of people already read: nothing to wait for
+    loader.join()
+    embedder.embed(texts)
+
+
+def _warm(embedder: CachedEmbedder) -> None:
+    warm = getattr(embedder.inner, "warm", None)
+    if warm is not None:
+        try:
+            warm()
+        except Exception:  # noqa: S110 - the embedding itself loads again and reports it
+            pass
+
+
+def _child(pipe_fd: int) -> None:
+    """The background process's entry (`_CHILD`)."""
+    import atexit
+
+    _read_when_told(pipe_fd)
+    atexit._run_exitfuncs()  # the engines' and caches' closers (no journal left behind)...
+    os._exit(0)  # ...but no wait for a model load there was no use for
+
+
+#: The background process: torch first, the longest of its imports (~1.7-2.5 s on 2 cores),
+#: while the import command reads the file on the other core; then this module.
+_CHILD = ("import sys, torch; from companion.services.preparation import _child; "
+          "_child(int(sys.argv[1]))")
 
 
 def prepare_all(db: Database, embedder: Embedder, lock: Path | None = None) -> list[str]:

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from companion.cli.app import app, database
+from companion.cli.app import app, database, get_embedder, settings
 from companion.cli.output import (
     BarProgress,
     OutputFormat,
@@ -54,12 +54,27 @@ def import_participants(
     """Import participants. All rows are validated first: with any invalid row nothing is
     imported (exit 2) unless --skip-invalid. Re-importing updates people by id. Common HR
     headers (English, German, French) are recognised; list the others in --map."""
+    current = settings()
+    reader = None
+    if current.read_after_import and not dry_run:
+        # loads the model while this imports; reads the new profiles once told they are in
+        from companion.services.preparation import read_in_background
+
+        reader = read_in_background(get_embedder(current), program, current.home)
     from companion.services.participants import import_participants_file, read_mapping
 
-    mapping = read_mapping(map_file) if map_file is not None else None
-    report = import_participants_file(database(), program, path, skip_invalid=skip_invalid,
-                                      progress=BarProgress(), mapping=mapping,
-                                      dry_run=dry_run)
+    report = None
+    try:
+        mapping = read_mapping(map_file) if map_file is not None else None
+        report = import_participants_file(database(), program, path, skip_invalid=skip_invalid,
+                                          progress=BarProgress(), mapping=mapping,
+                                          dry_run=dry_run)
+    finally:
+        if reader is not None:
+            if report is not None and report.imported and not report.blocked:
+                reader.start(report.program)
+            else:
+                reader.cancel()
     if fmt is OutputFormat.json:
         print_json(report.model_dump(mode="json"))
     else:
