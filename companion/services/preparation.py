@@ -29,7 +29,7 @@ from companion.embeddings import CachedEmbedder, Embedder
 from companion.errors import AccessDenied
 from companion.matching.centre import reference_texts
 from companion.matching.texts import expertise_phrases, goal_texts
-from companion.progress import NoProgress, Progress
+from companion.progress import NoProgress, Progress, Tick
 from companion.services.access import access_to, people_of
 from companion.services.tokens import Principal
 from companion.store import Database
@@ -162,27 +162,39 @@ def _read_lock(embedder: CachedEmbedder, program: str) -> Path:
 
 def _wait_for_process(lock: Path, timeout: float, embedder: CachedEmbedder,
                       people: Iterable[Participant], progress: Progress | None) -> None:
-    if not lock.exists():
+    if not _read_under_way(lock):
         return
+    texts = list(dict.fromkeys(people_texts(people))) if progress is not None else []
+    with (progress or NoProgress()).stage("Reading profiles (started by the import)",
+                                          len(texts)) as tick:
+        _follow(lock, timeout, embedder, texts, tick)
+
+
+def _read_under_way(lock: Path) -> bool:
+    if not lock.exists():
+        return False
     with lock.open("a") as handle:
-        if _try_lock(handle, fcntl.LOCK_SH):
-            return  # no read under way
-        texts = list(dict.fromkeys(people_texts(people))) if progress is not None else []
-        deadline = time.monotonic() + timeout
-        total = len(texts)
-        with (progress or NoProgress()).stage("Reading profiles (started by the import)",
-                                              total) as tick:
-            shown = total - embedder.missing(texts) if texts else 0
-            tick(shown)
-            polled = time.monotonic()
-            while not _try_lock(handle, fcntl.LOCK_SH) and time.monotonic() < deadline:
-                time.sleep(0.05)
-                if texts and time.monotonic() - polled > 0.5:
-                    read = total - embedder.missing(texts)
-                    tick(max(0, read - shown))
-                    shown, polled = max(shown, read), time.monotonic()
-            if texts:
-                tick(max(0, total - embedder.missing(texts) - shown))
+        return not _try_lock(handle, fcntl.LOCK_SH)
+
+
+def _follow(lock: Path, timeout: float, embedder: CachedEmbedder, texts: list[str],
+            tick: Tick) -> None:
+    """Wait until the process holding `lock` exits (or `timeout`), ticking as many of
+    `texts` as it has read into the cache."""
+    deadline = time.monotonic() + timeout
+    total = len(texts)
+    with lock.open("a") as handle:
+        shown = total - embedder.missing(texts) if texts else 0
+        tick(shown)
+        polled = time.monotonic()
+        while not _try_lock(handle, fcntl.LOCK_SH) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            if texts and time.monotonic() - polled > 0.5:
+                read = total - embedder.missing(texts)
+                tick(max(0, read - shown))
+                shown, polled = max(shown, read), time.monotonic()
+        if texts:
+            tick(max(0, total - embedder.missing(texts) - shown))
 
 
 def _try_lock(handle: IO[str], kind: int) -> bool:
@@ -337,6 +349,9 @@ def prepare_all(db: Database, embedder: Embedder, lock: Path | None = None) -> l
 
 def _embed(running: Preparation, embedder: CachedEmbedder, texts: list[str]) -> None:
     try:
+        lock = _read_lock(embedder, running.program)
+        if _read_under_way(lock):  # the CLI import's process reads them: follow it instead
+            _follow(lock, 600, embedder, texts, running.tick)
         embedder.embed(texts, tick=running.tick)
     except Exception as exc:  # shown by the page that asked, which embeds again and fails
         log.warning("embedding %s's profiles failed: %s", running.program, exc)

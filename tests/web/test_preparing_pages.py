@@ -173,3 +173,34 @@ def test_a_suggestion_asked_while_the_profiles_are_read_waits_and_reads_nothing_
     asking.join(10)
     assert answers and answers[0].items
     assert inner.texts == read_by_warm_up  # the suggestion embedded nothing of its own
+
+
+def test_a_server_follows_a_read_the_cli_import_started_instead_of_reading_beside_it(
+        db: Database, tmp_path: Path) -> None:
+    """`companion import participants` leaves a process reading the program (holding its
+    read lock); a server started meanwhile (its warm-up, or a coordinator's page) waits for
+    that process and shows its progress instead of embedding the same texts on the same
+    cores."""
+    import fcntl
+
+    create_program(db, build_program("Pilot", start=date(2027, 1, 11), months=12))
+    import_participants_bytes(db, "Pilot", factories.csv_text(PEOPLE).encode(), name="p.csv",
+                              skip_invalid=False, actor="cli")
+    inner = HashingEmbedder()
+    embedder = CachedEmbedder(inner, EmbeddingCache(tmp_path / "vectors.sqlite"))
+    texts = preparation.profile_texts(db, "Pilot")
+    lock = preparation._read_lock(embedder, "Pilot")
+    lock.parent.mkdir(parents=True)
+    holder = lock.open("a")
+    fcntl.flock(holder, fcntl.LOCK_EX)  # the import's background process
+    warm_up = threading.Thread(target=preparation.prepare_all, args=(db, embedder))
+    warm_up.start()
+    _wait_until(lambda: any(name == "Pilot" for _, name, _ in preparation._running))
+    time.sleep(0.2)
+    assert warm_up.is_alive() and inner.calls == []  # following, not reading
+    CachedEmbedder(HashingEmbedder(), EmbeddingCache(embedder.cache.path)).embed(texts)
+    holder.close()  # the background process read everything and exited
+    warm_up.join(10)
+    assert not warm_up.is_alive()
+    assert inner.calls == []  # nothing embedded twice
+    assert embedder.missing(texts) == 0
