@@ -12,7 +12,6 @@ import click
 import typer
 
 from companion import __version__
-from companion.config import Settings, SettingsError, get_settings
 from companion.errors import CompanionError
 from companion.logs import configure_logging
 
@@ -20,6 +19,7 @@ from .hints import hint_for
 from .output import err, esc
 
 if TYPE_CHECKING:
+    from companion.config import Settings
     from companion.embeddings import Embedder
     from companion.store import Database
 
@@ -35,6 +35,10 @@ app = typer.Typer(
 
 
 def settings() -> Settings:
+    # imported here, not at the top: pydantic-settings takes a quarter of a second to
+    # import on a 2-core machine, and `--help` reads no settings
+    from companion.config import get_settings
+
     return get_settings()
 
 
@@ -43,7 +47,7 @@ def database() -> Database:
     # import, and `--help`, `config show` or `sample generate` never open the database
     from companion.store import get_database
 
-    return get_database(get_settings())
+    return get_database(settings())
 
 
 def get_embedder(config: Settings) -> Embedder:
@@ -67,8 +71,8 @@ def _root(
                                  help="Show the version and exit."),
 ) -> None:
     # reading the settings here checks them before any command runs (SettingsError: exit 2)
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_format)
+    current = settings()
+    configure_logging(current.log_level, current.log_format)
 
 
 #: Python's own collection thresholds, which long-running commands restore.
@@ -112,15 +116,19 @@ def main(argv: list[str] | None = None) -> None:
         if hint:
             err.print(f"[bold]hint:[/] {esc(hint)}", highlight=False)
         sys.exit(exc.exit_code)
-    except SettingsError as exc:  # a bad or unknown COMPANION_* variable: nothing has run
-        err.print("[bold red]error:[/] the configuration is not valid:", highlight=False)
-        for line in exc.problems:
-            err.print(f"  {esc(line)}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
     except Exception as exc:  # the last line of defence: no raw traceback for users
+        if "companion.config" in sys.modules:  # else no setting was read, none was wrong
+            from companion.config import SettingsError
+
+            if isinstance(exc, SettingsError):  # a bad or unknown COMPANION_* variable:
+                err.print("[bold red]error:[/] the configuration is not valid:",  # nothing ran
+                          highlight=False)
+                for line in exc.problems:
+                    err.print(f"  {esc(line)}", highlight=False, soft_wrap=True)
+                sys.exit(exc.exit_code)
         if _is_usage_error(exc):
             exc.show()  # type: ignore[attr-defined]
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]

@@ -6,7 +6,6 @@ import typer
 
 from companion.cli.app import app, settings
 from companion.cli.output import OutputFormat, print_json
-from companion.config import describe_settings, mask_url
 
 config_app = typer.Typer(help="The settings in force (COMPANION_* environment variables).",
                          no_args_is_help=True)
@@ -18,6 +17,8 @@ def show(fmt: OutputFormat = typer.Option(OutputFormat.table, "--format")) -> No
     """Every setting's effective value and its source (default or environment). Secrets
     show as ****, and URLs without their password."""
     cfg = settings()
+    from companion.config import describe_settings, mask_url
+
     rows = describe_settings(cfg)
     database = mask_url(cfg.resolved_database_url)
     if fmt is OutputFormat.json:

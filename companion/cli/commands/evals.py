@@ -11,7 +11,6 @@ import typer
 
 from companion.cli.app import app, get_embedder, settings
 from companion.cli.output import BarProgress, OutputFormat, err, esc, out, print_json, table
-from companion.config import get_settings
 from companion.errors import BadInputError
 
 #: companion.evals.runner's SUITES, spelled out because --suite's help needs them at import
@@ -60,6 +59,8 @@ def eval_(
         if not model.strip():
             raise BadInputError("--model is empty: give a litellm model string, 'offline' or "
                                 "'boilerplate'", field="model")
+        from companion.config import get_settings
+
         os.environ["COMPANION_MODEL"] = model.strip()
         get_settings.cache_clear()
     root = evals_root()
