@@ -213,14 +213,19 @@ def _try_lock(handle: IO[str], kind: int) -> bool:
 class BackgroundRead:
     """A process loading the embedding model while an import runs; `start` tells it the
     import committed (it then reads the program's texts not yet read, and exits), `cancel`
-    that nothing was imported (it exits). It holds the program's read lock from before it
-    starts until it exits, so `wait_for` in any process waits for it."""
+    that there is nothing to read (it exits at once). It holds the program's read lock from
+    before it starts until it exits, so `wait_for` in any process waits for it."""
 
     process: subprocess.Popen[bytes]
     pipe: IO[str]
+    embedder: CachedEmbedder
 
-    def start(self, program: str) -> None:
-        self._send(program)
+    def start(self, db: Database, program: str) -> None:
+        """The import committed: the process reads what the cache lacks — or, when it lacks
+        nothing (people already read, in this program or another), is told to stop, so a
+        command that matches next does not wait for a model load nobody needs."""
+        texts = profile_texts(db, program)
+        self._send(program if texts and self.embedder.missing(texts) else "")
 
     def cancel(self) -> None:
         self._send("")
@@ -231,7 +236,7 @@ class BackgroundRead:
         try:
             self.pipe.write(program + "\n")
             self.pipe.close()
-        except OSError:  # it already exited (it could not load the model): nothing to tell
+        except OSError:  # it already exited (it could not start): nothing to tell
             pass
 
 
@@ -264,53 +269,42 @@ def read_in_background(embedder: Embedder, program: str, home: Path) -> Backgrou
             return None
         finally:
             os.close(told)
-    return BackgroundRead(process, os.fdopen(tell, "w"))
+    return BackgroundRead(process, os.fdopen(tell, "w"), embedder)
 
 
-def _read_when_told(pipe_fd: int) -> None:
-    """The background process: load the model while the import runs, then read the
-    program's texts the cache lacks."""
+#: The background process. Before anything else it starts importing torch (the longest of
+#: its imports: ~1.7-2.5 s on 2 cores) on a thread, and waits to be told; told to stop, it
+#: ends at once (releasing the lock), else it reads the program (`_read`).
+_CHILD = """\
+import os, sys, threading
+threading.Thread(target=__import__, args=("torch",), daemon=True).start()
+with os.fdopen(int(sys.argv[1])) as told:
+    program = told.readline().strip()
+if program:
+    from companion.services.preparation import _read
+    _read(program)
+os._exit(0)  # no wait for the torch import when there was nothing to read
+"""
+
+
+def _read(program: str) -> None:
+    """In the background process: the program's texts the cache lacks, read."""
+    import atexit
+
     from companion.config import get_settings
     from companion.embeddings import get_embedder
     from companion.store import get_database
 
-    settings = get_settings()
-    embedder = get_embedder(settings)
-    loader = threading.Thread(target=_warm, args=(embedder,), daemon=True)
-    loader.start()
-    with os.fdopen(pipe_fd) as pipe:
-        program = pipe.readline().strip()
-    if not program:
-        return
-    texts = profile_texts(get_database(settings), program)
-    if not texts or embedder.missing(texts) == 0:
-        return  # a re-import of people already read: nothing to wait for
-    loader.join()
-    embedder.embed(texts)
-
-
-def _warm(embedder: CachedEmbedder) -> None:
-    warm = getattr(embedder.inner, "warm", None)
-    if warm is not None:
-        try:
-            warm()
-        except Exception:  # noqa: S110 - the embedding itself loads again and reports it
-            pass
-
-
-def _child(pipe_fd: int) -> None:
-    """The background process's entry (`_CHILD`)."""
-    import atexit
-
-    _read_when_told(pipe_fd)
-    atexit._run_exitfuncs()  # the engines' and caches' closers (no journal left behind)...
-    os._exit(0)  # ...but no wait for a model load there was no use for
-
-
-#: The background process: torch first, the longest of its imports (~1.7-2.5 s on 2 cores),
-#: while the import command reads the file on the other core; then this module.
-_CHILD = ("import sys, torch; from companion.services.preparation import _child; "
-          "_child(int(sys.argv[1]))")
+    try:
+        settings = get_settings()
+        embedder = get_embedder(settings)
+        if isinstance(embedder, CachedEmbedder):
+            warm = getattr(embedder.inner, "warm", None)  # the model and the detector
+            if warm is not None:
+                warm()
+            embedder.embed(profile_texts(get_database(settings), program))
+    finally:
+        atexit._run_exitfuncs()  # the engines' and caches' closers: no journal left behind
 
 
 def prepare_all(db: Database, embedder: Embedder, lock: Path | None = None) -> list[str]:

@@ -148,3 +148,39 @@ def test_no_read_under_way_means_no_wait(tmp_path: Path) -> None:
                                                                 role=Role.mentee)],
                          progress=progress)
     assert progress.stages == []  # no stage: nothing was waited for
+
+
+class _Pipe:
+    def __init__(self) -> None:
+        self.written = ""
+        self.closed = False
+
+    def write(self, text: str) -> None:
+        self.written += text
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_people_already_read_send_the_process_away_at_once(db, tmp_path: Path) -> None:
+    """A re-import, or the same people in a new program: nothing to read, so the process is
+    told to stop instead of holding the lock through a model load (a `match assign` right
+    after waited ~2 s for it)."""
+    from datetime import date
+
+    from companion.services.participants import import_participants_bytes
+    from companion.services.programs import build_program, create_program
+
+    for name in ("Pilot", "Second"):
+        create_program(db, build_program(name, start=date(2027, 1, 11), months=12))
+        import_participants_bytes(db, name, factories.csv_text(
+            [factories.mentor("m1"), factories.mentee("e1")]).encode(), name="p.csv",
+            skip_invalid=False, actor="cli")
+    embedder = CachedEmbedder(HashingEmbedder(), EmbeddingCache(tmp_path / "e.sqlite"))
+    told = _Pipe()
+    preparation.BackgroundRead(None, told, embedder).start(db, "Pilot")  # type: ignore[arg-type]
+    assert told.written == "Pilot\n" and told.closed
+    embedder.embed(preparation.profile_texts(db, "Pilot"))  # the process read them
+    told = _Pipe()
+    preparation.BackgroundRead(None, told, embedder).start(db, "Second")  # type: ignore[arg-type]
+    assert told.written == "\n" and told.closed

@@ -72,7 +72,7 @@ def import_participants(
     finally:
         if reader is not None:
             if report is not None and report.imported and not report.blocked:
-                reader.start(report.program)
+                reader.start(database(), report.program)
             else:
                 reader.cancel()
     if fmt is OutputFormat.json:
