@@ -12,17 +12,12 @@ page that follows finds them all there.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import logging
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 from companion.domain import Participant, Role
 from companion.embeddings import CachedEmbedder, Embedder
@@ -31,6 +26,7 @@ from companion.matching.centre import reference_texts
 from companion.matching.texts import expertise_phrases, goal_texts
 from companion.progress import NoProgress, Progress, Tick
 from companion.services.access import access_to, people_of
+from companion.services.reading import read_lock, try_lock
 from companion.services.tokens import Principal
 from companion.store import Database
 
@@ -147,17 +143,10 @@ def wait_for(program: str, embedder: Embedder, timeout: float = 600, *,
     for preparation in running:
         preparation.finished.wait(timeout)
     if isinstance(embedder, CachedEmbedder):
-        _wait_for_process(_read_lock(embedder, program), timeout, embedder, people, progress)
+        _wait_for_process(read_lock(embedder, program), timeout, embedder, people, progress)
 
 
 # --- a read in another process: after `companion import participants` ----------------------
-
-
-def _read_lock(embedder: CachedEmbedder, program: str) -> Path:
-    """The file a background read of `program` for this model holds locked (beside the
-    vector cache it writes to: one per home)."""
-    digest = hashlib.sha256(f"{embedder.name}\0{program}".encode()).hexdigest()[:24]
-    return embedder.cache.path.parent / "reading" / f"{digest}.lock"
 
 
 def _wait_for_process(lock: Path, timeout: float, embedder: CachedEmbedder,
@@ -174,7 +163,7 @@ def _read_under_way(lock: Path) -> bool:
     if not lock.exists():
         return False
     with lock.open("a") as handle:
-        return not _try_lock(handle, fcntl.LOCK_SH)
+        return not try_lock(handle, fcntl.LOCK_SH)
 
 
 def _follow(lock: Path, timeout: float, embedder: CachedEmbedder, texts: list[str],
@@ -187,7 +176,7 @@ def _follow(lock: Path, timeout: float, embedder: CachedEmbedder, texts: list[st
         shown = total - embedder.missing(texts) if texts else 0
         tick(shown)
         polled = time.monotonic()
-        while not _try_lock(handle, fcntl.LOCK_SH) and time.monotonic() < deadline:
+        while not try_lock(handle, fcntl.LOCK_SH) and time.monotonic() < deadline:
             time.sleep(0.05)
             if texts and time.monotonic() - polled > 0.5:
                 read = total - embedder.missing(texts)
@@ -195,116 +184,6 @@ def _follow(lock: Path, timeout: float, embedder: CachedEmbedder, texts: list[st
                 shown, polled = max(shown, read), time.monotonic()
         if texts:
             tick(max(0, total - embedder.missing(texts) - shown))
-
-
-def _try_lock(handle: IO[str], kind: int) -> bool:
-    """Take `kind` on `handle`'s file if no one holds it the other way; release a shared one
-    at once (it only asks whether a read is under way)."""
-    try:
-        fcntl.flock(handle, kind | fcntl.LOCK_NB)
-    except OSError:
-        return False
-    if kind == fcntl.LOCK_SH:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return True
-
-
-@dataclass
-class BackgroundRead:
-    """A process loading the embedding model while an import runs; `start` tells it the
-    import committed (it then reads the program's texts not yet read, and exits), `cancel`
-    that there is nothing to read (it exits at once). It holds the program's read lock from
-    before it starts until it exits, so `wait_for` in any process waits for it."""
-
-    process: subprocess.Popen[bytes]
-    pipe: IO[str]
-    embedder: CachedEmbedder
-
-    def start(self, db: Database, program: str) -> None:
-        """The import committed: the process reads what the cache lacks — or, when it lacks
-        nothing (people already read, in this program or another), is told to stop, so a
-        command that matches next does not wait for a model load nobody needs."""
-        texts = profile_texts(db, program)
-        self._send(program if texts and self.embedder.missing(texts) else "")
-
-    def cancel(self) -> None:
-        self._send("")
-
-    def _send(self, program: str) -> None:
-        if self.pipe.closed:
-            return
-        try:
-            self.pipe.write(program + "\n")
-            self.pipe.close()
-        except OSError:  # it already exited (it could not start): nothing to tell
-            pass
-
-
-def read_in_background(embedder: Embedder, program: str, home: Path) -> BackgroundRead | None:
-    """Start a process that loads the model now and reads `program`'s profiles once told the
-    import committed. None when another read of the program is under way (it holds the
-    lock: `wait_for` waits for it, and the texts it misses are read by the command that
-    matches) or the embedder keeps no vectors."""
-    if not isinstance(embedder, CachedEmbedder):
-        return None
-    lock = _read_lock(embedder, program)
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with lock.open("a") as handle:
-        if not _try_lock(handle, fcntl.LOCK_EX):
-            return None
-        # the child inherits the locked file: the lock lasts until it exits, and no command
-        # can find the program unlocked between this import and the child's start
-        told, tell = os.pipe()
-        errors_file = home / "logs" / "background-read.log"
-        errors_file.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with errors_file.open("ab") as errors:
-                process = subprocess.Popen(
-                    [sys.executable, "-P", "-c", _CHILD, str(told)],
-                    pass_fds=(handle.fileno(), told), stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
-        except OSError as exc:
-            os.close(tell)
-            log.warning("could not start the background read: %s", exc)
-            return None
-        finally:
-            os.close(told)
-    return BackgroundRead(process, os.fdopen(tell, "w"), embedder)
-
-
-#: The background process. Before anything else it starts importing torch (the longest of
-#: its imports: ~1.7-2.5 s on 2 cores) on a thread, and waits to be told; told to stop, it
-#: ends at once (releasing the lock), else it reads the program (`_read`).
-_CHILD = """\
-import os, sys, threading
-threading.Thread(target=__import__, args=("torch",), daemon=True).start()
-with os.fdopen(int(sys.argv[1])) as told:
-    program = told.readline().strip()
-if program:
-    from companion.services.preparation import _read
-    _read(program)
-os._exit(0)  # no wait for the torch import when there was nothing to read
-"""
-
-
-def _read(program: str) -> None:
-    """In the background process: the program's texts the cache lacks, read."""
-    import atexit
-
-    from companion.config import get_settings
-    from companion.embeddings import get_embedder
-    from companion.store import get_database
-
-    try:
-        settings = get_settings()
-        embedder = get_embedder(settings)
-        if isinstance(embedder, CachedEmbedder):
-            warm = getattr(embedder.inner, "warm", None)  # the model and the detector
-            if warm is not None:
-                warm()
-            embedder.embed(profile_texts(get_database(settings), program))
-    finally:
-        atexit._run_exitfuncs()  # the engines' and caches' closers: no journal left behind
 
 
 def prepare_all(db: Database, embedder: Embedder, lock: Path | None = None) -> list[str]:
@@ -343,7 +222,7 @@ def prepare_all(db: Database, embedder: Embedder, lock: Path | None = None) -> l
 
 def _embed(running: Preparation, embedder: CachedEmbedder, texts: list[str]) -> None:
     try:
-        lock = _read_lock(embedder, running.program)
+        lock = read_lock(embedder, running.program)
         if _read_under_way(lock):  # the CLI import's process reads them: follow it instead
             _follow(lock, 600, embedder, texts, running.tick)
         embedder.embed(texts, tick=running.tick)

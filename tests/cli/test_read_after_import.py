@@ -22,13 +22,13 @@ from companion.domain import Participant, Role
 from companion.embeddings import CachedEmbedder, EmbeddingCache, HashingEmbedder, get_embedder
 from companion.progress import Tick
 from companion.sample import generate_program, write_records
-from companion.services import preparation
+from companion.services import preparation, reading
 from companion.store import get_database
 from tests import factories
 
 
 @pytest.fixture
-def reading(monkeypatch: pytest.MonkeyPatch) -> None:
+def reads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COMPANION_READ_AFTER_IMPORT", "true")
     get_settings.cache_clear()
 
@@ -40,7 +40,7 @@ def pilot(cli) -> str:
 
 
 @pytest.mark.slow
-def test_the_import_reads_the_new_profiles_in_the_background(cli, pilot, reading,
+def test_the_import_reads_the_new_profiles_in_the_background(cli, pilot, reads,
                                                               tmp_path: Path) -> None:
     people = tmp_path / "people.csv"
     write_records(generate_program(mentees=12, mentors=6, seed=5).records, people)
@@ -59,13 +59,13 @@ def test_the_import_reads_the_new_profiles_in_the_background(cli, pilot, reading
     assert not log.exists() or "Traceback" not in log.read_text()
 
 
-def test_a_dry_run_starts_no_process(cli, pilot, reading, tmp_path: Path) -> None:
+def test_a_dry_run_starts_no_process(cli, pilot, reads, tmp_path: Path) -> None:
     path = factories.write_csv(tmp_path / "people.csv", [factories.mentee("e1")])
     assert cli("import", "participants", str(path), "--program", pilot, "--dry-run").code == 0
     assert not (get_settings().home / "cache" / "reading").exists()
 
 
-def test_a_refused_import_reads_nothing(cli, pilot, reading, tmp_path: Path) -> None:
+def test_a_refused_import_reads_nothing(cli, pilot, reads, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("id,name,role\ne1,Ann,astronaut\n", encoding="utf-8")
     assert cli("import", "participants", str(bad), "--program", pilot).code == 2
@@ -114,7 +114,7 @@ def test_a_match_waits_for_a_read_under_way_in_another_process(tmp_path: Path) -
               Participant(id="m1", name="Bo", role=Role.mentor,
                           expertise="I coach first-time managers on delegation.")]
     texts = preparation.people_texts(people)
-    lock = preparation._read_lock(embedder, "Pilot")
+    lock = reading.read_lock(embedder, "Pilot")
     lock.parent.mkdir(parents=True)
     holder = lock.open("a")
     fcntl.flock(holder, fcntl.LOCK_EX)  # the background read, started by the import
@@ -140,7 +140,7 @@ def test_a_match_waits_for_a_read_under_way_in_another_process(tmp_path: Path) -
 
 def test_no_read_under_way_means_no_wait(tmp_path: Path) -> None:
     embedder = CachedEmbedder(HashingEmbedder(), EmbeddingCache(tmp_path / "e.sqlite"))
-    lock = preparation._read_lock(embedder, "Pilot")
+    lock = reading.read_lock(embedder, "Pilot")
     lock.parent.mkdir(parents=True)
     lock.touch()  # a read that has ended: its file stays, unlocked
     progress = _Recording()
@@ -178,9 +178,9 @@ def test_people_already_read_send_the_process_away_at_once(db, tmp_path: Path) -
             skip_invalid=False, actor="cli")
     embedder = CachedEmbedder(HashingEmbedder(), EmbeddingCache(tmp_path / "e.sqlite"))
     told = _Pipe()
-    preparation.BackgroundRead(None, told, embedder).start(db, "Pilot")  # type: ignore[arg-type]
+    reading.BackgroundRead(None, told, embedder).start(db, "Pilot")  # type: ignore[arg-type]
     assert told.written == "Pilot\n" and told.closed
     embedder.embed(preparation.profile_texts(db, "Pilot"))  # the process read them
     told = _Pipe()
-    preparation.BackgroundRead(None, told, embedder).start(db, "Second")  # type: ignore[arg-type]
+    reading.BackgroundRead(None, told, embedder).start(db, "Second")  # type: ignore[arg-type]
     assert told.written == "\n" and told.closed

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from companion.api.common import embedder_dep
 from companion.config import Settings
 from companion.embeddings import CachedEmbedder, EmbeddingCache, HashingEmbedder
-from companion.services import preparation
+from companion.services import preparation, reading
 from companion.services.participants import import_participants_bytes
 from companion.services.programs import build_program, create_program
 from companion.store import Database
@@ -189,7 +189,7 @@ def test_a_server_follows_a_read_the_cli_import_started_instead_of_reading_besid
     inner = HashingEmbedder()
     embedder = CachedEmbedder(inner, EmbeddingCache(tmp_path / "vectors.sqlite"))
     texts = preparation.profile_texts(db, "Pilot")
-    lock = preparation._read_lock(embedder, "Pilot")
+    lock = reading.read_lock(embedder, "Pilot")
     lock.parent.mkdir(parents=True)
     holder = lock.open("a")
     fcntl.flock(holder, fcntl.LOCK_EX)  # the import's background process

@@ -58,7 +58,7 @@ def import_participants(
     reader = None
     if current.read_after_import and not dry_run:
         # loads the model while this imports; reads the new profiles once told they are in
-        from companion.services.preparation import read_in_background
+        from companion.services.reading import read_in_background
 
         reader = read_in_background(get_embedder(current), program, current.home)
     from companion.services.participants import import_participants_file, read_mapping
