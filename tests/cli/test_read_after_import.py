@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from companion.config import get_settings
+from companion import embeddings
+from companion.config import Settings, get_settings
 from companion.domain import Participant, Role
-from companion.embeddings import CachedEmbedder, EmbeddingCache, HashingEmbedder, get_embedder
+from companion.embeddings import CachedEmbedder, EmbeddingCache, HashingEmbedder
 from companion.progress import Tick
 from companion.sample import generate_program, write_records
 from companion.services import preparation, reading
@@ -27,9 +28,18 @@ from companion.store import get_database
 from tests import factories
 
 
+def _configured(settings: Settings) -> CachedEmbedder:
+    """`companion.embeddings.get_embedder` itself (some test modules replace it for the whole
+    session when they are imported)."""
+    return embeddings._embedder_for(settings.embedding_model, settings.home,
+                                    settings.multilingual,
+                                    embeddings.resolve_precision(settings.embedding_precision))
+
+
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COMPANION_READ_AFTER_IMPORT", "true")
+    monkeypatch.setattr(embeddings, "get_embedder", _configured)
     get_settings.cache_clear()
 
 
@@ -45,7 +55,7 @@ def test_the_import_reads_the_new_profiles_in_the_background(cli, pilot, reads,
     people = tmp_path / "people.csv"
     write_records(generate_program(mentees=12, mentors=6, seed=5).records, people)
     settings = get_settings()
-    embedder = get_embedder(settings)
+    embedder = _configured(settings)
     texts = preparation.profile_texts(get_database(settings), pilot)
     assert embedder.missing(texts) == 0  # only the shipped reference texts so far
 
@@ -70,7 +80,7 @@ def test_a_refused_import_reads_nothing(cli, pilot, reads, tmp_path: Path) -> No
     bad.write_text("id,name,role\ne1,Ann,astronaut\n", encoding="utf-8")
     assert cli("import", "participants", str(bad), "--program", pilot).code == 2
     settings = get_settings()
-    embedder = get_embedder(settings)
+    embedder = _configured(settings)
     assert (settings.home / "cache" / "reading").exists()  # a process was started...
     preparation.wait_for(pilot, embedder, timeout=120)  # ...and told to stop
     assert EmbeddingCache(settings.home / "cache" / "embeddings.sqlite").count() == 0
