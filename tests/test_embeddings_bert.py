@@ -71,6 +71,14 @@ def test_bf16_stays_close_to_fp32() -> None:
     assert float(np.sum(fp32 * bf16, axis=1).min()) > 0.99
 
 
+def _printed_by(code: str, folder: Path) -> str:
+    """What `code` prints, run by a new Python process (its imports are its own)."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=False, cwd=folder)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def test_embedding_the_bundled_model_does_not_import_sentence_transformers(
         tmp_path: Path) -> None:
     """The point of `BertMeanPooling`: transformers, scikit-learn, scipy and pandas stay out
@@ -84,10 +92,7 @@ def test_embedding_the_bundled_model_does_not_import_sentence_transformers(
         "                           'scipy', 'pandas') if m in sys.modules)\n"
         "print(','.join(heavy))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, check=False, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == ""
+    assert _printed_by(code, tmp_path).strip() == ""
 
 
 def test_a_broken_plain_model_fails_with_the_setting_named(tmp_path: Path) -> None:
@@ -240,7 +245,4 @@ def test_a_few_texts_in_a_new_process_do_not_import_torch(tmp_path: Path) -> Non
         "vectors = embedder.embed([f'goal {i} of many' for i in range(SMALL_CALL + 1)])\n"
         "print('torch' in sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, check=False, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "True"]
+    assert _printed_by(code, tmp_path).split() == ["False", "True"]

@@ -67,6 +67,13 @@ def site(db: Database, settings: Settings, tmp_path: Path
             inner.release.set()
 
 
+def _pilot_imported_elsewhere(db: Database) -> None:
+    """Pilot, its people imported outside the web app (the CLI): no page read them."""
+    create_program(db, build_program("Pilot", start=date(2027, 1, 11), months=12))
+    import_participants_bytes(db, "Pilot", factories.csv_text(PEOPLE).encode(), name="p.csv",
+                              skip_invalid=False, actor="cli")
+
+
 def _wait_until(check: Any, seconds: float = 10) -> None:
     deadline = time.monotonic() + seconds
     while not check():
@@ -129,9 +136,7 @@ def test_a_server_start_reads_the_profiles_of_programs_imported_elsewhere(
     """Reproduction: a program imported with the CLI, then `companion serve`: the first API
     suggestion embedded the whole program inside the request. The server's warm-up now reads
     every program not yet read, once per home (a second process finds the lock taken)."""
-    create_program(db, build_program("Pilot", start=date(2027, 1, 11), months=12))
-    import_participants_bytes(db, "Pilot", factories.csv_text(PEOPLE).encode(), name="p.csv",
-                              skip_invalid=False, actor="cli")
+    _pilot_imported_elsewhere(db)
     inner = HashingEmbedder()
     embedder = CachedEmbedder(inner, EmbeddingCache(tmp_path / "vectors.sqlite"))
     texts = preparation.profile_texts(db, "Pilot")
@@ -154,9 +159,7 @@ def test_a_suggestion_asked_while_the_profiles_are_read_waits_and_reads_nothing_
     embed the same texts again beside it, on the same two cores."""
     from companion.services.matching import suggest
 
-    create_program(db, build_program("Pilot", start=date(2027, 1, 11), months=12))
-    import_participants_bytes(db, "Pilot", factories.csv_text(PEOPLE).encode(), name="p.csv",
-                              skip_invalid=False, actor="cli")
+    _pilot_imported_elsewhere(db)
     inner = Gated()
     embedder = CachedEmbedder(inner, EmbeddingCache(tmp_path / "vectors.sqlite"))
     warm_up = threading.Thread(target=preparation.prepare_all, args=(db, embedder))
@@ -183,9 +186,7 @@ def test_a_server_follows_a_read_the_cli_import_started_instead_of_reading_besid
     cores."""
     import fcntl
 
-    create_program(db, build_program("Pilot", start=date(2027, 1, 11), months=12))
-    import_participants_bytes(db, "Pilot", factories.csv_text(PEOPLE).encode(), name="p.csv",
-                              skip_invalid=False, actor="cli")
+    _pilot_imported_elsewhere(db)
     inner = HashingEmbedder()
     embedder = CachedEmbedder(inner, EmbeddingCache(tmp_path / "vectors.sqlite"))
     texts = preparation.profile_texts(db, "Pilot")
