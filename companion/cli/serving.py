@@ -52,12 +52,27 @@ class _OwnSocketProcess(multiprocess.Process):
     """A uvicorn worker process that binds its own SO_REUSEPORT socket when it starts."""
 
     def target(self, sockets: list[socket.socket] | None = None) -> None:  # pragma: no cover
+        exit_cleanly_on_sigterm()  # before uvicorn captures the signals (it restores this)
         try:
             own = reuse_port_socket(self.config.host, self.config.port, self.config.backlog)
         except OSError as exc:
             logger.error("cannot listen on %s:%s: %s", self.config.host, self.config.port, exc)
             sys.exit(STARTUP_FAILURE)
         super().target([own])
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """After its graceful shutdown on SIGTERM, uvicorn raises the signal again, and the
+    default action ends the process without Python's exit handlers: SQLAlchemy's pooled
+    connections were never closed, so SQLite left companion.db-wal and -shm beside the file
+    (a coordinator copying companion.db would miss the last commits). SIGTERM now exits like
+    SIGINT does: through Python, handlers run, code 0."""
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def check_free(host: str, port: int) -> None:

@@ -156,3 +156,40 @@ def test_the_executable_leaves_no_sqlite_journal_behind(tmp_path: Path) -> None:
         assert done.returncode in (0, 2), done.stderr
     assert (home / "companion.db").is_file()
     assert not list(home.rglob("*-wal")) and not list(home.rglob("*-shm"))
+
+
+def test_a_server_stopped_with_sigterm_leaves_no_sqlite_journal_behind(tmp_path: Path) -> None:
+    """What a service manager sends (systemd, Docker): uvicorn shut down gracefully, then
+    raised SIGTERM again, whose default action skipped Python's exit handlers, so the
+    engines' pooled connections stayed open and companion.db-wal stayed beside the file."""
+    import signal
+    import time
+
+    import httpx
+
+    from tests.servers import clean_env, free_port
+
+    home = tmp_path / "home"
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "companion.cli", "serve", "--port",
+                                str(port)], env=clean_env(home), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).is_success:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, (
+                process.stderr.read().decode()[-2000:] if process.stderr else "")
+            time.sleep(0.2)
+        assert list(home.glob("companion.db-wal"))  # the server has the database open
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert (home / "companion.db").is_file()
+    assert not list(home.glob("companion.db-wal")) and not list(home.glob("companion.db-shm"))

@@ -29,6 +29,7 @@ def serve(
     from companion.metrics import MULTIPROC_ENV
 
     long_running()
+    serving.exit_cleanly_on_sigterm()
     os.environ["COMPANION_WARMUP"] = "1"
     settings = get_settings()
     if workers > 1:  # each worker writes its metric samples here; /metrics sums them
