@@ -201,9 +201,7 @@ def prepare_all(db: Database, embedder: Embedder, lock: Path | None = None) -> l
     if lock is not None:
         lock.parent.mkdir(parents=True, exist_ok=True)
         handle = lock.open("a")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # another process of this home is at it
+        if not try_lock(handle, fcntl.LOCK_EX):  # another process of this home is at it
             handle.close()
             return []
     try:

@@ -55,7 +55,6 @@ class BackgroundRead:
     """The process, seen from the import: `start` once the import committed, `cancel` when
     nothing was imported."""
 
-    process: subprocess.Popen[bytes]
     pipe: IO[str]
     embedder: CachedEmbedder
 
@@ -99,7 +98,7 @@ def read_in_background(embedder: Embedder, program: str, home: Path) -> Backgrou
         errors_file.parent.mkdir(parents=True, exist_ok=True)
         try:
             with errors_file.open("ab") as errors:
-                process = subprocess.Popen(
+                subprocess.Popen(
                     [sys.executable, "-P", "-c", _CHILD, str(told)],
                     pass_fds=(handle.fileno(), told), stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
@@ -109,7 +108,7 @@ def read_in_background(embedder: Embedder, program: str, home: Path) -> Backgrou
             return None
         finally:
             os.close(told)
-    return BackgroundRead(process, os.fdopen(tell, "w"), embedder)
+    return BackgroundRead(os.fdopen(tell, "w"), embedder)
 
 
 #: The process. One thread waits to be told (told to stop, it ends the process at once,
@@ -151,11 +150,8 @@ def read(program: str) -> None:
 
     try:
         settings = get_settings()
-        embedder = get_embedder(settings)
-        if isinstance(embedder, CachedEmbedder):
-            warm = getattr(embedder.inner, "warm", None)  # the model and the detector
-            if warm is not None:
-                warm()
-            embedder.embed(profile_texts(get_database(settings), program))
+        # the texts the cache lacks; the first of them load the model (and the language
+        # detector beside it), torch being imported already
+        get_embedder(settings).embed(profile_texts(get_database(settings), program))
     finally:
         atexit._run_exitfuncs()  # the engines' and caches' closers: no journal left behind

@@ -188,9 +188,9 @@ def test_people_already_read_send_the_process_away_at_once(db, tmp_path: Path) -
             skip_invalid=False, actor="cli")
     embedder = CachedEmbedder(HashingEmbedder(), EmbeddingCache(tmp_path / "e.sqlite"))
     told = _Pipe()
-    reading.BackgroundRead(None, told, embedder).start(db, "Pilot")  # type: ignore[arg-type]
+    reading.BackgroundRead(told, embedder).start(db, "Pilot")  # type: ignore[arg-type]
     assert told.written == "Pilot\n" and told.closed
     embedder.embed(preparation.profile_texts(db, "Pilot"))  # the process read them
     told = _Pipe()
-    reading.BackgroundRead(None, told, embedder).start(db, "Second")  # type: ignore[arg-type]
+    reading.BackgroundRead(told, embedder).start(db, "Second")  # type: ignore[arg-type]
     assert told.written == "\n" and told.closed
