@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sqlite3
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -895,10 +896,14 @@ class CachedEmbedder:
 
     def missing(self, texts: Sequence[str]) -> int:
         """How many of `texts` would need the model (for progress bars)."""
-        hashes = list(dict.fromkeys(text_hash(t) for t in texts))
-        known = self.cache.known(self.name, hashes) | (
-            shipped_vectors(self.name).keys() & set(hashes))
-        return len(hashes) - len(known)
+        return len(self.missing_texts(texts))
+
+    def missing_texts(self, texts: Sequence[str]) -> list[str]:
+        """The distinct texts among `texts` that would need the model, in their order."""
+        unique = {text_hash(t): t for t in dict.fromkeys(texts)}
+        known = self.cache.known(self.name, list(unique)) | (
+            shipped_vectors(self.name).keys() & unique.keys())
+        return [text for digest, text in unique.items() if digest not in known]
 
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -950,3 +955,30 @@ def get_embedder(settings: Settings) -> CachedEmbedder:
     (`COMPANION_MULTILINGUAL`), or the model `COMPANION_EMBEDDING_MODEL` names."""
     return _embedder_for(settings.embedding_model, settings.home, settings.multilingual,
                          resolve_precision(settings.embedding_precision))
+
+
+def get_query_embedder(settings: Settings) -> Embedder:
+    """The configured embedder as a guideline search or a draft's planner should use it
+    (`for_queries`)."""
+    return for_queries(get_embedder(settings), settings)
+
+
+def for_queries(embedder: Embedder, settings: Settings) -> Embedder:
+    """The embedder for a few texts compared among themselves or with an index kept under a
+    precision-free name (`index_name`): guideline searches and a draft planner's ranking.
+
+    `embedder` (the configured one), except in a process that has not imported torch on a
+    CPU where `COMPANION_EMBEDDING_PRECISION=auto` chose bfloat16: there it is the same
+    model in float32, whose small calls run on numpy (a query in ~0.05 s) instead of
+    importing torch and loading the bf16 model (~1.2 s) for them — what a CLI draft paid.
+    A float32 query finds the same passages; the planner's option vectors are cached under
+    the full name, precision included, so two precisions never meet in one ranking.
+    Matching always uses the configured embedder: its vectors are compared across calls
+    and processes."""
+    if (settings.embedding_precision != "auto" or "torch" in sys.modules
+            or resolve_precision("auto") != "bf16"):
+        return embedder
+    model, home, multilingual = settings.embedding_model, settings.home, settings.multilingual
+    if embedder is not _embedder_for(model, home, multilingual, "bf16"):
+        return embedder  # another embedder stands in (tests, a custom set-up)
+    return _embedder_for(model, home, multilingual, "fp32")

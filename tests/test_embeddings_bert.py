@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 
 from companion import embeddings
-from companion.embeddings import BertMeanPooling, SentenceTransformerEmbedder, bundled_model_path
+from companion.config import Settings
+from companion.embeddings import (
+    BertMeanPooling,
+    HashingEmbedder,
+    SentenceTransformerEmbedder,
+    bundled_model_path,
+)
 from companion.matching.centre import reference_texts
 
 TEXTS = [
@@ -246,3 +252,61 @@ def test_a_few_texts_in_a_new_process_do_not_import_torch(tmp_path: Path) -> Non
         "print('torch' in sys.modules)\n"
     )
     assert _printed_by(code, tmp_path).split() == ["False", "True"]
+
+
+def test_queries_on_a_bf16_cpu_run_in_float32_until_torch_is_loaded(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Where `auto` chooses bf16 (the CPU has it), a CLI draft imported torch and loaded the
+    bf16 model for its few queries: 2.9 s for a new mentee's draft on a 2-core AMD EPYC
+    (Zen 4). Its searches and its planner now take the float32 model, on numpy, in a process
+    without torch; matching keeps bf16."""
+    monkeypatch.setattr(embeddings, "cpu_bf16", lambda: True)
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    settings = Settings(home=tmp_path)  # auto
+    configured = embeddings.get_embedder(settings)
+    assert "+bf16" in configured.name
+    queries = embeddings.for_queries(configured, settings)
+    assert queries is not configured
+    assert queries.name == configured.name.replace("+bf16", "")
+    assert embeddings.index_name(queries) == embeddings.index_name(configured)  # one index
+    assert embeddings.get_query_embedder(settings) is queries
+    # forced precisions and stand-in embedders are left as they are
+    forced = Settings(home=tmp_path, embedding_precision="bf16")
+    assert "+bf16" in embeddings.for_queries(embeddings.get_embedder(forced), forced).name
+    stand_in = HashingEmbedder()
+    assert embeddings.for_queries(stand_in, settings) is stand_in
+
+
+def test_queries_use_the_configured_model_once_torch_is_loaded(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A server has torch loaded (its warm-up): the bf16 model answers a query faster than
+    numpy would, so queries stay on it."""
+    import torch  # noqa: F401
+
+    monkeypatch.setattr(embeddings, "cpu_bf16", lambda: True)
+    settings = Settings(home=tmp_path)
+    configured = embeddings.get_embedder(settings)
+    assert embeddings.for_queries(configured, settings) is configured
+
+
+def test_a_draft_search_on_a_bf16_cpu_does_not_import_torch(tmp_path: Path) -> None:
+    """The whole path in a new process: the guideline search a draft makes, the CPU said to
+    have bf16. (The guidelines are ingested first, a large call: torch may load for that,
+    once per home, so the search is timed in a second process.)"""
+    setup = (
+        "from companion import embeddings\n"
+        "embeddings.cpu_bf16 = lambda: True\n"
+        "from companion.config import Settings\n"
+        "from companion.retrieval import search\n"
+        f"settings = Settings(home={str(tmp_path)!r})\n"
+        "search(settings, embeddings.get_query_embedder(settings), 'first team')\n"
+    )
+    _printed_by(setup, tmp_path)
+    code = setup + (
+        "import sys\n"
+        "found = search(settings, embeddings.get_query_embedder(settings),\n"
+        "               'how do I give feedback on missed deadlines')\n"
+        "assert found and found[0].score > 0.3, found\n"
+        "print('torch' in sys.modules)\n"
+    )
+    assert _printed_by(code, tmp_path).split() == ["False"]

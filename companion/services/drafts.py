@@ -92,11 +92,11 @@ MAX_PAGE = 500
 def default_deps(db: Database, settings: Settings) -> Deps:
     """The real model (COMPANION_MODEL, default offline) and retrieval over knowledge/."""
     from companion.drafting.deps import Deps
-    from companion.embeddings import get_embedder
+    from companion.embeddings import get_query_embedder
     from companion.llm import model_from_settings
     from companion.retrieval import search
 
-    embedder = get_embedder(settings)
+    embedder = get_query_embedder(settings)
 
     def find(query: str, top: int, where: dict[str, str] | None) -> list[Any]:
         return search(settings, embedder, query, top=top, where=where)

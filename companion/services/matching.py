@@ -333,7 +333,7 @@ def assign(db: Database, program: str, embedder: Embedder, *,
         replaced = repo.delete_pending()
         pairings, changed = _still_valid(repo, pool.program, pairings, capacity)
         unassigned += changed
-        stored = [repo.add(p) for p in pairings]
+        stored = repo.add_many(pairings)
         kept = [p for p in repo.live_of() if p.status is not PairingStatus.pending or p.locked]
         coverage = None
         if fairness is not None and plan is not None and free is not None:

@@ -1,9 +1,10 @@
 """The background read after `companion import participants` (issue 16).
 
 The import starts a process before it reads the file. While the import runs, that process
-imports torch and the services (the longest part of a first embedding); once the import has
-committed it is told the program, embeds the goals and expertise the vector cache lacks and
-exits — or, told there is nothing to read, exits at once. It holds the program's read lock
+imports torch and loads the model and the language detector (the longest part of a first
+embedding); once the import has committed it is sent the goals and expertise the vector cache
+lacks, embeds them and exits — or, sent nothing, exits at once. It never opens the database
+(the import hands it the texts), so it imports neither the store nor the services. It holds the program's read lock
 (a file beside the vector cache) from before it starts until it exits: a command that matches
 meanwhile waits for it (`preparation.wait_for`) instead of embedding the same texts beside it.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import logging
 import os
 import subprocess
@@ -59,22 +61,22 @@ class BackgroundRead:
     embedder: CachedEmbedder
 
     def start(self, db: Database, program: str) -> None:
-        """The import committed: the process reads what the cache lacks — or, when it lacks
-        nothing (people already read, in this program or another), is told to stop, so a
-        command that matches next does not wait for a model load nobody needs."""
+        """The import committed: the process is sent the program's texts the cache lacks —
+        or, when it lacks none (people already read, in this program or another), sent
+        nothing and stops, so a command that matches next does not wait for a model load
+        nobody needs."""
         from companion.services.preparation import profile_texts
 
-        texts = profile_texts(db, program)
-        self._send(program if texts and self.embedder.missing(texts) else "")
+        self._send(self.embedder.missing_texts(profile_texts(db, program)))
 
     def cancel(self) -> None:
-        self._send("")
+        self._send([])
 
-    def _send(self, program: str) -> None:
+    def _send(self, texts: list[str]) -> None:
         if self.pipe.closed:
             return
         try:
-            self.pipe.write(program + "\n")
+            self.pipe.write(json.dumps(texts) + "\n" if texts else "\n")
             self.pipe.close()
         except OSError:  # it already exited (it could not start): nothing to tell
             pass
@@ -111,47 +113,46 @@ def read_in_background(embedder: Embedder, program: str, home: Path) -> Backgrou
     return BackgroundRead(os.fdopen(tell, "w"), embedder)
 
 
-#: The process. One thread waits to be told (told to stop, it ends the process at once,
-#: releasing the lock), one imports torch (~1.7-2.5 s on 2 cores), and the main thread
-#: imports what the read needs, all while the import command reads the file; then `read`.
+#: The process. One thread waits to be told what to read (told nothing, it ends the process
+#: at once, releasing the lock), one imports torch (~1-2.5 s on 2 cores), and the main thread
+#: loads the model and the language detector, all while the import command reads the file;
+#: then `read`.
 _CHILD = """\
-import os, queue, sys, threading
+import json, os, queue, sys, threading
 told = queue.Queue()
 def listen():
     with os.fdopen(int(sys.argv[1])) as pipe:
-        program = pipe.readline().strip()
-    if not program:
+        message = pipe.read().strip()
+    if not message:
         os._exit(0)
-    told.put(program)
+    told.put(json.loads(message))
 threading.Thread(target=listen, daemon=True).start()
 threading.Thread(target=__import__, args=("torch",), daemon=True).start()
 from companion.services.reading import read, prepare
-prepare()
-read(told.get())
+embedder = prepare()
+read(embedder, told.get())
 os._exit(0)
 """
 
 
-def prepare() -> None:
-    """In the process, before it is told: the modules a read needs."""
-    import companion.config
-    import companion.services.preparation
-    import companion.store  # noqa: F401
-
-
-def read(program: str) -> None:
-    """In the process: the program's texts the cache lacks, embedded."""
-    import atexit
-
+def prepare() -> CachedEmbedder:
+    """In the process, before it is told: the configured embedder with its model (the one
+    a large call runs on) and its language detector loaded."""
     from companion.config import get_settings
     from companion.embeddings import get_embedder
-    from companion.services.preparation import profile_texts
-    from companion.store import get_database
+
+    embedder = get_embedder(get_settings())
+    warm = getattr(embedder.inner, "warm", None)
+    if warm is not None:
+        warm()
+    return embedder
+
+
+def read(embedder: CachedEmbedder, texts: list[str]) -> None:
+    """In the process: `texts` embedded into the vector cache."""
+    import atexit
 
     try:
-        settings = get_settings()
-        # the texts the cache lacks; the first of them load the model (and the language
-        # detector beside it), torch being imported already
-        get_embedder(settings).embed(profile_texts(get_database(settings), program))
+        embedder.embed(texts)
     finally:
-        atexit._run_exitfuncs()  # the engines' and caches' closers: no journal left behind
+        atexit._run_exitfuncs()  # the caches' closers: no journal left behind

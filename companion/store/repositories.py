@@ -496,15 +496,20 @@ class PairingRepository:
         return cls(session, _program_holding(session, PairingRow, pairing_id, "pairing"))
 
     def add(self, pairing: Pairing) -> Pairing:
+        return self.add_many([pairing])[0]
+
+    def add_many(self, pairings: Sequence[Pairing]) -> list[Pairing]:
+        """Store new pairings in one flush (an assignment writes hundreds at once)."""
         now = utcnow()
-        self.session.add(PairingRow(
+        rows = [PairingRow(
             id=pairing.id, program_id=self.program.id, mentee_id=pairing.mentee_id,
             mentor_id=pairing.mentor_id, status=pairing.status.value, score=pairing.score,
             components=pairing.components, reasons=pairing.reasons, cohort=pairing.cohort,
             locked=pairing.locked, version=1, created_at=now, updated_at=now,
-        ))
+        ) for pairing in pairings]
+        self.session.add_all(rows)
         self.session.flush()
-        return self.get(pairing.id)
+        return [self._model(row) for row in rows]
 
     def get(self, pairing_id: str) -> Pairing:
         row = self.session.get(PairingRow, pairing_id)

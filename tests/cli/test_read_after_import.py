@@ -10,6 +10,7 @@ a command that matches meanwhile waits for that read instead of doing it again.
 from __future__ import annotations
 
 import fcntl
+import json
 import threading
 import time
 from pathlib import Path
@@ -189,8 +190,42 @@ def test_people_already_read_send_the_process_away_at_once(db, tmp_path: Path) -
     embedder = CachedEmbedder(HashingEmbedder(), EmbeddingCache(tmp_path / "e.sqlite"))
     told = _Pipe()
     reading.BackgroundRead(told, embedder).start(db, "Pilot")  # type: ignore[arg-type]
-    assert told.written == "Pilot\n" and told.closed
-    embedder.embed(preparation.profile_texts(db, "Pilot"))  # the process read them
+    # the process is handed the texts the cache lacks (it never opens the database)
+    sent = json.loads(told.written)
+    assert told.closed and told.written.endswith("\n")
+    assert sent == embedder.missing_texts(preparation.profile_texts(db, "Pilot"))
+    assert "Lead my first team" in sent and "Present to the board" in sent
+    embedder.embed(sent)  # the process read them
+    assert embedder.missing(preparation.profile_texts(db, "Pilot")) == 0
     told = _Pipe()
     reading.BackgroundRead(told, embedder).start(db, "Second")  # type: ignore[arg-type]
     assert told.written == "\n" and told.closed
+
+
+@pytest.mark.slow
+def test_the_process_reads_what_it_is_sent_without_opening_the_database(
+        tmp_path: Path) -> None:
+    """The import hands the process the texts the cache lacks, so it imports neither the
+    store nor the services while torch loads (they competed with torch's import for the
+    interpreter: the model was ready ~0.4 s later)."""
+    import os
+    import subprocess
+    import sys
+
+    texts = ["Lead my first team through a reorganisation", "Present to the board"]
+    told, tell = os.pipe()
+    os.write(tell, (json.dumps(texts) + "\n").encode())
+    os.close(tell)
+    # the same program, telling at its end what it imported
+    child = reading._CHILD.rsplit("os._exit(0)", 1)[0] + (
+        "print(sorted(m for m in ('sqlalchemy', 'companion.store',"
+        " 'companion.services.preparation', 'torch') if m in sys.modules))\n")
+    env = {**os.environ, "COMPANION_HOME": str(tmp_path), "COMPANION_EMBEDDING_PRECISION":
+           "fp32", "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run([sys.executable, "-P", "-c", child, str(told)], pass_fds=(told,),
+                          capture_output=True, text=True, timeout=300, env=env, check=False)
+    os.close(told)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[-2] == "['torch']"
+    settings = Settings(home=tmp_path, embedding_precision="fp32")
+    assert _configured(settings).missing(texts) == 0

@@ -66,10 +66,11 @@ def search_(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """The guideline passages closest in meaning to QUERY, best first."""
+    from companion.embeddings import for_queries
     from companion.retrieval import search
 
     current = settings()
-    found = search(current, get_embedder(current), query, top=top,
+    found = search(current, for_queries(get_embedder(current), current), query, top=top,
                    where={"phase": phase, "kind": kind, "source": source})
     if fmt is OutputFormat.json:
         print_json({"query": query, "passages": [p.model_dump(mode="json") for p in found]})
