@@ -6,8 +6,8 @@ Munkres/Hungarian assignment over rule scores). Both get the same people from
 `companion.sample.generate_program(mentees=N/2, mentors=N/2)` — with the default 500 people that
 is 250 mentors (12 of them also mentees) and 262 people seeking a mentor.
 
-Three things are timed, each as a whole process (or processes) from CSV to pairings, Python
-start-up and imports included, wall clock, in subprocesses:
+Four things are timed, from CSV to pairings, wall clock; (a)-(c) as whole processes, Python
+start-up and imports included, in subprocesses:
 
 (a) Companion, first run: a fresh COMPANION_HOME (empty database, empty embedding cache), then
     what a coordinator types —
@@ -28,10 +28,16 @@ start-up and imports included, wall clock, in subprocesses:
     contacted — the same direct call the peer's own integration test makes), then
     `create_mailing_list` for mentors and mentees (routes.get_status). The peer's packaged CLI
     (`python -m matching`) cannot be used: it calls `conduct_matching_from_file` without the
-    `rules` argument it requires (mentor-match 7.0.1).
+    `rules` argument it requires (mentor-match 7.0.1);
+(d) Companion through a running server: `companion serve` started in a fresh home and its
+    warm-up finished (untimed — a deployment's server is up before a coordinator uploads:
+    torch imported, the model loaded, the guidelines ingested), then over HTTP with an admin
+    token: POST /programs, the CSV uploaded to /programs/Bench/participants/import, POST
+    /programs/Bench/assignments — what the web app's upload and "Assign" do. The embedding
+    cache is empty, so the upload's goals and expertise are embedded inside the timed part.
 
-Rounds are interleaved: every round runs (a), (b) and (c) once each in a shuffled order (seeded),
-and the report gives the median of each (min and max beside it), not the best of N. One untimed
+Rounds are interleaved: every round runs (a)-(d) once each in a shuffled order (seeded), and
+the report gives the median of each (min and max beside it), not the best of N. One untimed
 run of the peer and one of Companion (which also primes the warm home) come first, so the OS
 file cache holds both programs' libraries and the model file in every timed run: "first run"
 means Companion's own caches are empty, not a machine just booted.
@@ -79,11 +85,13 @@ import json
 import os
 import random
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -209,6 +217,81 @@ def companion_flow(home: Path, program: str, people: Path, organizations: list[s
             "unassigned": len(result["unassigned"])}
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process so far (utime + stime)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def http(method: str, url: str, token: str, body: bytes | None = None,
+         content_type: str = "application/json") -> tuple[float, Any]:
+    request = urllib.request.Request(url, data=body, method=method, headers={
+        "Authorization": f"Bearer {token}", "Content-Type": content_type})
+    start = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:
+        data = json.loads(answer.read())
+    return time.perf_counter() - start, data
+
+
+def server_flow(home: Path, people: Path, organizations: list[str]) -> dict[str, Any]:
+    """CSV to pending pairings through a running server, as the web app's coordinator meets
+    it: `companion serve` was started (untimed: a deployment's server is up before anyone
+    uploads) in a fresh home and has finished its warm-up (torch imported, the model loaded,
+    the guidelines ingested); then the program is created, the file uploaded and the
+    assignment asked for over HTTP, timed. The embedding cache is empty: the upload's 930
+    goal and expertise texts are embedded inside the timed part."""
+    cli, env = companion_cli(), companion_env(home)
+    _, out = run([*cli, "token", "create", "--participant", "bench-admin", "--role", "admin",
+                  "--days", "1", "--format", "json"], env)
+    token = json.loads(out)["token"]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/api/v1"
+    log = (home / "server.log").open("wb")
+    server = subprocess.Popen([*cli, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                              env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/health", timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the server did not start: "
+                                       f"{(home / 'server.log').read_text()[-2000:]}") from None
+                time.sleep(0.1)
+        # the warm-up runs after the server answers: wait until it has used no CPU for 1 s
+        used = cpu_seconds(server.pid)
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            now = cpu_seconds(server.pid)
+            if now - used < 0.02:
+                break
+            used = now
+        create, _ = http("POST", f"{base}/programs", token, json.dumps({
+            "name": "Bench", "type": "one_to_one", "start_date": "2027-01-11", "months": 12,
+            "host_organization": organizations[0],
+            "partner_organizations": organizations[1:]}).encode())
+        imported, report = http("POST", f"{base}/programs/Bench/participants/import", token,
+                                people.read_bytes(), "text/csv")
+        if not report["imported"] or report["errors"]:
+            raise RuntimeError(f"import failed: {report['errors'][:3]}")
+        assign, result = http("POST", f"{base}/programs/Bench/assignments", token, b"{}")
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        log.close()
+    return {"total_s": create + imported + assign, "create_s": create, "import_s": imported,
+            "assign_s": assign, "pairs": len(result["assignments"]),
+            "unassigned": len(result["unassigned"])}
+
+
 def peer_flow(runner: Path, peer_python: Path, peer_src: Path, data: Path,
               out: Path) -> dict[str, Any]:
     shutil.rmtree(out, ignore_errors=True)
@@ -265,7 +348,7 @@ def main() -> None:
                               seed=args.seed)
     mentors, mentees = peer_rows(sample.records)
     samples: dict[str, list[dict[str, Any]]] = {"peer": [], "cold": [], "cold-inline": [],
-                                                "warm": []}
+                                                "warm": [], "server": []}
     orders: list[list[str]] = []
     with tempfile.TemporaryDirectory(prefix="peer-bench-") as folder:
         tmp = Path(folder)
@@ -287,6 +370,8 @@ def main() -> None:
                 return companion_flow(warm_home, f"Bench {label}", people, orgs)
             home = tmp / f"{kind}-{label}"
             try:
+                if kind == "server":
+                    return server_flow(home, people, orgs)
                 return companion_flow(home, "Bench", people, orgs,
                                       read_after_import=kind == "cold")
             finally:
@@ -298,7 +383,7 @@ def main() -> None:
         companion_flow(warm_home, "Bench warm-up", people, orgs)  # also primes the warm home
         rng = random.Random(args.seed)
         for round_no in range(args.rounds):
-            order = ["peer", "cold", "cold-inline", "warm"]
+            order = ["peer", "cold", "cold-inline", "warm", "server"]
             rng.shuffle(order)
             orders.append(order)
             for kind in order:
@@ -320,7 +405,7 @@ def main() -> None:
                     "python": sys.version.split()[0]},
         "median": summary,
         "vs_peer": {k: round(summary[k]["total_s"] / peer_s, 2)
-                    for k in ("cold", "cold-inline", "warm")},
+                    for k in ("cold", "cold-inline", "warm", "server")},
         "samples": samples,
     }
     rows = [
@@ -332,6 +417,8 @@ def main() -> None:
          "create {create_s:.2f} + import {import_s:.2f} + assign {assign_s:.2f}"),
         ("Companion warm (embeddings cached)", "warm",
          "create {create_s:.2f} + import {import_s:.2f} + assign {assign_s:.2f}"),
+        ("Companion through a running server, fresh home (HTTP)", "server",
+         "create {create_s:.2f} + upload {import_s:.2f} + assign {assign_s:.2f}"),
     ]
     machine = report["machine"]
     print(f"\n{machine['model']}, {machine['cores']} cores, load {load_start[0]:.2f} at start, "

@@ -4,9 +4,10 @@ The import starts a process before it reads the file. While the import runs, tha
 imports torch and loads the model and the language detector (the longest part of a first
 embedding); once the import has committed it is sent the goals and expertise the vector cache
 lacks, embeds them and exits — or, sent nothing, exits at once. It never opens the database
-(the import hands it the texts), so it imports neither the store nor the services. It holds the program's read lock
-(a file beside the vector cache) from before it starts until it exits: a command that matches
-meanwhile waits for it (`preparation.wait_for`) instead of embedding the same texts beside it.
+(the import hands it the texts), so it imports neither the store nor the services. It holds
+the program's read lock (a file beside the vector cache) from before it starts until it
+exits: a command that matches meanwhile waits for it (`preparation.wait_for`) instead of
+embedding the same texts beside it.
 
 Light on purpose: the import command loads this module first, so the process starts as early
 as it can; everything heavier is imported inside the functions.
