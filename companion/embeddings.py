@@ -223,6 +223,27 @@ class _PlainBert:
         raise NotImplementedError
 
 
+@lru_cache(maxsize=1)
+def _torch_cores() -> int:
+    """The cores torch would use, once; from then on torch runs each operation on one thread
+    and `BertMeanPooling.encode` spreads its batches over the cores instead: this model's
+    operations are small, and torch's threads met at a barrier after every one of them.
+    torch's thread count is the process's; the embedder is its only user."""
+    import torch
+
+    cores = max(1, torch.get_num_threads())
+    torch.set_num_threads(1)
+    return cores
+
+
+@lru_cache(maxsize=1)
+def _torch_pool() -> Any:
+    """The threads `BertMeanPooling.encode` runs batches on, one per core, for the process."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(_torch_cores(), thread_name_prefix="embed")
+
+
 class BertMeanPooling(_PlainBert):
     """The plain BERT on torch (float32, or bfloat16 where the CPU has it).
 
@@ -243,12 +264,39 @@ class BertMeanPooling(_PlainBert):
         dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         self._weights = {name.removeprefix("bert."): tensor.to(dtype)
                          for name, tensor in load_file(str(path / "model.safetensors")).items()}
+        self._cores = _torch_cores()
 
-    def encode(self, texts: Sequence[str], *, batch_size: int = 64, **kwargs: Any) -> np.ndarray:
+    #: Texts per batch, at most. A batch runs on one core, and one this small keeps its
+    #: activations in that core's cache. Measured on a program's 930 goal and expertise
+    #: texts, longest first, 2-core AMD EPYC (Zen 4), medians of 6 interleaved runs: bf16
+    #: 3.34 s (batches of 64, torch's two threads on every operation) -> 2.99 s, fp32 6.14 ->
+    #: 5.46 s; the fp32 vectors within 1.6e-7 of before, bf16's within its rounding (2e-3).
+    BATCH = 16
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = BATCH,
+               **kwargs: Any) -> np.ndarray:
         import torch
 
-        with torch.inference_mode():
-            return super().encode(texts, batch_size=batch_size, **kwargs)
+        batch_size = min(batch_size, self.BATCH)
+        if len(texts) < batch_size * self._cores:  # a small call: a part for every core
+            batch_size = max(1, -(-len(texts) // self._cores))
+        batches = [texts[start:start + batch_size]
+                   for start in range(0, len(texts), batch_size)]
+        if len(batches) <= 1:
+            with torch.inference_mode():
+                return super().encode(texts, batch_size=batch_size, **kwargs)
+        workers = min(self._cores, len(batches))
+        parts: dict[int, np.ndarray] = {}
+
+        def work(first: int) -> None:
+            with torch.inference_mode():  # per thread
+                for index in range(first, len(batches), workers):  # every workers-th batch
+                    parts[index] = super(BertMeanPooling, self).encode(
+                        batches[index], batch_size=batch_size)
+
+        for done in [_torch_pool().submit(work, first) for first in range(workers)]:
+            done.result()
+        return np.vstack([parts[index] for index in range(len(batches))])
 
     def _forward(self, ids_array: np.ndarray, mask_array: np.ndarray) -> np.ndarray:
         import torch

@@ -310,3 +310,18 @@ def test_a_draft_search_on_a_bf16_cpu_does_not_import_torch(tmp_path: Path) -> N
         "print('torch' in sys.modules)\n"
     )
     assert _printed_by(code, tmp_path).split() == ["False"]
+
+
+def test_batches_spread_over_the_cores_give_each_text_its_own_vector() -> None:
+    """`BertMeanPooling.encode` runs its batches (at most 16 texts) on one thread per core;
+    the rows come back in the caller's order, each text's vector what it gets alone."""
+    model = BertMeanPooling(bundled_model_path())
+    texts = [f"{word} " * (1 + i % 23) + f"goal {i}" for i, word in
+             enumerate(["delegate", "present", "coach", "negotiate", "prioritise"] * 9)]
+    together = model.encode(texts)
+    alone = np.vstack([model.encode([text]) for text in texts])
+    assert together.shape == (len(texts), 384)
+    assert float(np.abs(together - alone).max()) < 1e-5
+    import torch
+
+    assert torch.get_num_threads() == 1  # the batches are spread instead (_torch_cores)
