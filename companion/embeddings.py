@@ -238,10 +238,28 @@ def _torch_cores() -> int:
 
 @lru_cache(maxsize=1)
 def _torch_pool() -> Any:
-    """The threads `BertMeanPooling.encode` runs batches on, one per core, for the process."""
+    """The threads `BertMeanPooling.encode` runs batches on, one per core, for the process;
+    None in a process forked from one that had them."""
     from concurrent.futures import ThreadPoolExecutor
 
+    if _forked.is_set():
+        return None
     return ThreadPoolExecutor(_torch_cores(), thread_name_prefix="embed")
+
+
+#: Set in a forked child. The parent's threads do not exist there, and a new thread's first
+#: torch operation asserts on torch's thread pool, which torch marks invalid after a fork
+#: ("Invalid thread pool!"): such a process runs its batches on the calling thread.
+_forked = threading.Event()
+
+
+def _after_fork() -> None:
+    _forked.set()
+    _torch_pool.cache_clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 class BertMeanPooling(_PlainBert):
@@ -282,7 +300,8 @@ class BertMeanPooling(_PlainBert):
             batch_size = max(1, -(-len(texts) // self._cores))
         batches = [texts[start:start + batch_size]
                    for start in range(0, len(texts), batch_size)]
-        if len(batches) <= 1:
+        pool = _torch_pool() if len(batches) > 1 else None
+        if pool is None:
             with torch.inference_mode():
                 return super().encode(texts, batch_size=batch_size, **kwargs)
         workers = min(self._cores, len(batches))
@@ -294,7 +313,7 @@ class BertMeanPooling(_PlainBert):
                     parts[index] = super(BertMeanPooling, self).encode(
                         batches[index], batch_size=batch_size)
 
-        for done in [_torch_pool().submit(work, first) for first in range(workers)]:
+        for done in [pool.submit(work, first) for first in range(workers)]:
             done.result()
         return np.vstack([parts[index] for index in range(len(batches))])
 

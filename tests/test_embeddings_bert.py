@@ -254,6 +254,14 @@ def test_a_few_texts_in_a_new_process_do_not_import_torch(tmp_path: Path) -> Non
     assert _printed_by(code, tmp_path).split() == ["False", "True"]
 
 
+def _configured(settings: Settings) -> embeddings.CachedEmbedder:
+    """`companion.embeddings.get_embedder` itself (some test modules replace it for the whole
+    session when they are imported)."""
+    return embeddings._embedder_for(settings.embedding_model, settings.home,
+                                    settings.multilingual,
+                                    embeddings.resolve_precision(settings.embedding_precision))
+
+
 def test_queries_on_a_bf16_cpu_run_in_float32_until_torch_is_loaded(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Where `auto` chooses bf16 (the CPU has it), a CLI draft imported torch and loaded the
@@ -261,6 +269,7 @@ def test_queries_on_a_bf16_cpu_run_in_float32_until_torch_is_loaded(
     (Zen 4). Its searches and its planner now take the float32 model, on numpy, in a process
     without torch; matching keeps bf16."""
     monkeypatch.setattr(embeddings, "cpu_bf16", lambda: True)
+    monkeypatch.setattr(embeddings, "get_embedder", _configured)
     monkeypatch.delitem(sys.modules, "torch", raising=False)
     settings = Settings(home=tmp_path)  # auto
     configured = embeddings.get_embedder(settings)
@@ -284,8 +293,10 @@ def test_queries_use_the_configured_model_once_torch_is_loaded(
     import torch  # noqa: F401
 
     monkeypatch.setattr(embeddings, "cpu_bf16", lambda: True)
+    monkeypatch.setattr(embeddings, "get_embedder", _configured)
     settings = Settings(home=tmp_path)
     configured = embeddings.get_embedder(settings)
+    assert "+bf16" in configured.name
     assert embeddings.for_queries(configured, settings) is configured
 
 
@@ -325,3 +336,38 @@ def test_batches_spread_over_the_cores_give_each_text_its_own_vector() -> None:
     import torch
 
     assert torch.get_num_threads() == 1  # the batches are spread instead (_torch_cores)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no fork here")
+def test_a_forked_process_still_embeds() -> None:
+    """A process forked after embedding (a job runner, a pre-forking server) has neither
+    the parent's threads (its batches would wait for them forever) nor a torch thread pool
+    a new thread may use (torch asserts "Invalid thread pool!"): it embeds on the calling
+    thread, the same vectors."""
+    import os
+
+    model = BertMeanPooling(bundled_model_path())
+    texts = [f"goal {i}: lead a team of {i} people" for i in range(40)]
+    expected = model.encode(texts)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: embed, report, leave without the parent's exit handlers
+        try:
+            ok = float(np.abs(model.encode(texts) - expected).max()) < 1e-5
+            os.write(write, b"ok" if ok else b"different")
+        except BaseException as exc:  # noqa: BLE001 - told to the parent
+            os.write(write, repr(exc).encode()[:500])
+        finally:
+            os._exit(0)
+    os.close(write)
+    import select
+    import signal
+
+    ready, _, _ = select.select([read], [], [], 120)
+    answer = os.read(read, 600) if ready else b""
+    os.close(read)
+    if not ready:
+        os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    assert ready, "the forked process did not finish embedding (its batches waited)"
+    assert answer == b"ok", answer.decode()
