@@ -108,6 +108,17 @@ class Run:
         return DraftOutput.from_draft(new), remarks_of(new), \
             versions[-1].diff if versions else None
 
+    def _goals_of(self, case: UsefulnessCase) -> list[str]:
+        """The goals the case's participant has in the dataset."""
+        for program in self.loaded.dataset.programs:
+            if program.name != case.program:
+                continue
+            for person in program.participants:
+                if person.get("id") == case.participant:
+                    goals = person.get("goals") or []
+                    return [str(goals)] if isinstance(goals, str) else [str(g) for g in goals]
+        return []
+
     # --- grading ----------------------------------------------------------------------------
     def grade(self, case: UsefulnessCase, draft: DraftOutput, remarks: list[str]
               ) -> list[Verdict]:
@@ -149,7 +160,7 @@ class Run:
             if case.template_duration:
                 verdicts.append(u.agenda_duration(draft, self.templates[case.template]))
         if case.kind is DraftKind.agenda:
-            verdicts.append(u.agenda_untruncated(draft))
+            verdicts.append(u.agenda_untruncated(draft, self._goals_of(case)))
         if case.safety:
             verdicts.append(u.safe(draft, canaries=case.safety.canaries,
                                    health=case.safety.health, names=case.safety.names))

@@ -312,14 +312,53 @@ def agenda_duration(draft: DraftOutput, template: Template) -> Verdict:
         f"{minutes} minutes, as the template says")
 
 
-def agenda_untruncated(draft: DraftOutput) -> Verdict:
-    """No '…' in the title or an item's topic: nothing pasted in and cut off."""
+#: Words a phrase may stop before: "build a succession plan | for my own role" reads whole,
+#: "build a succession plan for my own role in time for next | year's objectives" does not.
+_PHRASE_STARTS = frozenset(
+    "in for to of by with on at into from about over through across before after during "
+    "within without than rather ahead while when because so that which who whose where even "
+    "until once and but or i i've i'm i'd we we've".split())
+_WORDS = re.compile(r"[\w'’&-]+")
+
+
+def _cut_mid_phrase(text: str, source: str) -> str | None:
+    """The word of `source` that `text` stops before, when `text` ends with four or more of
+    `source`'s words and stops inside one of its phrases (not at a sentence or clause break,
+    not before a word a phrase starts with)."""
+    words = [w.lower() for w in _WORDS.findall(text)]
+    spans = list(_WORDS.finditer(source))
+    lowered = [m.group().lower() for m in spans]
+    for length in range(min(len(words), len(lowered)), 3, -1):
+        tail = words[-length:]
+        for start in range(len(lowered) - length):  # the source goes on after it
+            if lowered[start:start + length] == tail:
+                end = spans[start + length - 1].end()
+                following = lowered[start + length]
+                between = source[end:spans[start + length].start()]
+                if not re.search(r"[,.;:?!—–()]", between) and following not in _PHRASE_STARTS:
+                    return spans[start + length].group()
+        if any(lowered[s:s + length] == tail for s in range(len(lowered) - length + 1)):
+            return None  # the text's end is the source's whole end, or a clean break
+    return None
+
+
+def agenda_untruncated(draft: DraftOutput, goals: Sequence[str] = ()) -> Verdict:
+    """No '…' in the title or an item's topic (nothing pasted in and cut off), and no topic
+    that quotes one of the mentee's `goals` and stops inside a phrase of it ("a succession
+    plan for my own role in time for next")."""
     name = "agenda_untruncated"
     texts = [("title", str(draft.content.get("title") or ""))] + [
         (f"items.{i}.topic", str(item.get("topic") or ""))
         for i, item in enumerate(items_of(draft.content, DraftKind.agenda))]
     cut = [f"{path} is cut off: {text[-40:]!r}" for path, text in texts
            if "…" in text or "..." in text]
+    for path, text in texts:
+        for goal in goals:
+            before = _cut_mid_phrase(text, goal)
+            if before is not None:
+                cut.append(f"{path} stops inside the goal's phrase, before {before!r}: "
+                           f"{text[-50:]!r}")
+                break
     return verdict_of(name, cut, "title and item topics are whole")
 
 

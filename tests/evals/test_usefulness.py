@@ -203,6 +203,23 @@ def test_agenda_duration_and_truncation() -> None:
     cut = agenda("Regular session: Delegate the monthly reconciliations to my…", ["Main"])
     assert u.agenda_untruncated(cut).failed
     assert u.agenda_untruncated(agenda("Handing over the reconciliations", ["Main"])).passed
+
+
+def test_a_topic_that_stops_inside_the_goals_phrase_is_cut_off() -> None:
+    """Seen in a fresh clone: "Main topic: build a succession plan for my own role in time
+    for next" — no '…', but cut inside the goal's phrase."""
+    goal = ("Build a succession plan for my own role in time for next year's objectives, so "
+            "that I'm no longer the only person who can cover my job.")
+    cut = agenda("Regular session", ["Check-in", "Main topic: build a succession plan for my "
+                                     "own role in time for next"])
+    verdict = u.agenda_untruncated(cut, [goal])
+    assert verdict.failed and "year's" in verdict.reason
+    for whole in ("Main topic: build a succession plan for my own role",
+                  "Main topic: build a succession plan for my own role in time for next "
+                  "year's objectives",
+                  "Main topic: no longer the only person who can cover my job",
+                  "Goal progress"):
+        assert u.agenda_untruncated(agenda("Regular session", [whole]), [goal]).passed, whole
     assert u.agenda_signature(agenda("A title", ["One", "Two"])) == ("a title", ("one", "two"))
 
 

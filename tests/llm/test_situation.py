@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from companion.llm.offline.situation import anchored, gerund, key_phrase
+from companion.llm.offline.situation import anchored, clean_phrase, gerund, key_phrase
 
 
 @pytest.mark.parametrize(("phrase", "key"), [
@@ -46,3 +46,27 @@ def test_a_mentors_words_are_turned_to_the_mentee() -> None:
 ])
 def test_an_intention_becomes_an_activity(intention: str, activity: str) -> None:
     assert gerund(intention) == activity
+
+
+@pytest.mark.parametrize(("goal", "phrase"), [
+    # seen in a fresh clone: the agenda's main topic read "build a succession plan for my
+    # own role in time for next"
+    ("Build a succession plan for my own role in time for next year's objectives, so that "
+     "I'm no longer the only person who can cover my job. Nobody on my team could step into "
+     "my role if I moved on.", "build a succession plan for my own role"),
+    # the first sentence, not "... keep? I came back"; the lead-in dropped
+    ("I would really like to set limits on my working hours that I actually keep? I came "
+     "back from leave exhausted.", "set limits on my working hours that I actually keep"),
+    ("I'd like to get new joiners productive in weeks rather than months. Onboarding takes "
+     "us a quarter.", "get new joiners productive in weeks rather than months"),
+    ("I'm hoping to turn arguments about people into discussions about processes and data, "
+     "so the team moves on.", "turn arguments about people into discussions about processes"),
+    ("Stop measuring my own worth by how much I personally get done every single week of "
+     "the year.", "stop measuring my own worth"),
+    ("Hold the underperformance conversation with my deputy I've been putting off for "
+     "months now.", "hold the underperformance conversation with my deputy"),
+    ("Create a team where everyone feels safe to disagree with me? I notice meetings go "
+     "quiet.", "create a team where everyone feels safe to disagree with me"),
+])
+def test_a_long_goal_becomes_a_phrase_that_reads_whole(goal: str, phrase: str) -> None:
+    assert clean_phrase(goal, 60) == phrase

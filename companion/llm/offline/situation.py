@@ -9,9 +9,31 @@ from typing import Any
 
 from companion.llm.offline.text import Context, Feedback, stems
 
-_LEAD = re.compile(r"^(?:i (?:want|would like|'d like|need|hope|am trying|plan) to|help me(?: to)?|"
-                   r"how (?:can|do|should) i|how to|to|about|preparing for|prepare for|"
-                   r"advice on|tips for)\s+", re.I)
+_LEAD = re.compile(r"^(?:i(?:'d| would)(?: really)? like to|"
+                   r"i (?:really )?(?:want|need|hope|aim|plan|intend) to|my goal is to|"
+                   r"i(?:'m| am) (?:trying|aiming|hoping|looking|planning|keen) to|"
+                   r"help me(?: to)?|how (?:can|do|should) i|how to|to|about|preparing for|"
+                   r"prepare for|advice on|tips for)\s+", re.I)
+#: Where a long phrase may end and still read whole, tried in this order: the end of its
+#: first sentence; a break in the sentence (comma, dash); a second part ("because ...",
+#: "rather than months", "and ..."); a relative clause ("that I keep putting off") — the
+#: last, as what it says is often the point ("a team where everyone feels safe").
+_SENTENCE = re.compile(r"(?<=\S{2})[.?!](?=\s)")
+_BREAKS = (re.compile(r"\s[—–-]\s|[,;:(]"),
+           re.compile(r"\s(?:because|so that|so|since|as|when|while|instead of|rather than|"
+                      r"without|before|after|and|but|which|who)\s", re.I),
+           re.compile(r"\s(?:that|where)\s", re.I))
+#: Words a phrase opens with: a cut just before one of them ends the phrase before it.
+_OPENERS = frozenset({"in", "for", "to", "of", "by", "with", "on", "at", "into", "from",
+                      "about", "over", "through", "across", "before", "after", "during",
+                      "within", "without", "than", "rather", "ahead", "while", "when",
+                      "because", "so", "that", "which", "who", "whose", "where", "even",
+                      "until", "once", "and", "but", "or",
+                      # a clause without "that": "the conversation | I've been putting off"
+                      "i've", "i'm", "i'd", "we've"})
+_MULTI_OPENERS = (("in", "time", "for"), ("in", "order", "to"), ("in", "front", "of"),
+                  ("as", "well", "as"), ("on", "behalf", "of"), ("in", "line", "with"),
+                  ("ahead", "of"), ("rather", "than"))
 _COUNTERPART = re.compile(
     r"\b(?:my|our|the|a|an)\s+((?:new |senior |line |direct |former |regional |two |"
     r"five |six )?(?:boss|manager|director|ceo|cfo|vp|head of \w+|team lead|lead|"
@@ -20,31 +42,47 @@ _COUNTERPART = re.compile(
 
 
 def clean_phrase(text: str, limit: int = 70) -> str:
-    """`text` as a short phrase that reads whole: lead-ins dropped, cut at a clause boundary
-    (comma, dash, 'because', 'so that', 'when', 'and') rather than mid-sentence, no ellipsis.
-    '' when nothing short enough remains."""
-    text = " ".join(str(text).split()).strip().rstrip(".?!;:")
-    text = _LEAD.sub("", text)
+    """`text` as a short phrase that reads whole: its first sentence, lead-ins dropped ("I'd
+    like to"), cut where a part of the sentence ends (`_BREAKS`) rather than mid-phrase, no
+    ellipsis. '' when nothing short enough remains."""
+    text = " ".join(str(text).split()).strip()
+    first = _SENTENCE.split(text, maxsplit=1)[0]
+    if len(first) >= 12:  # a goal's first sentence says it; the rest is background
+        text = first
+    text = _LEAD.sub("", text.rstrip(".?!;:"))
     if len(text) <= limit:
         return _lower_first(text)
-    for pattern in (r"\s[—–-]\s|[,;:(]", r"\s(?:because|so that|so|since|as|when|while|"
-                    r"instead of|without|before|after|and|but|which|who)\s"):
-        parts = re.split(pattern, text)
-        head = parts[0].strip()
+    for pattern in _BREAKS:
+        head = pattern.split(text, maxsplit=1)[0].strip()
         if 12 <= len(head) <= limit:
             return _lower_first(head)
     words = text.split()
-    head = ""
+    kept: list[str] = []
     for word in words:  # the last resort: whole words, and only if it reads as a phrase
-        if len(head) + len(word) + 1 > limit:
+        if len(" ".join([*kept, word])) > limit:
             break
-        head = f"{head} {word}".strip()
-    head = re.sub(r"\s+(?:the|a|an|my|our|to|of|for|with|and|or|in|on|at|by)$", "", head,
-                  flags=re.I)
-    return _lower_first(head)
+        kept.append(word)
+    if len(kept) < len(words) and words[len(kept)].lower() not in _OPENERS:
+        # cut inside a phrase ("... in time for next"): end before the phrase instead
+        for index in range(len(kept) - 1, 0, -1):
+            if kept[index].lower() in _OPENERS and len(" ".join(kept[:index])) >= 20:
+                lowered = [w.lower() for w in kept[:index + 1]]
+                for multi in _MULTI_OPENERS:  # "in time for", "ahead of": from their start
+                    if tuple(lowered[-len(multi):]) == multi:
+                        index = len(lowered) - len(multi)
+                        break
+                kept = kept[:index]
+                break
+    return _lower_first(" ".join(kept))
+
+
+#: A word a phrase cannot end on ("... in time for next year's objectives so").
+_DANGLING = re.compile(r"\s+(?:the|a|an|my|our|to|of|for|with|and|or|in|on|at|by|so|even|"
+                       r"than|that|which|who|whose|where|when|while|because|but|how)$", re.I)
 
 
 def _lower_first(text: str) -> str:
+    text = _DANGLING.sub("", text)
     if len(text) > 1 and text[0].isupper() and not text[1].isupper() and \
             not re.match(r"^(I|I'm|I've)\b", text):
         return text[0].lower() + text[1:]
