@@ -499,14 +499,18 @@ class PairingRepository:
         return self.add_many([pairing])[0]
 
     def add_many(self, pairings: Sequence[Pairing]) -> list[Pairing]:
-        """Store new pairings in one flush (an assignment writes hundreds at once)."""
+        """Store new pairings in one flush (an assignment writes hundreds at once). Each is
+        created a microsecond after the one before: lists go by creation time, so the review
+        queue keeps the order they were given in (one shared time would leave it to the
+        random ids)."""
         now = utcnow()
         rows = [PairingRow(
             id=pairing.id, program_id=self.program.id, mentee_id=pairing.mentee_id,
             mentor_id=pairing.mentor_id, status=pairing.status.value, score=pairing.score,
             components=pairing.components, reasons=pairing.reasons, cohort=pairing.cohort,
-            locked=pairing.locked, version=1, created_at=now, updated_at=now,
-        ) for pairing in pairings]
+            locked=pairing.locked, version=1, created_at=now + timedelta(microseconds=index),
+            updated_at=now + timedelta(microseconds=index),
+        ) for index, pairing in enumerate(pairings)]
         self.session.add_all(rows)
         self.session.flush()
         return [self._model(row) for row in rows]

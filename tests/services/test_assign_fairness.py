@@ -150,3 +150,23 @@ def test_a_pool_beyond_the_solvers_cost_range_is_a_clear_error_not_a_crash(
         matching.assign(db, "Pilot", HashingEmbedder(), objective="most_matched",
                         fairness=Fairness("department", 0.5))
     assert caught.value.field == "fairness"
+
+
+def test_the_review_queue_lists_an_assignments_pairings_in_its_order(
+        db: Database, tmp_path: Path) -> None:
+    """An assignment writes its pairings in one flush; each still gets its own creation
+    time, so the queue (ordered by creation time) keeps the assignment's order instead of
+    falling back to the random ids (a web test saw a bulk approval take them in id order)."""
+    from companion.services import pairings
+
+    create_program(db, build_program("Pilot", start=date(2027, 1, 11), months=12))
+    import_participants_file(db, "Pilot", factories.write_csv(tmp_path / "p.csv", [
+        *(factories.mentor(f"m{i}", capacity="3") for i in range(4)),
+        *(factories.mentee(f"e{i:02}", goals=f"Goal number {i} about leading people")
+          for i in range(12)),
+    ]), skip_invalid=False)
+    result = matching.assign(db, "Pilot", HashingEmbedder())
+    assert len(result.assignments) == 12
+    listed = pairings.list_pairings(db, "Pilot")
+    assert [p.id for p in listed] == [p.id for p in result.assignments]
+    assert len({p.created_at for p in listed}) == len(listed)
