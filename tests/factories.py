@@ -82,3 +82,13 @@ def run_cli(capsys: Any, *args: str) -> tuple[int, str, str]:
     captured = capsys.readouterr()
     code = exit_info.value.code
     return (0 if code is None else int(code)), captured.out, captured.err
+
+
+def configured_embedder(settings: Any) -> Any:
+    """`companion.embeddings.get_embedder` itself: the embedder those settings configure
+    (some test modules replace `get_embedder` for the whole session when imported)."""
+    from companion import embeddings
+
+    return embeddings._embedder_for(settings.embedding_model, settings.home,
+                                    settings.multilingual,
+                                    embeddings.resolve_precision(settings.embedding_precision))

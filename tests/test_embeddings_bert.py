@@ -21,6 +21,7 @@ from companion.embeddings import (
     bundled_model_path,
 )
 from companion.matching.centre import reference_texts
+from tests import factories
 
 TEXTS = [
     "I want to delegate more and stop being the bottleneck for my team.",
@@ -254,12 +255,7 @@ def test_a_few_texts_in_a_new_process_do_not_import_torch(tmp_path: Path) -> Non
     assert _printed_by(code, tmp_path).split() == ["False", "True"]
 
 
-def _configured(settings: Settings) -> embeddings.CachedEmbedder:
-    """`companion.embeddings.get_embedder` itself (some test modules replace it for the whole
-    session when they are imported)."""
-    return embeddings._embedder_for(settings.embedding_model, settings.home,
-                                    settings.multilingual,
-                                    embeddings.resolve_precision(settings.embedding_precision))
+_configured = factories.configured_embedder
 
 
 def test_queries_on_a_bf16_cpu_run_in_float32_until_torch_is_loaded(

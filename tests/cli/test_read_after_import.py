@@ -28,13 +28,7 @@ from companion.services import preparation, reading
 from companion.store import get_database
 from tests import factories
 
-
-def _configured(settings: Settings) -> CachedEmbedder:
-    """`companion.embeddings.get_embedder` itself (some test modules replace it for the whole
-    session when they are imported)."""
-    return embeddings._embedder_for(settings.embedding_model, settings.home,
-                                    settings.multilingual,
-                                    embeddings.resolve_precision(settings.embedding_precision))
+_configured = factories.configured_embedder
 
 
 @pytest.fixture
